@@ -1,0 +1,187 @@
+//! The command line, as clap definitions and nothing else.
+//!
+//! Doc comments here are the `--help` text. Values are kept raw: turning them
+//! into validated settings (reading `--auth` files, checking URLs) happens in
+//! [`crate::settings`], so that every check lives in one place.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Create AWS credentials that can only access the S3 buckets you name
+#[derive(Debug, Parser)]
+#[command(name = "s3-credentials", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every subcommand of the tool.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the identity (user or role) that the current credentials belong to
+    Whoami(WhoamiArgs),
+    /// List the IAM users of the account
+    ListUsers(ListUsersArgs),
+    /// List the S3 buckets of the account, or only the named ones
+    ListBuckets(ListBucketsArgs),
+    /// List IAM roles, optionally with their inline and attached policies
+    ListRoles(ListRolesArgs),
+    /// Show the inline policies of users (all users when none are named)
+    ListUserPolicies(ListUserPoliciesArgs),
+    /// Delete users with their inline policies, attached policies and access keys
+    DeleteUser(DeleteUserArgs),
+}
+
+/// How to reach AWS: shared by every command that makes AWS calls.
+///
+/// Without any of these, credentials and region come from the standard AWS
+/// chain: environment variables, `~/.aws/config` and `~/.aws/credentials`
+/// (SSO and `credential_process` included), then container or instance metadata.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "AWS connection")]
+pub struct ConnectionArgs {
+    /// AWS access key ID
+    #[arg(
+        long,
+        value_name = "KEY",
+        requires = "secret_key",
+        conflicts_with = "auth"
+    )]
+    pub access_key: Option<String>,
+
+    /// AWS secret access key
+    #[arg(
+        long,
+        value_name = "SECRET",
+        requires = "access_key",
+        conflicts_with = "auth"
+    )]
+    pub secret_key: Option<String>,
+
+    /// AWS session token, for temporary credentials
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        requires = "access_key",
+        conflicts_with = "auth"
+    )]
+    pub session_token: Option<String>,
+
+    /// Read credentials from a JSON or INI file (`-` for standard input)
+    ///
+    /// JSON takes `AccessKeyId`, `SecretAccessKey` and optionally `SessionToken`
+    /// (the output of `create`); INI takes the first section that has
+    /// `aws_access_key_id`.
+    #[arg(short = 'a', long, value_name = "FILE")]
+    pub auth: Option<String>,
+
+    /// Custom endpoint URL, for S3-compatible services and local emulators
+    ///
+    /// S3 requests then use path-style addressing.
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Named profile from `~/.aws/config` and `~/.aws/credentials`
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// AWS region (default: from the environment or profile, else us-east-1)
+    #[arg(long, value_name = "NAME")]
+    pub region: Option<String>,
+}
+
+/// The output modes shared by every list command; at most one may be given.
+#[derive(Debug, Clone, Copy, Default, Args)]
+#[group(id = "output_format", multiple = false)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Newline-delimited JSON: one object per line
+    #[arg(long)]
+    pub nl: bool,
+
+    /// One JSON array holding every object
+    #[arg(long)]
+    pub array: bool,
+
+    /// CSV with a header row; nested values are JSON text
+    #[arg(long)]
+    pub csv: bool,
+
+    /// TSV with a header row; nested values are JSON text
+    #[arg(long)]
+    pub tsv: bool,
+}
+
+/// Arguments of `whoami`.
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `list-users`.
+#[derive(Debug, Args)]
+pub struct ListUsersArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `list-buckets`.
+#[derive(Debug, Args)]
+pub struct ListBucketsArgs {
+    /// Only show these buckets
+    #[arg(value_name = "NAMES")]
+    pub names: Vec<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `list-roles`.
+#[derive(Debug, Args)]
+pub struct ListRolesArgs {
+    /// Only show these roles
+    #[arg(value_name = "NAMES")]
+    pub names: Vec<String>,
+
+    /// Include each role's inline policies and attached managed policies with their documents
+    #[arg(long)]
+    pub details: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `list-user-policies`.
+#[derive(Debug, Args)]
+pub struct ListUserPoliciesArgs {
+    /// Users to show; every user of the account when none are given
+    #[arg(value_name = "USERNAMES")]
+    pub usernames: Vec<String>,
+
+    /// Structured output instead of the `User:` / `PolicyName:` layout
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `delete-user`.
+#[derive(Debug, Args)]
+pub struct DeleteUserArgs {
+    /// Users to delete
+    #[arg(value_name = "USERNAMES", required = true)]
+    pub usernames: Vec<String>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}

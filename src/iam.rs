@@ -1,0 +1,74 @@
+//! IAM helpers shared by several commands.
+
+use aws_sdk_iam::types::{AttachedPermissionsBoundary, Tag};
+use serde_json::{Value, json};
+
+use crate::error::AwsError;
+use crate::output::Object;
+
+/// Say plainly that a user does not exist, instead of the raw AWS error.
+pub fn user_not_found(error: AwsError, user: &str) -> anyhow::Error {
+    if error.is_not_found() {
+        anyhow::anyhow!("user `{user}` does not exist")
+    } else {
+        anyhow::Error::new(error).context(format!("user `{user}`"))
+    }
+}
+
+/// IAM tags as `[{"Key": ..., "Value": ...}]`.
+pub fn tags_json(tags: &[Tag]) -> Value {
+    tags.iter()
+        .map(|tag| json!({"Key": tag.key(), "Value": tag.value()}))
+        .collect()
+}
+
+/// A user's or role's permissions boundary as the IAM API describes it.
+pub fn boundary_json(boundary: &AttachedPermissionsBoundary) -> Value {
+    Object::new()
+        .with_opt(
+            "PermissionsBoundaryType",
+            boundary.permissions_boundary_type().map(|t| t.as_str()),
+        )
+        .with_opt(
+            "PermissionsBoundaryArn",
+            boundary.permissions_boundary_arn(),
+        )
+        .into()
+}
+
+/// Decode a policy document as IAM returns it.
+///
+/// IAM URL-encodes policy documents in most responses (`GetUserPolicy`,
+/// `GetRole`, `ListRoles`); some services and emulators return plain JSON.
+/// A document that is not JSON as it stands is percent-decoded first; one
+/// that still does not parse is kept as a string rather than lost.
+pub fn decode_policy_document(document: &str) -> Value {
+    if let Ok(value) = serde_json::from_str(document.trim()) {
+        return value;
+    }
+    let decoded = percent_encoding::percent_decode_str(document).decode_utf8_lossy();
+    serde_json::from_str(&decoded).unwrap_or_else(|_| Value::String(decoded.into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_url_encoded_and_plain_documents() {
+        let expected = json!({"Version": "2012-10-17", "Statement": [{"Resource": "a%b"}]});
+        assert_eq!(
+            decode_policy_document(
+                "%7B%22Version%22%3A%20%222012-10-17%22%2C%20%22Statement%22%3A%20%5B%7B%22Resource%22%3A%20%22a%25b%22%7D%5D%7D"
+            ),
+            expected
+        );
+        assert_eq!(
+            decode_policy_document(
+                r#"{"Version": "2012-10-17", "Statement": [{"Resource": "a%b"}]}"#
+            ),
+            expected
+        );
+        assert_eq!(decode_policy_document("not%20json"), json!("not json"));
+    }
+}
