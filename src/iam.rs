@@ -6,12 +6,13 @@ use serde_json::{Value, json};
 use crate::error::AwsError;
 use crate::output::Object;
 
-/// Say plainly that a user does not exist, instead of the raw AWS error.
-pub fn user_not_found(error: AwsError, user: &str) -> anyhow::Error {
+/// Say plainly that a user or role does not exist, instead of the raw AWS
+/// error; other errors keep their AWS detail, prefixed with what was asked for.
+pub fn not_found(error: AwsError, kind: &str, name: &str) -> anyhow::Error {
     if error.is_not_found() {
-        anyhow::anyhow!("user `{user}` does not exist")
+        anyhow::anyhow!("{kind} `{name}` does not exist")
     } else {
-        anyhow::Error::new(error).context(format!("user `{user}`"))
+        anyhow::Error::new(error).context(format!("{kind} `{name}`"))
     }
 }
 

@@ -5,7 +5,7 @@ use std::io::Write;
 use crate::aws::Clients;
 use crate::cli::DeleteUserArgs;
 use crate::error::{AwsResultExt, ExitStatus};
-use crate::iam::user_not_found;
+use crate::iam::not_found;
 use crate::output::Console;
 
 use super::report_failure;
@@ -36,7 +36,7 @@ async fn delete_user(clients: &Clients, user: &str, out: &mut dyn Write) -> anyh
         .send()
         .await
         .aws("GetUser")
-        .map_err(|error| user_not_found(error, user))?;
+        .map_err(|error| not_found(error, "user", user))?;
     writeln!(out, "User: {user}")?;
 
     let policies: Vec<String> = iam

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::aws::Clients;
 use crate::cli::ListRolesArgs;
 use crate::error::{AwsResultExt, ExitStatus};
-use crate::iam::{boundary_json, decode_policy_document, tags_json};
+use crate::iam::{boundary_json, decode_policy_document, not_found, tags_json};
 use crate::output::{Console, Format, Object, RowWriter, timestamp};
 
 use super::report_failure;
@@ -63,7 +63,7 @@ pub(crate) async fn run(
                 let role = clients.iam.get_role().role_name(name).send().await;
                 let role = role
                     .aws("GetRole")
-                    .with_context(|| format!("role `{name}`"))?;
+                    .map_err(|e| not_found(e, "role", name))?;
                 let role = role.role.context("GetRole returned no role")?;
                 describe(clients, role, args.details).await
             })

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::aws::Clients;
 use crate::cli::ListUserPoliciesArgs;
 use crate::error::{AwsResultExt, ExitStatus};
-use crate::iam::{decode_policy_document, user_not_found};
+use crate::iam::{decode_policy_document, not_found};
 use crate::output::{Console, Format, Object, RowWriter, to_pretty_json};
 
 use super::report_failure;
@@ -126,7 +126,7 @@ async fn user_policies(clients: &Clients, user: &str) -> anyhow::Result<Vec<(Str
         .try_collect()
         .await
         .aws("ListUserPolicies")
-        .map_err(|error| user_not_found(error, user))?;
+        .map_err(|error| not_found(error, "user", user))?;
     let fetches = names.into_iter().map(|name| async move {
         let policy = clients
             .iam

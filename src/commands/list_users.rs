@@ -58,3 +58,119 @@ fn user_json(user: &User) -> Value {
         )
         .into()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_iam::Client;
+    use aws_sdk_iam::operation::list_users::ListUsersOutput;
+    use aws_sdk_iam::types::User;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
+    use super::*;
+    use crate::cli::{ConnectionArgs, OutputArgs};
+
+    /// stdout that the test can read while the command is still running.
+    #[derive(Clone, Default)]
+    struct SharedOut(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for SharedOut {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl SharedOut {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    fn user(name: &str) -> User {
+        User::builder()
+            .path("/")
+            .user_name(name)
+            .user_id(format!("ID{name}"))
+            .arn(format!("arn:aws:iam::123456789012:user/{name}"))
+            .create_date(aws_smithy_types::DateTime::from_secs(1_635_903_504))
+            .build()
+            .unwrap()
+    }
+
+    fn clients_with(iam: Client) -> Clients {
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::from_static("us-east-1"))
+            .build();
+        Clients {
+            iam,
+            ..Clients::from_config(&config)
+        }
+    }
+
+    #[tokio::test]
+    async fn prints_each_page_before_fetching_the_next() {
+        let out = SharedOut::default();
+        let printed_before_second_page = Arc::new(Mutex::new(String::new()));
+        let first = mock!(Client::list_users)
+            .match_requests(|request| request.marker().is_none())
+            .then_output(|| {
+                ListUsersOutput::builder()
+                    .users(user("one"))
+                    .users(user("two"))
+                    .is_truncated(true)
+                    .marker("page-2")
+                    .build()
+                    .unwrap()
+            });
+        let second = mock!(Client::list_users)
+            .match_requests(|request| request.marker() == Some("page-2"))
+            .then_compute_output({
+                let out = out.clone();
+                let seen = printed_before_second_page.clone();
+                move |_| {
+                    *seen.lock().unwrap() = out.text();
+                    ListUsersOutput::builder()
+                        .users(user("three"))
+                        .is_truncated(false)
+                        .build()
+                        .unwrap()
+                }
+            });
+        let iam = mock_client!(aws_sdk_iam, RuleMode::MatchAny, [&first, &second]);
+        let args = ListUsersArgs {
+            output: OutputArgs {
+                nl: true,
+                ..OutputArgs::default()
+            },
+            connection: ConnectionArgs::default(),
+        };
+        let (mut stdout, mut stderr) = (out.clone(), Vec::new());
+        let mut console = Console {
+            out: &mut stdout,
+            err: &mut stderr,
+        };
+        let status = run(&args, &clients_with(iam), &mut console).await.unwrap();
+
+        assert_eq!(status, ExitStatus::Success);
+        let names: Vec<String> = out
+            .text()
+            .lines()
+            .map(|line| serde_json::from_str::<Value>(line).unwrap()["UserName"].to_string())
+            .collect();
+        assert_eq!(names, ["\"one\"", "\"two\"", "\"three\""]);
+        let early = printed_before_second_page.lock().unwrap().clone();
+        assert_eq!(
+            early.lines().count(),
+            2,
+            "first page not printed before the second was fetched: {early:?}"
+        );
+        assert_eq!((first.num_calls(), second.num_calls()), (1, 1));
+    }
+}
