@@ -10,7 +10,9 @@ mod commands;
 pub mod error;
 mod iam;
 pub mod output;
+pub mod policy;
 pub mod settings;
+pub mod settings_create;
 
 use std::io::{self, Write};
 
