@@ -13,6 +13,7 @@ pub mod output;
 pub mod policy;
 pub mod settings;
 pub mod settings_create;
+pub mod temporary;
 
 use std::io::{self, Write};
 
