@@ -4,7 +4,8 @@
 //! into validated settings (reading `--auth` files, checking URLs) happens in
 //! [`crate::settings`], so that every check lives in one place.
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::BoolishValueParser;
+use clap::{ArgGroup, Args, Parser, Subcommand};
 
 /// Create AWS credentials that can only access the S3 buckets you name
 #[derive(Debug, Parser)]
@@ -29,6 +30,20 @@ pub enum Command {
     ListUserPolicies(ListUserPoliciesArgs),
     /// Delete users with their inline policies, attached policies and access keys
     DeleteUser(DeleteUserArgs),
+    /// Set the CORS policy of a bucket (default: GET from any origin)
+    SetCorsPolicy(SetCorsPolicyArgs),
+    /// Show the CORS policy of a bucket as JSON
+    GetCorsPolicy(BucketArgs),
+    /// Show the bucket policy of a bucket as JSON
+    GetBucketPolicy(BucketArgs),
+    /// Set the bucket policy of a bucket from a file, or to allow anyone to GET objects
+    SetBucketPolicy(SetBucketPolicyArgs),
+    /// Show the public access block settings of a bucket as JSON
+    GetPublicAccessBlock(BucketArgs),
+    /// Change the public access block settings of a bucket
+    SetPublicAccessBlock(SetPublicAccessBlockArgs),
+    /// Show a bucket's ACL, policy status, public access block, CORS, website and region
+    DebugBucket(BucketArgs),
 }
 
 /// How to reach AWS: shared by every command that makes AWS calls.
@@ -181,6 +196,117 @@ pub struct DeleteUserArgs {
     /// Users to delete
     #[arg(value_name = "USERNAMES", required = true)]
     pub usernames: Vec<String>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of the commands that take one bucket and nothing else:
+/// `get-cors-policy`, `get-bucket-policy`, `get-public-access-block` and `debug-bucket`.
+#[derive(Debug, Args)]
+pub struct BucketArgs {
+    /// The bucket
+    pub bucket: String,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `set-cors-policy`.
+///
+/// `-h` is `--allowed-header`, as in the original tool, so help is `--help` only.
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct SetCorsPolicyArgs {
+    /// The bucket
+    pub bucket: String,
+
+    /// Allowed method, e.g. `PUT` (repeatable; default `GET`)
+    #[arg(short = 'm', long = "allowed-method", value_name = "METHOD")]
+    pub allowed_methods: Vec<String>,
+
+    /// Allowed request header, e.g. `Authorization` (repeatable)
+    #[arg(short = 'h', long = "allowed-header", value_name = "HEADER")]
+    pub allowed_headers: Vec<String>,
+
+    /// Allowed origin, e.g. `https://www.example.com` (repeatable; default `*`)
+    #[arg(short = 'o', long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+
+    /// Response header browsers may read, e.g. `ETag` (repeatable)
+    #[arg(short = 'e', long = "expose-header", value_name = "HEADER")]
+    pub expose_headers: Vec<String>,
+
+    /// How long browsers may cache the answer to a preflight request
+    #[arg(long, value_name = "SECONDS")]
+    pub max_age_seconds: Option<u32>,
+
+    /// Print help
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `set-bucket-policy`: exactly one source for the policy.
+#[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("policy_source").required(true).args(["policy_file", "allow_all_get"])
+))]
+pub struct SetBucketPolicyArgs {
+    /// The bucket
+    pub bucket: String,
+
+    /// Read the policy from this JSON file (`-` for standard input)
+    #[arg(long, value_name = "FILE")]
+    pub policy_file: Option<String>,
+
+    /// Let anyone download any object of the bucket (`s3:GetObject` for `*`)
+    #[arg(long)]
+    pub allow_all_get: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `set-public-access-block`: settings not given keep their
+/// current value; at least one is needed.
+#[derive(Debug, Args)]
+#[command(group(
+    ArgGroup::new("settings").required(true).multiple(true).args([
+        "block_public_acls",
+        "ignore_public_acls",
+        "block_public_policy",
+        "restrict_public_buckets",
+        "allow_public_access",
+    ])
+))]
+pub struct SetPublicAccessBlockArgs {
+    /// The bucket
+    pub bucket: String,
+
+    /// Reject requests that add public ACLs
+    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    pub block_public_acls: Option<bool>,
+
+    /// Ignore public ACLs on the bucket and its objects
+    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    pub ignore_public_acls: Option<bool>,
+
+    /// Reject bucket policies that grant public access
+    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    pub block_public_policy: Option<bool>,
+
+    /// Limit access under a public bucket policy to AWS services and the bucket owner's account
+    #[arg(long, value_name = "BOOL", value_parser = BoolishValueParser::new())]
+    pub restrict_public_buckets: Option<bool>,
+
+    /// Turn all four settings off, so that a bucket policy or ACL can make the bucket public
+    #[arg(long, conflicts_with_all = [
+        "block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets",
+    ])]
+    pub allow_public_access: bool,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,

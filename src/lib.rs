@@ -5,6 +5,7 @@
 //! that it can be tested in-process.
 
 pub mod aws;
+mod bucket_config;
 pub mod cli;
 mod commands;
 pub mod error;

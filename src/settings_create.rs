@@ -113,7 +113,7 @@ pub fn parse_policy_arg(arg: &str, mut stdin: impl Read) -> Result<Value, String
 
 /// A policy document is an object whose `Statement` is a statement object or
 /// an array of them.
-fn check_policy_document(document: &Value) -> Result<(), String> {
+pub fn check_policy_document(document: &Value) -> Result<(), String> {
     let Value::Object(map) = document else {
         return Err(format!(
             "a policy must be a JSON object with a `Statement` key, not {}",

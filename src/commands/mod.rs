@@ -1,10 +1,17 @@
 //! One module per subcommand; this file only dispatches.
 
+mod debug_bucket;
 mod delete_user;
+mod get_bucket_policy;
+mod get_cors_policy;
+mod get_public_access_block;
 mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
+mod set_bucket_policy;
+mod set_cors_policy;
+mod set_public_access_block;
 mod whoami;
 
 use crate::aws::Clients;
@@ -23,6 +30,17 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
         Command::ListRoles(args) => list_roles::run(&args, &clients, console).await,
         Command::ListUserPolicies(args) => list_user_policies::run(&args, &clients, console).await,
         Command::DeleteUser(args) => delete_user::run(&args, &clients, console).await,
+        Command::SetCorsPolicy(args) => set_cors_policy::run(&args, &clients, console).await,
+        Command::GetCorsPolicy(args) => get_cors_policy::run(&args, &clients, console).await,
+        Command::GetBucketPolicy(args) => get_bucket_policy::run(&args, &clients, console).await,
+        Command::SetBucketPolicy(args) => set_bucket_policy::run(&args, &clients, console).await,
+        Command::GetPublicAccessBlock(args) => {
+            get_public_access_block::run(&args, &clients, console).await
+        }
+        Command::SetPublicAccessBlock(args) => {
+            set_public_access_block::run(&args, &clients, console).await
+        }
+        Command::DebugBucket(args) => debug_bucket::run(&args, &clients, console).await,
     };
     result.map_err(|error| crate::name_endpoint(error, &clients.endpoint))
 }
@@ -35,6 +53,13 @@ fn connection_args(command: &Command) -> &ConnectionArgs {
         Command::ListRoles(args) => &args.connection,
         Command::ListUserPolicies(args) => &args.connection,
         Command::DeleteUser(args) => &args.connection,
+        Command::SetCorsPolicy(args) => &args.connection,
+        Command::GetCorsPolicy(args)
+        | Command::GetBucketPolicy(args)
+        | Command::GetPublicAccessBlock(args)
+        | Command::DebugBucket(args) => &args.connection,
+        Command::SetBucketPolicy(args) => &args.connection,
+        Command::SetPublicAccessBlock(args) => &args.connection,
     }
 }
 

@@ -7,11 +7,16 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bucket_setup;
 mod connection;
+mod debug_bucket;
 mod delete_user;
 mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
+mod set_bucket_policy;
+mod set_cors_policy;
+mod set_public_access_block;
 mod usage;
 mod whoami;
