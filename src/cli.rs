@@ -150,6 +150,12 @@ pub struct ListBucketsArgs {
     #[arg(value_name = "NAMES")]
     pub names: Vec<String>,
 
+    /// Add each bucket's region, ACL, public access block and website configuration
+    ///
+    /// Several extra calls per bucket, made for many buckets at once.
+    #[arg(long)]
+    pub details: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 

@@ -1,6 +1,8 @@
+//! `list-buckets`, with and without `--details`.
+
 use s3_credentials::output::timestamp;
 
-use crate::common::{block_on, exclusive_moto, s3c};
+use crate::common::{block_on, exclusive_moto, s3c, unique};
 
 /// Create buckets and return their creation dates as the tool prints them.
 fn create_buckets(server: &crate::common::Emulator, names: &[&str]) -> Vec<String> {
@@ -93,5 +95,156 @@ fn named_buckets_are_filtered_and_missing_ones_reported() {
             .as_str(),
             "Error: no bucket named `no-such-bucket` in this account\n"
         )
+    );
+}
+
+/// The ACL moto gives every bucket, as `--nl` prints it.
+const MOTO_ACL: &str = r#"{"Owner":{"DisplayName":"webfile","ID":"75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"},"Grants":[{"Grantee":{"ID":"75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a","Type":"CanonicalUser"},"Permission":"FULL_CONTROL"}]}"#;
+
+#[test]
+fn details_add_region_acl_public_access_block_and_website() {
+    use aws_sdk_s3::types::{
+        BucketLocationConstraint, CreateBucketConfiguration, IndexDocument,
+        PublicAccessBlockConfiguration, WebsiteConfiguration,
+    };
+    let server = crate::common::moto();
+    let (site, plain) = (unique("details-site"), unique("details-plain"));
+    let s3 = server.clients().s3;
+    block_on(async {
+        s3.create_bucket().bucket(&site).send().await.unwrap();
+        let block = PublicAccessBlockConfiguration::builder()
+            .block_public_acls(true)
+            .ignore_public_acls(false)
+            .block_public_policy(true)
+            .restrict_public_buckets(false)
+            .build();
+        let put = s3.put_public_access_block().bucket(&site);
+        put.public_access_block_configuration(block)
+            .send()
+            .await
+            .unwrap();
+        let index = IndexDocument::builder()
+            .suffix("index.html")
+            .build()
+            .unwrap();
+        let website = WebsiteConfiguration::builder()
+            .index_document(index)
+            .build();
+        let put = s3.put_bucket_website().bucket(&site);
+        put.website_configuration(website).send().await.unwrap();
+        let location = CreateBucketConfiguration::builder()
+            .location_constraint(BucketLocationConstraint::EuWest2)
+            .build();
+        let create = s3.create_bucket().bucket(&plain);
+        create
+            .create_bucket_configuration(location)
+            .send()
+            .await
+            .unwrap();
+    });
+    let output = s3c(&["list-buckets", "--details", "--nl", &site, &plain])
+        .against(server)
+        .run();
+    let rows: Vec<serde_json::Value> = output
+        .success()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let without_date = |row: &serde_json::Value| {
+        let mut row = row.clone();
+        assert!(row["CreationDate"].as_str().unwrap().ends_with("+00:00"));
+        row.as_object_mut().unwrap().shift_remove("CreationDate");
+        row.to_string()
+    };
+    assert_eq!(
+        rows.iter().map(without_date).collect::<Vec<_>>(),
+        [
+            format!(
+                r#"{{"Name":"{site}","region":"us-east-1","bucket_acl":{MOTO_ACL},"public_access_block":{{"BlockPublicAcls":true,"IgnorePublicAcls":false,"BlockPublicPolicy":true,"RestrictPublicBuckets":false}},"bucket_website":{{"IndexDocument":{{"Suffix":"index.html"}},"url":"http://{site}.s3-website-us-east-1.amazonaws.com/"}}}}"#
+            ),
+            format!(
+                r#"{{"Name":"{plain}","region":"eu-west-2","bucket_acl":{MOTO_ACL},"public_access_block":null,"bucket_website":null}}"#
+            ),
+        ]
+    );
+    assert_eq!(output.stderr, "");
+
+    let csv = s3c(&["list-buckets", "--details", "--csv", &plain])
+        .against(server)
+        .run();
+    let header = csv.success().lines().next().unwrap();
+    assert_eq!(
+        header,
+        "Name,CreationDate,BucketRegion,region,bucket_acl,public_access_block,bucket_website"
+    );
+}
+
+/// A TCP proxy to `upstream` that holds every chunk a client sends for
+/// `delay` before passing it on: each request then costs at least `delay`,
+/// like a round trip to a far-away region. Runs until the test process ends.
+fn slow_proxy(upstream: &str, delay: std::time::Duration) -> String {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    let upstream = upstream.trim_start_matches("http://").to_owned();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(&upstream) else {
+                continue;
+            };
+            let (mut client_in, mut server_out) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let mut buffer = [0; 65536];
+                while let Ok(n @ 1..) = client_in.read(&mut buffer) {
+                    std::thread::sleep(delay);
+                    if server_out.write_all(&buffer[..n]).is_err() {
+                        break;
+                    }
+                }
+                let _ = server_out.shutdown(std::net::Shutdown::Write);
+            });
+            let (mut server_in, mut client_out) = (server, client);
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut server_in, &mut client_out);
+                let _ = client_out.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[test]
+fn details_of_many_buckets_are_fetched_concurrently() {
+    const BUCKETS: u32 = 50;
+    const DELAY: std::time::Duration = std::time::Duration::from_millis(100);
+    let server = crate::common::moto();
+    let names: Vec<String> = (0..BUCKETS).map(|_| unique("many")).collect();
+    let s3 = server.clients().s3;
+    block_on(async {
+        for name in &names {
+            s3.create_bucket().bucket(name).send().await.unwrap();
+        }
+    });
+    let proxy = slow_proxy(&server.endpoint, DELAY);
+    let mut args = vec![
+        "list-buckets",
+        "--details",
+        "--nl",
+        "--endpoint-url",
+        &proxy,
+    ];
+    args.extend(names.iter().map(String::as_str));
+    let started = std::time::Instant::now();
+    let output = s3c(&args).run();
+    let elapsed = started.elapsed();
+    assert_eq!(output.success().lines().count(), names.len());
+    // One bucket at a time needs at least two round trips per bucket (find
+    // its region, then read the rest at once): 50 × 2 × 100 ms = 10 s.
+    let one_at_a_time = DELAY * 2 * BUCKETS;
+    assert!(
+        elapsed < one_at_a_time / 2,
+        "took {elapsed:?}; one bucket at a time would take at least {one_at_a_time:?}"
     );
 }
