@@ -44,6 +44,8 @@ pub enum Command {
     SetPublicAccessBlock(SetPublicAccessBlockArgs),
     /// Show a bucket's ACL, policy status, public access block, CORS, website and region
     DebugBucket(BucketArgs),
+    /// Serve temporary credentials for a bucket over HTTP, refreshed before they expire
+    Localserver(LocalserverArgs),
 }
 
 /// How to reach AWS: shared by every command that makes AWS calls.
@@ -313,6 +315,66 @@ pub struct SetPublicAccessBlockArgs {
         "block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets",
     ])]
     pub allow_public_access: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+/// Arguments of `localserver`.
+#[derive(Debug, Args)]
+pub struct LocalserverArgs {
+    /// The bucket the credentials are for
+    pub bucket: String,
+
+    /// How long each set of credentials lasts: `3600`, `900s`, `15m`, `1h` (15 minutes to 12 hours)
+    #[arg(short = 'd', long, value_name = "DURATION", required = true)]
+    pub duration: String,
+
+    /// Port to listen on
+    #[arg(short = 'p', long, default_value_t = 8094)]
+    pub port: u16,
+
+    /// Host name or address to listen on
+    ///
+    /// Anyone who can reach a non-loopback address can fetch the credentials.
+    #[arg(long, default_value = "localhost")]
+    pub host: String,
+
+    /// Only allow reading from the bucket
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Only allow writing to the bucket
+    #[arg(long)]
+    pub write_only: bool,
+
+    /// Only allow keys starting with this prefix (repeatable)
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Vec<String>,
+
+    /// Extra JSON policy statement with `Effect`, `Action` and `Resource` (repeatable)
+    #[arg(long, value_name = "JSON")]
+    pub statement: Vec<String>,
+
+    /// Also answer in the container-credentials shape (`Token`), for
+    /// `AWS_CONTAINER_CREDENTIALS_FULL_URI`
+    #[arg(long)]
+    pub container: bool,
+
+    /// Require `Authorization: <token>` with the token in this file
+    /// (what `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE` points SDKs to)
+    #[arg(long, value_name = "FILE", conflicts_with = "generate_token")]
+    pub token_file: Option<String>,
+
+    /// Require `Authorization: <token>` with a new random token, printed on standard output at start
+    #[arg(long)]
+    pub generate_token: bool,
+
+    /// For tests against an emulator only: ask STS for credentials lasting this many seconds
+    ///
+    /// STS itself refuses less than 900 seconds, so this only works with a
+    /// custom endpoint, where the tests use it to see refreshes within seconds.
+    #[arg(long, value_name = "SECONDS", hide = true)]
+    pub test_only_duration_seconds: Option<u32>,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,

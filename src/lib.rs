@@ -8,6 +8,7 @@ pub mod aws;
 mod bucket_config;
 pub mod cli;
 mod commands;
+mod credential_server;
 pub mod error;
 mod iam;
 pub mod output;

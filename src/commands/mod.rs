@@ -9,6 +9,7 @@ mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
+mod localserver;
 mod set_bucket_policy;
 mod set_cors_policy;
 mod set_public_access_block;
@@ -41,6 +42,7 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
             set_public_access_block::run(&args, &clients, console).await
         }
         Command::DebugBucket(args) => debug_bucket::run(&args, &clients, console).await,
+        Command::Localserver(args) => localserver::run(&args, &clients, console).await,
     };
     result.map_err(|error| crate::name_endpoint(error, &clients.endpoint))
 }
@@ -60,6 +62,7 @@ fn connection_args(command: &Command) -> &ConnectionArgs {
         | Command::DebugBucket(args) => &args.connection,
         Command::SetBucketPolicy(args) => &args.connection,
         Command::SetPublicAccessBlock(args) => &args.connection,
+        Command::Localserver(args) => &args.connection,
     }
 }
 

@@ -15,6 +15,7 @@ mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
+mod localserver;
 mod set_bucket_policy;
 mod set_cors_policy;
 mod set_public_access_block;

@@ -290,6 +290,15 @@ impl S3c {
         self
     }
 
+    /// Start without waiting, with stdout and stderr piped: for servers.
+    pub fn spawn(mut self) -> Child {
+        self.command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start s3-credentials")
+    }
+
     /// Run to completion.
     pub fn run(mut self) -> Output {
         if self.stdin.is_some() {

@@ -1,0 +1,335 @@
+//! `localserver`: serve temporary credentials for one bucket over HTTP,
+//! for `credential_process` (and, with `--container`, for SDKs' container
+//! credentials provider), refreshing them before they expire.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use anyhow::Context;
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use crate::aws::Clients;
+use crate::bucket_config::Bucket;
+use crate::cli::LocalserverArgs;
+use crate::credential_server::cache::{CredentialCache, Fetch, Log};
+use crate::credential_server::respond::Policy;
+use crate::credential_server::{self, Server};
+use crate::error::{AwsError, ExitStatus, UsageError};
+use crate::output::Console;
+use crate::policy::{Permission, buckets_policy};
+use crate::settings_create::{check_prefix, parse_duration, parse_statement, role_session_name};
+use crate::temporary::{self, ROLE_NAME, RoleChange};
+
+/// Where the token clients must send comes from.
+enum Token {
+    /// No token: anyone who can connect gets credentials.
+    None,
+    /// Read from `--token-file`.
+    File(String),
+    /// Made up at start (`--generate-token`) and printed on stdout.
+    Generated(String),
+}
+
+impl Token {
+    fn value(&self) -> Option<String> {
+        match self {
+            Self::None => None,
+            Self::File(token) | Self::Generated(token) => Some(token.clone()),
+        }
+    }
+}
+
+/// The checked options.
+struct Settings {
+    permission: Permission,
+    policy: Value,
+    session_name: String,
+    duration_seconds: i32,
+    token: Token,
+}
+
+impl Settings {
+    /// Check every option before any AWS call.
+    fn from_args(args: &LocalserverArgs, clients: &Clients) -> Result<Self, UsageError> {
+        let permission =
+            Permission::from_flags(args.read_only, args.write_only).map_err(UsageError)?;
+        for prefix in &args.prefix {
+            check_prefix(prefix).map_err(UsageError)?;
+        }
+        let statements = args
+            .statement
+            .iter()
+            .map(|statement| parse_statement(statement).map_err(UsageError))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut seconds = parse_duration(&args.duration).map_err(UsageError)?;
+        if let Some(test_seconds) = args.test_only_duration_seconds {
+            // Clients name a custom endpoint by its URL, AWS by a description.
+            if !clients.endpoint.starts_with("http") {
+                return Err(UsageError::new(
+                    "--test-only-duration-seconds is for tests against an emulator (--endpoint-url)",
+                ));
+            }
+            seconds = test_seconds.max(1);
+        }
+        let buckets = [args.bucket.clone()];
+        Ok(Self {
+            permission,
+            policy: buckets_policy(permission, &buckets, &args.prefix, &statements),
+            session_name: role_session_name(permission.label(!statements.is_empty()), &buckets),
+            duration_seconds: i32::try_from(seconds).unwrap_or(i32::MAX),
+            token: read_token(args)?,
+        })
+    }
+}
+
+/// The token from `--token-file`, or a new one for `--generate-token`.
+fn read_token(args: &LocalserverArgs) -> Result<Token, UsageError> {
+    if let Some(path) = &args.token_file {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            let reason = match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_owned(),
+                _ => e.to_string(),
+            };
+            UsageError::new(format!("could not read --token-file `{path}`: {reason}"))
+        })?;
+        let token = text.trim();
+        if token.is_empty() {
+            return Err(UsageError::new(format!("--token-file `{path}` is empty")));
+        }
+        return Ok(Token::File(token.to_owned()));
+    }
+    if args.generate_token {
+        let mut bytes = [0_u8; 32];
+        getrandom::fill(&mut bytes)
+            .map_err(|e| UsageError::new(format!("could not generate a token: {e}")))?;
+        return Ok(Token::Generated(
+            bytes.iter().map(|byte| format!("{byte:02x}")).collect(),
+        ));
+    }
+    Ok(Token::None)
+}
+
+/// Check, bind, fetch the first credentials, then serve until Ctrl+C or SIGTERM.
+pub(crate) async fn run(
+    args: &LocalserverArgs,
+    clients: &Clients,
+    console: &mut Console<'_>,
+) -> anyhow::Result<ExitStatus> {
+    let settings = Settings::from_args(args, clients)?;
+    let bucket = Bucket::locate(clients, &args.bucket).await?;
+    let listeners = credential_server::bind(&args.host, args.port).await?;
+    let addresses = listeners
+        .iter()
+        .map(tokio::net::TcpListener::local_addr)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut stop = StopSignals::new().context("could not listen for Ctrl+C")?;
+    let (log, mut lines) = mpsc::unbounded_channel();
+    let cache = first_credentials(console, clients, &settings, log.clone()).await?;
+    if let Token::Generated(token) = &settings.token {
+        writeln!(console.out, "{token}")?;
+        console.out.flush()?;
+    }
+    announce(console, args, &bucket, &settings, &addresses)?;
+    let policy = Policy {
+        token: settings.token.value(),
+        // Host names are checked only when nobody else can connect anyway.
+        host_names: addresses
+            .iter()
+            .all(|a| a.ip().is_loopback())
+            .then(|| vec![args.host.to_ascii_lowercase()]),
+        container: args.container,
+    };
+    let server = Arc::new(Server { cache, policy, log });
+    let tasks = credential_server::serve(listeners, server);
+    let signal = loop {
+        tokio::select! {
+            Some(line) = lines.recv() => console.log(&line)?,
+            signal = stop.wait() => break signal,
+        }
+    };
+    drop(tasks);
+    while let Ok(line) = lines.try_recv() {
+        console.log(&line)?;
+    }
+    console.log(&format!("{signal}: shutting down"))?;
+    Ok(ExitStatus::Success)
+}
+
+/// Make sure the role exists and fetch the first credentials: a failure
+/// here stops the command before anything is served.
+async fn first_credentials(
+    console: &mut Console<'_>,
+    clients: &Clients,
+    settings: &Settings,
+    log: Log,
+) -> anyhow::Result<CredentialCache> {
+    console.log("Generating initial credentials...")?;
+    let (role_arn, change) = ensure_role(clients)
+        .await
+        .with_context(|| format!("could not set up role {ROLE_NAME}"))?;
+    report_role_change(console, change)?;
+    let fetch = fetcher(clients, settings, role_arn);
+    CredentialCache::start(fetch, Arc::new(SystemTime::now), log)
+        .await
+        .context("could not generate credentials")
+}
+
+/// [`temporary::ensure_role`], and once more when another process created
+/// the role between its `GetRole` and `CreateRole` (two servers starting
+/// together on an account that does not have the role yet).
+async fn ensure_role(clients: &Clients) -> anyhow::Result<(String, RoleChange)> {
+    match temporary::ensure_role(clients).await {
+        Err(error) if created_meanwhile(&error) => temporary::ensure_role(clients).await,
+        result => result,
+    }
+}
+
+fn created_meanwhile(error: &anyhow::Error) -> bool {
+    error.downcast_ref::<AwsError>().is_some_and(|aws| {
+        aws.operation == "CreateRole"
+            && (aws.code() == Some("EntityAlreadyExists") || aws.status() == Some(409))
+    })
+}
+
+/// Say what [`temporary::ensure_role`] had to change.
+fn report_role_change(console: &mut Console<'_>, change: RoleChange) -> std::io::Result<()> {
+    match change {
+        RoleChange::None => Ok(()),
+        RoleChange::Created => console.log(&format!("Created role: {ROLE_NAME}")),
+        RoleChange::Extended => console.log(&format!(
+            "Raised the maximum session duration of role {ROLE_NAME} to 12 hours"
+        )),
+    }
+}
+
+/// What fetches credentials for this server: one `AssumeRole` call each time.
+fn fetcher(clients: &Clients, settings: &Settings, role_arn: String) -> Fetch {
+    let shared = Arc::new((
+        clients.clone(),
+        role_arn,
+        settings.session_name.clone(),
+        settings.policy.clone(),
+    ));
+    let seconds = settings.duration_seconds;
+    Box::new(move || {
+        let shared = Arc::clone(&shared);
+        Box::pin(async move {
+            let (clients, role_arn, session_name, policy) = &*shared;
+            temporary::assume_role(clients, role_arn, session_name, policy, seconds).await
+        })
+    })
+}
+
+/// Say where credentials are served, and warn when anyone else can reach them.
+fn announce(
+    console: &mut Console<'_>,
+    args: &LocalserverArgs,
+    bucket: &Bucket,
+    settings: &Settings,
+    addresses: &[SocketAddr],
+) -> std::io::Result<()> {
+    let port = addresses.first().map_or(args.port, SocketAddr::port);
+    let host = if args.host.contains(':') {
+        format!("[{}]", args.host)
+    } else {
+        args.host.clone()
+    };
+    console.log(&format!(
+        "Serving {} credentials for bucket `{}` at http://{host}:{port}/",
+        settings.permission, bucket.name
+    ))?;
+    console.log(&format!("Duration: {} seconds", settings.duration_seconds))?;
+    let has_token = settings.token.value().is_some();
+    for address in addresses {
+        if let Some(warning) = exposure_warning(address, &bucket.name, has_token) {
+            console.log(&warning)?;
+        }
+    }
+    if has_token {
+        console.log("Requests must send the token in the Authorization header")?;
+    }
+    console.log("Press Ctrl+C to stop")
+}
+
+/// The warning for an address other machines may reach, if this is one.
+fn exposure_warning(address: &SocketAddr, bucket: &str, has_token: bool) -> Option<String> {
+    if address.ip().is_loopback() {
+        return None;
+    }
+    let hint = if has_token {
+        ""
+    } else {
+        " (consider --generate-token)"
+    };
+    Some(format!(
+        "Warning: listening on {address}, which is not a loopback address: anyone who can \
+         reach it can fetch credentials for bucket `{bucket}`{hint}"
+    ))
+}
+
+/// Ctrl+C and, on Unix, SIGTERM. Registered before the server says it is
+/// ready, so that a signal sent right after is not missed.
+struct StopSignals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    /// Wait for a signal and name it.
+    async fn wait(&mut self) -> &'static str {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "Interrupted",
+                _ = self.terminate.recv() => "Terminated",
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Interrupted"
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_addresses_others_can_reach_are_warned_about() {
+        let address = |text: &str| text.parse::<SocketAddr>().unwrap();
+        assert_eq!(
+            exposure_warning(&address("127.0.0.1:8094"), "b", false),
+            None
+        );
+        assert_eq!(exposure_warning(&address("[::1]:8094"), "b", false), None);
+        assert_eq!(
+            exposure_warning(&address("0.0.0.0:8094"), "b", false).unwrap(),
+            "Warning: listening on 0.0.0.0:8094, which is not a loopback address: anyone who \
+             can reach it can fetch credentials for bucket `b` (consider --generate-token)"
+        );
+        assert!(
+            exposure_warning(&address("192.168.1.2:80"), "b", true)
+                .unwrap()
+                .ends_with("bucket `b`")
+        );
+    }
+}

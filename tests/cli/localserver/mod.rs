@@ -1,0 +1,356 @@
+//! `localserver`: the built binary serving credentials on a free loopback
+//! port, fetched over plain HTTP and used against the emulator.
+
+mod running;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::bucket_setup::{missing_bucket, new_bucket};
+use crate::common::{block_on, moto, s3c};
+use running::{Running, clients_with, seconds_left};
+
+#[test]
+fn serves_credentials_for_the_bucket_that_work_against_the_emulator() {
+    let bucket = new_bucket("localserver");
+    let server = Running::start(&[&bucket, "-d", "15m"]);
+    let credentials = server.credentials(&[]);
+    let keys: Vec<&str> = credentials
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "Version",
+            "AccessKeyId",
+            "SecretAccessKey",
+            "SessionToken",
+            "Expiration"
+        ]
+    );
+    assert_eq!(credentials["Version"], 1);
+    assert!(
+        (890..=900).contains(&seconds_left(&credentials)),
+        "{credentials}"
+    );
+    assert_eq!(
+        server.credentials(&[]),
+        credentials,
+        "served from the cache"
+    );
+
+    let clients = clients_with(&credentials);
+    let identity = block_on(clients.sts.get_caller_identity().send()).unwrap();
+    assert_eq!(
+        identity.arn(),
+        Some(
+            format!(
+                "arn:aws:sts::123456789012:assumed-role/s3-credentials.AmazonS3FullAccess/\
+                 s3.read-write.{bucket}"
+            )
+            .as_str()
+        )
+    );
+    block_on(async {
+        let body = aws_sdk_s3::primitives::ByteStream::from_static(b"hello");
+        let put = clients.s3.put_object().bucket(&bucket).key("hello.txt");
+        put.body(body).send().await.unwrap();
+        let listed = clients
+            .s3
+            .list_objects_v2()
+            .bucket(&bucket)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(listed.contents()[0].key(), Some("hello.txt"));
+    });
+
+    let secret = credentials["SecretAccessKey"].as_str().unwrap().to_owned();
+    let token = credentials["SessionToken"].as_str().unwrap().to_owned();
+    let port = server.port;
+    let (code, stderr) = server.terminate();
+    assert_eq!(code, Some(0), "{stderr:#?}");
+    // The role line appears only for the test that happens to create the role.
+    let lines: Vec<&str> = stderr
+        .iter()
+        .map(String::as_str)
+        .filter(|line| *line != "Created role: s3-credentials.AmazonS3FullAccess")
+        .collect();
+    let serving =
+        format!("Serving read-write credentials for bucket `{bucket}` at http://127.0.0.1:{port}/");
+    assert_eq!(
+        lines[..4],
+        [
+            "Generating initial credentials...",
+            &serving,
+            "Duration: 900 seconds",
+            "Press Ctrl+C to stop"
+        ]
+    );
+    assert_eq!(lines[4..6].len(), 2);
+    for line in &lines[4..6] {
+        assert_request_log(line, "GET / 200");
+    }
+    assert_eq!(lines[6..], ["Terminated: shutting down"]);
+    assert!(
+        !stderr
+            .iter()
+            .any(|l| l.contains(&secret) || l.contains(&token))
+    );
+}
+
+/// A request log line: `2026-11-29 03:48:09+00:00 GET / 200`.
+#[track_caller]
+fn assert_request_log(line: &str, request: &str) {
+    let (time, rest) = line.split_at(25);
+    assert_eq!(rest, format!(" {request}"), "{line}");
+    assert!(
+        time.ends_with("+00:00") && time.as_bytes()[10] == b' ',
+        "{line}"
+    );
+}
+
+#[test]
+fn other_paths_methods_and_host_names_are_refused() {
+    let bucket = new_bucket("localserver-refuse");
+    let server = Running::start(&[&bucket, "-d", "15m", "--read-only"]);
+    assert_eq!(
+        server.request("GET", "/credentials", &[]),
+        (
+            404,
+            serde_json::json!({"error": "not found: credentials are served at `/`"})
+        )
+    );
+    assert_eq!(
+        server.request("POST", "/", &["Content-Length: 0"]),
+        (
+            405,
+            serde_json::json!({"error": "method not allowed: credentials are fetched with GET"})
+        )
+    );
+    // What a web page would send after pointing its own name at 127.0.0.1.
+    assert_eq!(
+        server.request("GET", "/", &["Host: rebind.example:8094"]).0,
+        403
+    );
+    assert_eq!(server.request("GET", "/?x=1", &["Host: localhost"]).0, 200);
+    let (code, stderr) = server.terminate();
+    assert_eq!(code, Some(0));
+    let requests: Vec<&String> = stderr.iter().filter(|l| l.contains("+00:00 ")).collect();
+    assert_eq!(requests.len(), 4, "{stderr:#?}");
+    for (line, expected) in requests.iter().zip([
+        "GET /credentials 404",
+        "POST / 405",
+        "GET / 403",
+        "GET / 200",
+    ]) {
+        assert_request_log(line, expected);
+    }
+    assert!(
+        stderr
+            .iter()
+            .any(|l| l.starts_with("Serving read-only credentials"))
+    );
+}
+
+#[test]
+fn refreshes_before_expiry_with_one_sts_call_for_concurrent_requests() {
+    let bucket = new_bucket("localserver-refresh");
+    // Credentials for 9 seconds: replaced with a third (3 s) left.
+    let server = Running::start(&[&bucket, "-d", "15m", "--test-only-duration-seconds", "9"]);
+    let first = server.credentials(&[]);
+    let left = seconds_left(&first);
+    assert!((7..=9).contains(&left), "{first}");
+    // Two seconds before expiry the refresh point has passed.
+    std::thread::sleep(Duration::from_secs(u64::try_from(left - 2).unwrap()));
+    let server = Arc::new(server);
+    let fetches: Vec<_> = (0..20)
+        .map(|_| {
+            let server = Arc::clone(&server);
+            std::thread::spawn(move || server.credentials(&[]))
+        })
+        .collect();
+    let served: Vec<Value> = fetches.into_iter().map(|t| t.join().unwrap()).collect();
+    let second = &served[0];
+    assert_ne!(second["AccessKeyId"], first["AccessKeyId"]);
+    assert!(
+        served.iter().all(|c| c == second),
+        "all requests got one new set"
+    );
+    assert!(seconds_left(second) >= 7, "{second}");
+    assert_eq!(&server.credentials(&[]), second);
+
+    let refreshes: Vec<String> = server
+        .stderr()
+        .into_iter()
+        .filter(|line| line.starts_with("Refreshed credentials: "))
+        .collect();
+    assert_eq!(refreshes.len(), 1, "one STS call: {refreshes:#?}");
+    let key = second["AccessKeyId"].as_str().unwrap();
+    assert!(refreshes[0].starts_with(&format!("Refreshed credentials: {key}, valid until ")));
+}
+
+#[test]
+fn a_token_is_required_when_one_is_set() {
+    let bucket = new_bucket("localserver-token");
+    let mut server = Running::start(&[&bucket, "-d", "15m", "--generate-token"]);
+    let token = server.stdout_line();
+    assert_eq!(token.len(), 64);
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+    let unauthorized = serde_json::json!({
+        "error": "unauthorized: send the server's token in the Authorization header"
+    });
+    assert_eq!(server.request("GET", "/", &[]), (401, unauthorized.clone()));
+    assert_eq!(
+        server.request("GET", "/", &["Authorization: wrong"]),
+        (401, unauthorized)
+    );
+    assert_eq!(
+        server.request("GET", "/missing", &[]).0,
+        401,
+        "nothing else is revealed without the token"
+    );
+    server.credentials(&[&format!("Authorization: {token}")]);
+    let stderr = server.stderr();
+    assert!(
+        !stderr.iter().any(|line| line.contains(&token)),
+        "{stderr:#?}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("token");
+    std::fs::write(&path, "from-a-file\n").unwrap();
+    let server = Running::start(&[&bucket, "-d", "15m", "--token-file", path.to_str().unwrap()]);
+    assert_eq!(server.request("GET", "/", &[]).0, 401);
+    server.credentials(&["Authorization: from-a-file"]);
+}
+
+#[test]
+fn the_rust_sdk_reads_credentials_through_the_container_provider() {
+    let bucket = new_bucket("localserver-container");
+    let mut server = Running::start(&[&bucket, "-d", "15m", "--container", "--generate-token"]);
+    let token = server.stdout_line();
+    let credentials = server.credentials(&[&format!("Authorization: {token}")]);
+    assert_eq!(credentials["Token"], credentials["SessionToken"]);
+
+    // `whoami` without credentials of its own: the SDK's default chain ends
+    // at `aws_config::ecs::EcsCredentialsProvider`, which follows
+    // AWS_CONTAINER_CREDENTIALS_FULL_URI and sends the token.
+    let whoami = |token: Option<&str>| {
+        let mut run = s3c(&["whoami"])
+            .against(moto())
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                format!("http://127.0.0.1:{}/", server.port),
+            );
+        if let Some(token) = token {
+            run = run.env("AWS_CONTAINER_AUTHORIZATION_TOKEN", token);
+        }
+        run.run()
+    };
+    let output = whoami(Some(&token));
+    let identity: Value = serde_json::from_str(output.success()).unwrap();
+    assert_eq!(
+        identity["Arn"],
+        format!(
+            "arn:aws:sts::123456789012:assumed-role/s3-credentials.AmazonS3FullAccess/\
+             s3.read-write.{bucket}"
+        )
+    );
+    let refused = whoami(None);
+    assert_eq!(refused.code, 1, "{refused:#?}");
+    assert!(
+        server
+            .stderr()
+            .iter()
+            .any(|line| line.ends_with(" GET / 401")),
+        "{:#?}",
+        server.stderr()
+    );
+}
+
+#[test]
+fn startup_problems_stop_the_server_with_one_line() {
+    let bucket = missing_bucket();
+    s3c(&[
+        "localserver",
+        &bucket,
+        "-d",
+        "1h",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+    ])
+    .against(moto())
+    .run()
+    .fails_with(1, &format!("Error: bucket `{bucket}` does not exist\n"));
+    let usage = |args: &[&str], message: &str| {
+        let mut all = vec![
+            "localserver",
+            "bucket",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ];
+        all.extend_from_slice(args);
+        // No endpoint: an AWS call would not reach the emulator.
+        s3c(&all)
+            .run()
+            .fails_with(2, &format!("Error: {message}\n"));
+    };
+    usage(
+        &["-d", "10m"],
+        "duration must be between 15 minutes and 12 hours, not `10m`",
+    );
+    usage(
+        &["-d", "1h", "--read-only", "--write-only"],
+        "cannot use --read-only and --write-only at the same time",
+    );
+    usage(
+        &["-d", "1h", "--prefix", "/logs"],
+        "prefix `/logs` starts with `/`, but S3 keys have no leading slash; use `--prefix logs`",
+    );
+    usage(
+        &["-d", "1h", "--statement", "{\"Effect\": \"Allow\"}"],
+        "--statement is missing required keys: `Action`, `Resource`",
+    );
+    usage(
+        &["-d", "1h", "--test-only-duration-seconds", "5"],
+        "--test-only-duration-seconds is for tests against an emulator (--endpoint-url)",
+    );
+    usage(
+        &["-d", "1h", "--token-file", "/no/such/token"],
+        "could not read --token-file `/no/such/token`: no such file",
+    );
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let bucket = new_bucket("localserver-busy");
+    s3c(&[
+        "localserver",
+        &bucket,
+        "-d",
+        "1h",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port,
+    ])
+    .against(moto())
+    .run()
+    .fails_with(
+        1,
+        &format!(
+            "Error: could not listen on 127.0.0.1:{port}: Address already in use (os error 98)\n"
+        ),
+    );
+}

@@ -1,0 +1,157 @@
+//! A `localserver` child process for the tests: started on a free
+//! loopback port, asked over plain HTTP, stopped by PID when dropped.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::Child;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+use crate::common::{moto, s3c};
+
+/// A running `localserver`, stopped when dropped (also when a test panics).
+pub struct Running {
+    child: Child,
+    pub port: u16,
+    stderr: Arc<Mutex<Vec<String>>>,
+    stdout: Option<BufReader<std::process::ChildStdout>>,
+}
+
+impl Running {
+    /// Start `s3-credentials localserver ARGS --host 127.0.0.1 --port 0`
+    /// against the shared emulator and wait until it says it is serving.
+    pub fn start(args: &[&str]) -> Self {
+        let mut all = vec!["localserver", "--host", "127.0.0.1", "--port", "0"];
+        all.extend_from_slice(args);
+        let mut child = s3c(&all).against(moto()).spawn();
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let collected = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                collected.lock().unwrap().push(line);
+            }
+        });
+        let mut running = Self {
+            stdout: child.stdout.take().map(BufReader::new),
+            child,
+            port: 0,
+            stderr,
+        };
+        running.port = running.wait_for_port();
+        running
+    }
+
+    fn wait_for_port(&mut self) -> u16 {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let serving = self.stderr().iter().find_map(|line| {
+                let rest = line.split("at http://127.0.0.1:").nth(1)?;
+                rest.trim_end_matches('/').parse().ok()
+            });
+            if let Some(port) = serving {
+                return port;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("localserver exited with {status}: {:#?}", self.stderr());
+            }
+            assert!(Instant::now() < deadline, "no server: {:#?}", self.stderr());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn stderr(&self) -> Vec<String> {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The first line the server printed on stdout.
+    pub fn stdout_line(&mut self) -> String {
+        let mut line = String::new();
+        self.stdout.as_mut().unwrap().read_line(&mut line).unwrap();
+        line.trim_end().to_owned()
+    }
+
+    /// `METHOD PATH` with extra header lines: (status, JSON body).
+    pub fn request(&self, method: &str, path: &str, headers: &[&str]) -> (u16, Value) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
+        if !headers.iter().any(|h| h.starts_with("Host:")) {
+            request.push_str(&format!("Host: 127.0.0.1:{}\r\n", self.port));
+        }
+        for header in headers {
+            request.push_str(&format!("{header}\r\n"));
+        }
+        stream
+            .write_all(format!("{request}\r\n").as_bytes())
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response[9..12].parse().unwrap();
+        let body = response.split_once("\r\n\r\n").unwrap().1;
+        (status, serde_json::from_str(body).unwrap())
+    }
+
+    /// The credentials `GET /` serves.
+    pub fn credentials(&self, headers: &[&str]) -> Value {
+        let (status, body) = self.request("GET", "/", headers);
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// Stop with SIGTERM, as a service manager would: (exit code, stderr).
+    pub fn terminate(mut self) -> (Option<i32>, Vec<String>) {
+        #[allow(clippy::cast_possible_wrap)]
+        let pid = self.child.id() as libc::pid_t;
+        // SAFETY: a plain signal to the child this test spawned and has not reaped.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let status = self.child.wait().unwrap();
+        // Let the reader thread take the last lines.
+        std::thread::sleep(Duration::from_millis(100));
+        (status.code(), self.stderr())
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// SDK clients that use the served credentials.
+pub fn clients_with(credentials: &Value) -> s3_credentials::aws::Clients {
+    let text = |key: &str| credentials[key].as_str().unwrap().to_owned();
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::from_static("us-east-1"))
+        .endpoint_url(&moto().endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(
+                    text("AccessKeyId"),
+                    text("SecretAccessKey"),
+                    Some(text("SessionToken")),
+                    None,
+                    "localserver",
+                ),
+            ),
+        )
+        .build();
+    s3_credentials::aws::Clients::from_config(&config)
+}
+
+/// Seconds from now until an `Expiration` the server sent.
+pub fn seconds_left(credentials: &Value) -> i64 {
+    let expiration = credentials["Expiration"].as_str().unwrap();
+    let expiration = aws_smithy_types::DateTime::from_str(
+        expiration,
+        aws_smithy_types::date_time::Format::DateTime,
+    )
+    .unwrap();
+    let now = aws_smithy_types::DateTime::from(SystemTime::now());
+    expiration.secs() - now.secs()
+}
