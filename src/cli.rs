@@ -4,7 +4,7 @@
 //! into validated settings (reading `--auth` files, checking URLs) happens in
 //! [`crate::settings`], so that every check lives in one place.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Create AWS credentials that can only access the S3 buckets you name
 #[derive(Debug, Parser)]
@@ -17,6 +17,14 @@ pub struct Cli {
 /// Every subcommand of the tool.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create credentials that can only access the named buckets
+    ///
+    /// By default this creates an IAM user with one inline policy per bucket
+    /// and prints a new access key for it. With `--duration` it prints
+    /// temporary credentials instead, and creates no user.
+    Create(CreateArgs),
+    /// Print the IAM policy `create` would use for these buckets
+    Policy(PolicyArgs),
     /// Show the identity (user or role) that the current credentials belong to
     Whoami(WhoamiArgs),
     /// List the IAM users of the account
@@ -184,4 +192,120 @@ pub struct DeleteUserArgs {
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// What the credentials may do with the buckets; shared by `create` and `policy`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AccessArgs {
+    /// Only allow reading from the buckets
+    #[arg(long, conflicts_with = "write_only")]
+    pub read_only: bool,
+
+    /// Only allow writing to the buckets (no reading or listing): for logs and uploads
+    #[arg(long)]
+    pub write_only: bool,
+
+    /// Only allow keys under this prefix, e.g. `uploads/` (repeatable)
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Vec<String>,
+
+    /// An extra policy statement as JSON, with `Effect`, `Action` and `Resource` (repeatable)
+    #[arg(long, value_name = "JSON")]
+    pub statement: Vec<String>,
+}
+
+/// The credentials output format of `create`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum CredentialsFormat {
+    /// The JSON object AWS returns
+    #[default]
+    Json,
+    /// A `[default]` section for an AWS credentials file
+    Ini,
+}
+
+/// Arguments of `create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The buckets the credentials may access
+    #[arg(value_name = "BUCKETS", required = true)]
+    pub buckets: Vec<String>,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
+
+    /// Output format for the credentials
+    #[arg(short = 'f', long, value_enum, default_value_t = CredentialsFormat::Json)]
+    pub format: CredentialsFormat,
+
+    /// Issue temporary credentials valid this long (e.g. `3600`, `900s`, `15m`, `12h`;
+    /// 15 minutes to 12 hours) instead of creating a user
+    #[arg(short = 'd', long, value_name = "DURATION")]
+    pub duration: Option<String>,
+
+    /// The user to create, or an existing user to give a new key
+    /// (default: `s3.<permission>.<buckets>`)
+    #[arg(long, value_name = "NAME", conflicts_with = "duration")]
+    pub username: Option<String>,
+
+    /// Create the buckets that do not exist yet
+    #[arg(short = 'c', long)]
+    pub create_bucket: bool,
+
+    /// Region to create buckets in (default: the configured region)
+    #[arg(long, value_name = "REGION")]
+    pub bucket_region: Option<String>,
+
+    /// Make the new buckets readable by anyone: public access block off and a
+    /// bucket policy allowing `s3:GetObject`
+    #[arg(long, requires = "create_bucket")]
+    pub public: bool,
+
+    /// Host a website from the new buckets: `--public` plus index.html and
+    /// error.html as index and error documents
+    #[arg(long, requires = "create_bucket")]
+    pub website: bool,
+
+    /// A custom policy document instead of the generated one: a file, literal
+    /// JSON, or `-` for standard input. `$!BUCKET_NAME!$` is replaced by each
+    /// bucket's name.
+    #[arg(long, value_name = "FILE|JSON|-")]
+    pub policy: Option<String>,
+
+    /// Permissions boundary for a new user: a policy ARN, or `none`. Default:
+    /// `AmazonS3ReadOnlyAccess` for `--read-only`, `AmazonS3FullAccess` otherwise,
+    /// none with `--policy` or `--statement`.
+    #[arg(long, value_name = "ARN|none", conflicts_with = "duration")]
+    pub user_permissions_boundary: Option<String>,
+
+    /// Wait (up to a minute) until AWS accepts the new credentials before printing them
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Only print the credentials, not each step
+    #[arg(long)]
+    pub silent: bool,
+
+    /// Print every change that would be made, with full policies, and make none;
+    /// needs no credentials
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `policy`.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The buckets the policy grants access to
+    #[arg(value_name = "BUCKETS", required = true)]
+    pub buckets: Vec<String>,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
+
+    /// Print the bucket policy that makes a bucket publicly readable instead
+    #[arg(long, conflicts_with_all = ["read_only", "write_only", "prefix", "statement"])]
+    pub public_bucket: bool,
 }

@@ -1,10 +1,12 @@
 //! One module per subcommand; this file only dispatches.
 
+mod create;
 mod delete_user;
 mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
+mod policy;
 mod whoami;
 
 use crate::aws::Clients;
@@ -15,29 +17,46 @@ use crate::settings::Connection;
 
 /// Run one subcommand.
 pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::Result<ExitStatus> {
-    let clients = connect(connection_args(&command)).await?;
-    let result = match command {
-        Command::Whoami(_) => whoami::run(&clients, console).await,
-        Command::ListUsers(args) => list_users::run(&args, &clients, console).await,
-        Command::ListBuckets(args) => list_buckets::run(&args, &clients, console).await,
-        Command::ListRoles(args) => list_roles::run(&args, &clients, console).await,
-        Command::ListUserPolicies(args) => list_user_policies::run(&args, &clients, console).await,
-        Command::DeleteUser(args) => delete_user::run(&args, &clients, console).await,
-    };
-    result.map_err(|error| crate::name_endpoint(error, &clients.endpoint))
-}
-
-fn connection_args(command: &Command) -> &ConnectionArgs {
     match command {
-        Command::Whoami(args) => &args.connection,
-        Command::ListUsers(args) => &args.connection,
-        Command::ListBuckets(args) => &args.connection,
-        Command::ListRoles(args) => &args.connection,
-        Command::ListUserPolicies(args) => &args.connection,
-        Command::DeleteUser(args) => &args.connection,
+        // These two decide for themselves whether they need AWS at all.
+        Command::Create(args) => create::run(&args, console).await,
+        Command::Policy(args) => policy::run(&args, console),
+        Command::Whoami(args) => {
+            let clients = connect(&args.connection).await?;
+            named(whoami::run(&clients, console).await, &clients)
+        }
+        Command::ListUsers(args) => {
+            let clients = connect(&args.connection).await?;
+            named(list_users::run(&args, &clients, console).await, &clients)
+        }
+        Command::ListBuckets(args) => {
+            let clients = connect(&args.connection).await?;
+            named(list_buckets::run(&args, &clients, console).await, &clients)
+        }
+        Command::ListRoles(args) => {
+            let clients = connect(&args.connection).await?;
+            named(list_roles::run(&args, &clients, console).await, &clients)
+        }
+        Command::ListUserPolicies(args) => {
+            let clients = connect(&args.connection).await?;
+            named(
+                list_user_policies::run(&args, &clients, console).await,
+                &clients,
+            )
+        }
+        Command::DeleteUser(args) => {
+            let clients = connect(&args.connection).await?;
+            named(delete_user::run(&args, &clients, console).await, &clients)
+        }
     }
 }
 
+/// Name the endpoint in a connection failure of a command's final error.
+fn named(result: anyhow::Result<ExitStatus>, clients: &Clients) -> anyhow::Result<ExitStatus> {
+    result.map_err(|error| crate::name_endpoint(error, &clients.endpoint))
+}
+
+/// Check the connection options and build the clients.
 async fn connect(args: &ConnectionArgs) -> anyhow::Result<Clients> {
     let connection = Connection::from_args(args)?;
     Ok(Clients::connect(&connection).await)
