@@ -8,10 +8,12 @@
 mod common;
 
 mod connection;
+mod create;
 mod delete_user;
 mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
+mod policy;
 mod usage;
 mod whoami;
