@@ -4,6 +4,8 @@
 use serde_json::Value;
 
 use crate::common::proxy::Proxy;
+use s3_credentials::aws::Clients;
+
 use crate::common::{Emulator, block_on, exclusive_moto, moto, s3c, unique};
 
 /// A golden policy with `my-bucket` replaced by `bucket`.
@@ -19,8 +21,8 @@ pub(crate) fn golden(name: &str, bucket: &str) -> Value {
 }
 
 /// Inline policies of a user as `(name, document)`.
-pub(crate) fn inline_policies(server: &Emulator, user: &str) -> Vec<(String, Value)> {
-    let iam = server.clients().iam;
+pub(crate) fn inline_policies(clients: &Clients, user: &str) -> Vec<(String, Value)> {
+    let iam = &clients.iam;
     block_on(async {
         let names = iam
             .list_user_policies()
@@ -47,24 +49,30 @@ pub(crate) fn inline_policies(server: &Emulator, user: &str) -> Vec<(String, Val
     })
 }
 
-pub(crate) fn user_exists(server: &Emulator, user: &str) -> bool {
-    block_on(server.clients().iam.get_user().user_name(user).send()).is_ok()
+/// Whether AWS says it exists; any answer but yes or "not found" fails the test.
+fn exists<T, E: std::fmt::Debug>(
+    result: Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    >,
+) -> bool {
+    match result {
+        Ok(_) => true,
+        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => false,
+        Err(error) => panic!("could not tell whether it exists: {error:?}"),
+    }
 }
 
-pub(crate) fn bucket_exists(server: &Emulator, bucket: &str) -> bool {
-    block_on(server.clients().s3.head_bucket().bucket(bucket).send()).is_ok()
+pub(crate) fn user_exists(clients: &Clients, user: &str) -> bool {
+    exists(block_on(clients.iam.get_user().user_name(user).send()))
 }
 
-pub(crate) fn access_keys(server: &Emulator, user: &str) -> Vec<String> {
-    let keys = block_on(
-        server
-            .clients()
-            .iam
-            .list_access_keys()
-            .user_name(user)
-            .send(),
-    )
-    .unwrap();
+pub(crate) fn bucket_exists(clients: &Clients, bucket: &str) -> bool {
+    exists(block_on(clients.s3.head_bucket().bucket(bucket).send()))
+}
+
+pub(crate) fn access_keys(clients: &Clients, user: &str) -> Vec<String> {
+    let keys = block_on(clients.iam.list_access_keys().user_name(user).send()).unwrap();
     keys.access_key_metadata()
         .iter()
         .filter_map(|k| k.access_key_id().map(str::to_owned))
@@ -123,13 +131,13 @@ fn read_write_credentials_for_a_new_bucket() {
         )
     );
     assert_eq!(key["UserName"], user.as_str());
-    assert!(bucket_exists(moto(), &bucket));
+    assert!(bucket_exists(&moto().clients(), &bucket));
     assert_eq!(
-        inline_policies(moto(), &user),
+        inline_policies(&moto().clients(), &user),
         [(user.clone(), golden("read-write", &bucket))]
     );
     assert_eq!(
-        access_keys(moto(), &user),
+        access_keys(&moto().clients(), &user),
         [key["AccessKeyId"].as_str().unwrap()]
     );
 
@@ -170,7 +178,7 @@ fn read_only_write_only_and_prefix_policies() {
         assert_eq!(printed_key(output.success())["UserName"], user.as_str());
         assert_eq!(output.stderr, "", "--silent prints nothing else");
         assert_eq!(
-            inline_policies(moto(), &user),
+            inline_policies(&moto().clients(), &user),
             [(user.clone(), golden(fixture, &bucket))],
             "{options:?}"
         );
@@ -188,7 +196,7 @@ fn several_buckets_get_one_policy_each() {
     let user = format!("s3.read-only.{first},{second}");
     assert_eq!(printed_key(output.success())["UserName"], user.as_str());
     assert_eq!(
-        inline_policies(moto(), &user),
+        inline_policies(&moto().clients(), &user),
         [
             (format!("s3.read-only.{first}"), golden("read-only", &first)),
             (
@@ -257,7 +265,7 @@ fn custom_policy_from_a_file_literal_json_or_stdin() {
             "{source}"
         );
         assert_eq!(
-            inline_policies(moto(), &user),
+            inline_policies(&moto().clients(), &user),
             [(user.clone(), seed_policy_for(&bucket))],
             "{source}"
         );
@@ -306,7 +314,7 @@ fn extra_statements_are_appended_and_make_the_policy_custom() {
     let user = format!("s3.custom.{bucket}");
     assert_eq!(printed_key(output.success())["UserName"], user.as_str());
     assert_eq!(
-        inline_policies(moto(), &user),
+        inline_policies(&moto().clients(), &user),
         [(user.clone(), golden("read-write-statement", &bucket))]
     );
 }
@@ -347,7 +355,7 @@ fn an_existing_user_gets_a_second_key_and_keeps_the_first() {
         )
     );
     assert_eq!(
-        access_keys(moto(), &user),
+        access_keys(&moto().clients(), &user),
         [first_key, key["AccessKeyId"].as_str().unwrap().to_owned()]
     );
     assert!(proxy.actions("CreateUser").is_empty());
@@ -410,7 +418,7 @@ fn ini_format() {
         .against(moto())
         .run();
     let user = format!("s3.read-write.{bucket}");
-    let key = &access_keys(moto(), &user)[0];
+    let key = &access_keys(&moto().clients(), &user)[0];
     let lines: Vec<&str> = output.success().lines().collect();
     assert_eq!(lines.len(), 3, "{output:#?}");
     assert_eq!(lines[0], "[default]");
@@ -613,7 +621,10 @@ fn public_is_refused_for_an_existing_bucket_before_any_change() {
              creates; to make an existing bucket public, run `s3-credentials set-bucket-policy {bucket} --allow-all-get`\n"
         ),
     );
-    assert!(!user_exists(moto(), &format!("s3.read-write.{bucket}")));
+    assert!(!user_exists(
+        &moto().clients(),
+        &format!("s3.read-write.{bucket}")
+    ));
 }
 
 #[test]
@@ -721,7 +732,10 @@ fn a_missing_bucket_without_create_bucket_changes_nothing() {
             "Error: bucket `{bucket}` does not exist: add --create-bucket (-c) to create it\n"
         ),
     );
-    assert!(!user_exists(moto(), &format!("s3.read-write.{bucket}")));
+    assert!(!user_exists(
+        &moto().clients(),
+        &format!("s3.read-write.{bucket}")
+    ));
 }
 
 #[test]
@@ -755,10 +769,10 @@ fn a_user_with_two_keys_is_refused_before_any_change() {
         ),
     );
     assert!(
-        !bucket_exists(moto(), &bucket),
+        !bucket_exists(&moto().clients(), &bucket),
         "no bucket is created before the refusal"
     );
-    assert!(inline_policies(moto(), &user).is_empty());
+    assert!(inline_policies(&moto().clients(), &user).is_empty());
 }
 
 #[test]

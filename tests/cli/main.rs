@@ -9,6 +9,7 @@ mod common;
 
 mod connection;
 mod create;
+mod create_faults;
 mod delete_user;
 mod list_buckets;
 mod list_roles;

@@ -30,6 +30,10 @@ impl Request {
     }
 }
 
+/// Decides which requests the proxy fails instead of forwarding: returns
+/// the HTTP status and AWS error code to answer with.
+pub type Fault = Arc<dyn Fn(&Request) -> Option<(u16, &'static str)> + Send + Sync>;
+
 /// The proxy: point the tool at `endpoint`.
 pub struct Proxy {
     pub endpoint: String,
@@ -39,6 +43,12 @@ pub struct Proxy {
 impl Proxy {
     /// Start forwarding to `target` (`http://127.0.0.1:PORT`).
     pub fn start(target: &str) -> Self {
+        Self::with_faults(target, Arc::new(|_| None))
+    }
+
+    /// Forward to `target`, but answer the requests `fault` picks with an
+    /// AWS error instead (they are still recorded).
+    pub fn with_faults(target: &str, fault: Fault) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let target = target.trim_start_matches("http://").to_owned();
@@ -46,9 +56,9 @@ impl Proxy {
         let recorded = requests.clone();
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let (target, recorded) = (target.clone(), recorded.clone());
+                let (target, recorded, fault) = (target.clone(), recorded.clone(), fault.clone());
                 std::thread::spawn(move || {
-                    let _ = forward(client, &target, &recorded);
+                    let _ = forward(client, &target, &recorded, &*fault);
                 });
             }
         });
@@ -72,7 +82,12 @@ impl Proxy {
     }
 }
 
-fn forward(client: TcpStream, target: &str, recorded: &Mutex<Vec<Request>>) -> std::io::Result<()> {
+fn forward(
+    client: TcpStream,
+    target: &str,
+    recorded: &Mutex<Vec<Request>>,
+    fault: &(dyn Fn(&Request) -> Option<(u16, &'static str)> + Send + Sync),
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut head = Vec::new();
     let mut length = 0usize;
@@ -100,17 +115,30 @@ fn forward(client: TcpStream, target: &str, recorded: &Mutex<Vec<Request>>) -> s
     let mut body = vec![0; length];
     reader.read_exact(&mut body)?;
     let mut parts = request_line.split_whitespace();
-    recorded.lock().unwrap().push(Request {
+    let request = Request {
         method: parts.next().unwrap_or_default().to_owned(),
         path: parts.next().unwrap_or_default().to_owned(),
         body: String::from_utf8_lossy(&body).into_owned(),
-    });
+    };
+    let failure = fault(&request);
+    recorded.lock().unwrap().push(request);
+    let mut client = client;
+    if let Some((status, code)) = failure {
+        let body = format!(
+            "<ErrorResponse><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></ErrorResponse>"
+        );
+        write!(
+            client,
+            "HTTP/1.1 {status} Injected\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        return client.shutdown(std::net::Shutdown::Both);
+    }
     let mut upstream = TcpStream::connect(target)?;
     upstream.write_all(&head)?;
     upstream.write_all(&body)?;
     let mut response = Vec::new();
     upstream.read_to_end(&mut response)?;
-    let mut client = client;
     client.write_all(&response)?;
     client.shutdown(std::net::Shutdown::Both)
 }
