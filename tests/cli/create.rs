@@ -823,3 +823,32 @@ fn usage_errors_come_before_any_request() {
     assert!(output.stderr.contains("--username"), "{output:#?}");
     assert!(proxy.requests().is_empty(), "{:?}", proxy.requests());
 }
+
+#[test]
+fn wait_checks_the_new_key_before_printing_it() {
+    let bucket = unique("wait");
+    create_bucket(moto(), &bucket);
+    let proxy = Proxy::start(&moto().endpoint);
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "--wait",
+        "--endpoint-url",
+        &proxy.endpoint,
+    ])
+    .run();
+    let key = printed_key(output.success());
+    assert!(output.stderr.ends_with(
+        "Waiting for AWS to accept the new credentials...\nThe new credentials are ready to use\n"
+    ));
+    // The probe is signed with the new key itself.
+    let probe = proxy.actions("GetCallerIdentity");
+    assert_eq!(probe.len(), 1);
+    let new_key = key["AccessKeyId"].as_str().unwrap();
+    assert!(
+        probe[0]
+            .authorization
+            .contains(&format!("Credential={new_key}/")),
+        "{probe:?}"
+    );
+}

@@ -14,6 +14,8 @@ pub struct Request {
     pub method: String,
     pub path: String,
     pub body: String,
+    /// The `Authorization` header: its `Credential=` names the access key.
+    pub authorization: String,
 }
 
 impl Request {
@@ -92,6 +94,7 @@ fn forward(
     let mut head = Vec::new();
     let mut length = 0usize;
     let mut request_line = String::new();
+    let mut authorization = String::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
@@ -104,6 +107,9 @@ fn forward(
             break;
         }
         let lower = line.to_ascii_lowercase();
+        if lower.starts_with("authorization:") {
+            authorization = line["authorization:".len()..].trim().to_owned();
+        }
         if let Some(value) = lower.strip_prefix("content-length:") {
             length = value.trim().parse().unwrap_or(0);
         }
@@ -119,6 +125,7 @@ fn forward(
         method: parts.next().unwrap_or_default().to_owned(),
         path: parts.next().unwrap_or_default().to_owned(),
         body: String::from_utf8_lossy(&body).into_owned(),
+        authorization,
     };
     let failure = fault(&request);
     recorded.lock().unwrap().push(request);
