@@ -15,6 +15,7 @@ mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
+mod output_modes;
 mod policy;
 mod usage;
 mod whoami;
