@@ -37,6 +37,30 @@ pub enum Command {
     ListUserPolicies(ListUserPoliciesArgs),
     /// Delete users with their inline policies, attached policies and access keys
     DeleteUser(DeleteUserArgs),
+    /// Print a shell completion script
+    ///
+    /// For example, for bash: `s3-credentials completions bash > ~/.local/share/bash-completion/completions/s3-credentials`
+    Completions(CompletionsArgs),
+    /// Print the man page, in roff format
+    ///
+    /// For example: `s3-credentials man > ~/.local/share/man/man1/s3-credentials.1`
+    Man(ManArgs),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand to print the page of, instead of the main page
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// How to reach AWS: shared by every command that makes AWS calls.

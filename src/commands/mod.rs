@@ -1,5 +1,6 @@
 //! One module per subcommand; this file only dispatches.
 
+mod completions;
 mod create;
 mod delete_user;
 mod list_buckets;
@@ -21,6 +22,8 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
         // These two decide for themselves whether they need AWS at all.
         Command::Create(args) => create::run(&args, console).await,
         Command::Policy(args) => policy::run(&args, console),
+        Command::Completions(args) => completions::completions(&args, console),
+        Command::Man(args) => completions::man(&args, console),
         Command::Whoami(args) => {
             let clients = connect(&args.connection).await?;
             named(whoami::run(&clients, console).await, &clients)

@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod completions;
 mod connection;
 mod create;
 mod create_faults;
