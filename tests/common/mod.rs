@@ -8,6 +8,7 @@
 
 #![allow(dead_code)]
 
+pub mod counter;
 pub mod proxy;
 
 use std::io::{BufRead, BufReader, Write};
