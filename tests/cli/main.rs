@@ -19,5 +19,6 @@ mod list_user_policies;
 mod list_users;
 mod output_modes;
 mod policy;
+mod secrets;
 mod usage;
 mod whoami;
