@@ -13,6 +13,7 @@ mod connection;
 mod create;
 mod create_faults;
 mod delete_user;
+mod docs;
 mod list_buckets;
 mod list_roles;
 mod list_user_policies;
