@@ -13,6 +13,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig, timeout::TimeoutConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 
+use crate::error::AwsError;
 use crate::settings::Connection;
 
 /// The region used when neither the options, the environment nor the profile name one.
@@ -34,6 +35,8 @@ pub struct Clients {
     pub region: String,
     /// Where requests go, for error messages: the custom endpoint, or AWS.
     pub endpoint: String,
+    /// The profile credentials come from, when one was chosen.
+    pub profile: Option<String>,
     /// The configuration the clients were built from.
     config: SdkConfig,
 }
@@ -62,7 +65,23 @@ impl Clients {
         if let Some(url) = &connection.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        Self::from_config(&loader.load().await)
+        let mut clients = Self::from_config(&loader.load().await);
+        clients.profile = connection
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+        clients
+    }
+
+    /// Add what only the clients know to an AWS error anywhere in `error`'s
+    /// chain: the endpoint of a failed connection, the profile of missing
+    /// credentials.
+    pub fn explain(&self, mut error: anyhow::Error) -> anyhow::Error {
+        if let Some(aws) = error.downcast_mut::<AwsError>() {
+            aws.endpoint = Some(self.endpoint.clone());
+            aws.profile.clone_from(&self.profile);
+        }
+        error
     }
 
     /// The same connection (endpoint, region) with other credentials: used to
@@ -97,6 +116,7 @@ impl Clients {
             sts: aws_sdk_sts::Client::new(config),
             region,
             endpoint,
+            profile: None,
             config: config.clone(),
         }
     }

@@ -56,7 +56,7 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
 
 /// Name the endpoint in a connection failure of a command's final error.
 fn named(result: anyhow::Result<ExitStatus>, clients: &Clients) -> anyhow::Result<ExitStatus> {
-    result.map_err(|error| crate::name_endpoint(error, &clients.endpoint))
+    result.map_err(|error| clients.explain(error))
 }
 
 /// Check the connection options and build the clients.
@@ -72,7 +72,7 @@ fn report_failure(
     clients: &Clients,
     error: anyhow::Error,
 ) -> std::io::Result<()> {
-    let error = crate::name_endpoint(error, &clients.endpoint);
+    let error = clients.explain(error);
     writeln!(
         err,
         "Error: {}",

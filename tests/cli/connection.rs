@@ -318,3 +318,25 @@ fn retries_are_bounded() {
         "the SDK's standard retry mode: three attempts"
     );
 }
+
+#[test]
+fn an_unknown_profile_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        "[work]\naws_access_key_id = a\naws_secret_access_key = b\n",
+    )
+    .unwrap();
+    s3c(&["whoami", "--profile", "wrok"])
+        .against(moto())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .run()
+        .fails_with(
+            1,
+            "Error: GetCallerIdentity failed: no AWS credentials found for profile `wrok`: check that \
+             ~/.aws/credentials or ~/.aws/config defines it\n",
+        );
+}

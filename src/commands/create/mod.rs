@@ -49,7 +49,7 @@ pub(crate) async fn run(
     let result = execute(&plan, &clients, console, &mut changes).await;
     if let Err(error) = result {
         changes.undo(&clients, console.err).await?;
-        return Err(crate::name_endpoint(error, &clients.endpoint));
+        return Err(clients.explain(error));
     }
     Ok(ExitStatus::Success)
 }
