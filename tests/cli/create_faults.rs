@@ -447,3 +447,54 @@ fn created_credentials_can_do_exactly_what_their_mode_allows() {
         );
     }
 }
+
+#[test]
+fn an_interrupted_run_takes_back_what_it_did() {
+    let bucket = unique("interrupted");
+    let user = format!("s3.read-write.{bucket}");
+    // Hold CreateAccessKey long enough to interrupt the run while it waits.
+    let proxy = Proxy::with_faults(
+        &moto().endpoint,
+        Arc::new(|request| {
+            if request.form("Action").as_deref() == Some("CreateAccessKey") {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+            }
+            None
+        }),
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_s3-credentials"))
+        .args(["create", &bucket, "-c", "--endpoint-url", &proxy.endpoint])
+        .env_clear()
+        .env("AWS_ACCESS_KEY_ID", TEST_KEY)
+        .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while proxy.actions("PutUserPolicy").is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "create never reached its policies"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: sending a signal to the child this test spawned and still owns.
+    unsafe { libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGTERM) };
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr.ends_with(&format!(
+            "Undoing the changes made so far:\n  Deleted policy {user} from user {user}\n  \
+             Deleted user: {user}\n  Deleted bucket: {bucket}\nError: interrupted by SIGTERM\n"
+        )),
+        "{stderr}"
+    );
+    let clients = moto().clients();
+    assert!(!user_exists(&clients, &user));
+    assert!(!bucket_exists(&clients, &bucket));
+}
