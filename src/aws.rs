@@ -6,9 +6,14 @@
 
 use std::time::Duration;
 
+use aws_config::environment::region::EnvironmentVariableRegionProvider;
+use aws_config::meta::region::RegionProviderChain;
+use aws_config::profile::ProfileFileRegionProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig, timeout::TimeoutConfig};
 use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
 
+use crate::error::AwsError;
 use crate::settings::Connection;
 
 /// The region used when neither the options, the environment nor the profile name one.
@@ -30,6 +35,10 @@ pub struct Clients {
     pub region: String,
     /// Where requests go, for error messages: the custom endpoint, or AWS.
     pub endpoint: String,
+    /// The profile credentials come from, when one was chosen.
+    pub profile: Option<String>,
+    /// The configuration the clients were built from.
+    config: SdkConfig,
 }
 
 impl Clients {
@@ -43,9 +52,7 @@ impl Clients {
         if let Some(profile) = &connection.profile {
             loader = loader.profile_name(profile);
         }
-        if let Some(region) = &connection.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
+        loader = loader.region(region_chain(connection));
         if let Some(credentials) = &connection.credentials {
             loader = loader.credentials_provider(Credentials::new(
                 &credentials.access_key_id,
@@ -58,7 +65,34 @@ impl Clients {
         if let Some(url) = &connection.endpoint_url {
             loader = loader.endpoint_url(url);
         }
-        Self::from_config(&with_default_region(loader.load().await))
+        let mut clients = Self::from_config(&loader.load().await);
+        clients.profile = connection
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+        clients
+    }
+
+    /// Add what only the clients know to an AWS error anywhere in `error`'s
+    /// chain: the endpoint of a failed connection, the profile of missing
+    /// credentials.
+    pub fn explain(&self, mut error: anyhow::Error) -> anyhow::Error {
+        if let Some(aws) = error.downcast_mut::<AwsError>() {
+            aws.endpoint = Some(self.endpoint.clone());
+            aws.profile.clone_from(&self.profile);
+        }
+        error
+    }
+
+    /// The same connection (endpoint, region) with other credentials: used to
+    /// try out credentials this tool just created.
+    pub fn with_credentials(&self, credentials: Credentials) -> Self {
+        let config = self
+            .config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials))
+            .build();
+        Self::from_config(&config)
     }
 
     /// Build the clients from a loaded configuration.
@@ -82,17 +116,24 @@ impl Clients {
             sts: aws_sdk_sts::Client::new(config),
             region,
             endpoint,
+            profile: None,
+            config: config.clone(),
         }
     }
 }
 
-/// AWS needs a region even for global services; fall back to us-east-1.
-fn with_default_region(config: SdkConfig) -> SdkConfig {
-    if config.region().is_some() {
-        return config;
+/// `--region`, else `AWS_REGION`/`AWS_DEFAULT_REGION`, else the profile's
+/// region, else us-east-1 (AWS needs a region even for global services).
+///
+/// Instance metadata is deliberately not asked: off EC2 that lookup only adds
+/// seconds of waiting to every command.
+fn region_chain(connection: &Connection) -> RegionProviderChain {
+    let mut profile = ProfileFileRegionProvider::builder();
+    if let Some(name) = &connection.profile {
+        profile = profile.profile_name(name);
     }
-    config
-        .into_builder()
-        .region(Region::from_static(DEFAULT_REGION))
-        .build()
+    RegionProviderChain::first_try(connection.region.clone().map(Region::new))
+        .or_else(EnvironmentVariableRegionProvider::new())
+        .or_else(profile.build())
+        .or_else(Region::from_static(DEFAULT_REGION))
 }

@@ -350,6 +350,7 @@ mod tests {
                 message: None,
             },
             endpoint: None,
+            profile: None,
         }
     }
 

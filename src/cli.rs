@@ -5,7 +5,7 @@
 //! [`crate::settings`], so that every check lives in one place.
 
 use clap::builder::BoolishValueParser;
-use clap::{ArgGroup, Args, Parser, Subcommand};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Create AWS credentials that can only access the S3 buckets you name
 #[derive(Debug, Parser)]
@@ -18,6 +18,14 @@ pub struct Cli {
 /// Every subcommand of the tool.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create credentials that can only access the named buckets
+    ///
+    /// By default this creates an IAM user with one inline policy per bucket
+    /// and prints a new access key for it. With `--duration` it prints
+    /// temporary credentials instead, and creates no user.
+    Create(CreateArgs),
+    /// Print the IAM policy `create` would use for these buckets
+    Policy(PolicyArgs),
     /// Show the identity (user or role) that the current credentials belong to
     Whoami(WhoamiArgs),
     /// List the IAM users of the account
@@ -28,7 +36,7 @@ pub enum Command {
     ListRoles(ListRolesArgs),
     /// Show the inline policies of users (all users when none are named)
     ListUserPolicies(ListUserPoliciesArgs),
-    /// Delete users with their inline policies, attached policies and access keys
+    /// Delete users, with their inline and attached policies and access keys
     DeleteUser(DeleteUserArgs),
     /// Set the CORS policy of a bucket (default: GET from any origin)
     SetCorsPolicy(SetCorsPolicyArgs),
@@ -36,16 +44,40 @@ pub enum Command {
     GetCorsPolicy(BucketArgs),
     /// Show the bucket policy of a bucket as JSON
     GetBucketPolicy(BucketArgs),
-    /// Set the bucket policy of a bucket from a file, or to allow anyone to GET objects
+    /// Set a bucket's policy from a file, or let anyone download its objects
     SetBucketPolicy(SetBucketPolicyArgs),
     /// Show the public access block settings of a bucket as JSON
     GetPublicAccessBlock(BucketArgs),
     /// Change the public access block settings of a bucket
     SetPublicAccessBlock(SetPublicAccessBlockArgs),
-    /// Show a bucket's ACL, policy status, public access block, CORS, website and region
+    /// Show what decides who can reach a bucket: ACL, policies, CORS, website
     DebugBucket(BucketArgs),
-    /// Serve temporary credentials for a bucket over HTTP, refreshed before they expire
+    /// Serve refreshed temporary credentials for a bucket over HTTP
     Localserver(LocalserverArgs),
+    /// Print a shell completion script
+    ///
+    /// For example, for bash: `s3-credentials completions bash > ~/.local/share/bash-completion/completions/s3-credentials`
+    Completions(CompletionsArgs),
+    /// Print the man page, in roff format
+    ///
+    /// For example: `s3-credentials man > ~/.local/share/man/man1/s3-credentials.1`
+    Man(ManArgs),
+}
+
+/// Arguments of `completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// Arguments of `man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A subcommand to print the page of, instead of the main page
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// How to reach AWS: shared by every command that makes AWS calls.
@@ -319,6 +351,7 @@ pub struct SetPublicAccessBlockArgs {
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }
+
 /// Arguments of `localserver`.
 #[derive(Debug, Args)]
 pub struct LocalserverArgs {
@@ -339,21 +372,8 @@ pub struct LocalserverArgs {
     #[arg(long, default_value = "localhost")]
     pub host: String,
 
-    /// Only allow reading from the bucket
-    #[arg(long)]
-    pub read_only: bool,
-
-    /// Only allow writing to the bucket
-    #[arg(long)]
-    pub write_only: bool,
-
-    /// Only allow keys starting with this prefix (repeatable)
-    #[arg(long, value_name = "PREFIX")]
-    pub prefix: Vec<String>,
-
-    /// Extra JSON policy statement with `Effect`, `Action` and `Resource` (repeatable)
-    #[arg(long, value_name = "JSON")]
-    pub statement: Vec<String>,
+    #[command(flatten)]
+    pub access: AccessArgs,
 
     /// Also answer in the container-credentials shape (`Token`), for
     /// `AWS_CONTAINER_CREDENTIALS_FULL_URI`
@@ -378,4 +398,120 @@ pub struct LocalserverArgs {
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// What the credentials may do with the buckets; shared by `create` and `policy`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AccessArgs {
+    /// Only allow reading from the buckets
+    #[arg(long, conflicts_with = "write_only")]
+    pub read_only: bool,
+
+    /// Only allow writing to the buckets (no reading or listing): for logs and uploads
+    #[arg(long)]
+    pub write_only: bool,
+
+    /// Only allow keys under this prefix, e.g. `uploads/` (repeatable)
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Vec<String>,
+
+    /// An extra policy statement as JSON, with `Effect`, `Action` and `Resource` (repeatable)
+    #[arg(long, value_name = "JSON")]
+    pub statement: Vec<String>,
+}
+
+/// The credentials output format of `create`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum CredentialsFormat {
+    /// The JSON object AWS returns
+    #[default]
+    Json,
+    /// A `[default]` section for an AWS credentials file
+    Ini,
+}
+
+/// Arguments of `create`.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// The buckets the credentials may access
+    #[arg(value_name = "BUCKETS", required = true)]
+    pub buckets: Vec<String>,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
+
+    /// Output format for the credentials
+    #[arg(short = 'f', long, value_enum, default_value_t = CredentialsFormat::Json)]
+    pub format: CredentialsFormat,
+
+    /// Issue temporary credentials valid this long (e.g. `3600`, `900s`, `15m`, `12h`;
+    /// 15 minutes to 12 hours) instead of creating a user
+    #[arg(short = 'd', long, value_name = "DURATION")]
+    pub duration: Option<String>,
+
+    /// The user to create, or an existing user to give a new key
+    /// (default: `s3.<permission>.<buckets>`)
+    #[arg(long, value_name = "NAME", conflicts_with = "duration")]
+    pub username: Option<String>,
+
+    /// Create the buckets that do not exist yet
+    #[arg(short = 'c', long)]
+    pub create_bucket: bool,
+
+    /// Region to create buckets in (default: the configured region)
+    #[arg(long, value_name = "REGION")]
+    pub bucket_region: Option<String>,
+
+    /// Make the new buckets readable by anyone: public access block off and a
+    /// bucket policy allowing `s3:GetObject`
+    #[arg(long, requires = "create_bucket")]
+    pub public: bool,
+
+    /// Host a website from the new buckets: `--public` plus index.html and
+    /// error.html as index and error documents
+    #[arg(long, requires = "create_bucket")]
+    pub website: bool,
+
+    /// A custom policy document instead of the generated one: a file, literal
+    /// JSON, or `-` for standard input. `$!BUCKET_NAME!$` is replaced by each
+    /// bucket's name.
+    #[arg(long, value_name = "FILE|JSON|-")]
+    pub policy: Option<String>,
+
+    /// Permissions boundary for a new user: a policy ARN, or `none`. Default:
+    /// `AmazonS3ReadOnlyAccess` for `--read-only`, `AmazonS3FullAccess` otherwise,
+    /// none with `--policy` or `--statement`.
+    #[arg(long, value_name = "ARN|none", conflicts_with = "duration")]
+    pub user_permissions_boundary: Option<String>,
+
+    /// Wait (up to a minute) until AWS accepts the new credentials before printing them
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Only print the credentials, not each step
+    #[arg(long)]
+    pub silent: bool,
+
+    /// Print every change that would be made, with full policies, and make none;
+    /// needs no credentials
+    #[arg(long)]
+    pub dry_run: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `policy`.
+#[derive(Debug, Args)]
+pub struct PolicyArgs {
+    /// The buckets the policy grants access to
+    #[arg(value_name = "BUCKETS", required = true)]
+    pub buckets: Vec<String>,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
+
+    /// Print the bucket policy that makes a bucket publicly readable instead
+    #[arg(long, conflicts_with_all = ["read_only", "write_only", "prefix", "statement"])]
+    pub public_bucket: bool,
 }

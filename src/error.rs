@@ -66,6 +66,8 @@ pub enum AwsFailure {
     },
     /// No credentials could be found or loaded.
     Credentials {
+        /// No source had any credentials (rather than one failing to load them).
+        missing: bool,
         /// What was wrong and what to do.
         detail: String,
     },
@@ -83,8 +85,10 @@ pub struct AwsError {
     pub operation: &'static str,
     /// What went wrong.
     pub failure: AwsFailure,
-    /// The endpoint the call went to, filled in by the top level for messages.
+    /// The endpoint the call went to, filled in by [`crate::aws::Clients::explain`].
     pub endpoint: Option<String>,
+    /// The profile credentials were looked up in, filled in the same way.
+    pub profile: Option<String>,
 }
 
 impl AwsError {
@@ -113,6 +117,7 @@ impl AwsError {
             SdkError::DispatchFailure(dispatch) => {
                 if let Some(credentials) = find_cause::<CredentialsError>(error) {
                     AwsFailure::Credentials {
+                        missing: matches!(credentials, CredentialsError::CredentialsNotLoaded(_)),
                         detail: credentials_problem(credentials),
                     }
                 } else if dispatch.is_timeout() {
@@ -143,6 +148,7 @@ impl AwsError {
             operation,
             failure,
             endpoint: None,
+            profile: None,
         }
     }
 
@@ -196,7 +202,13 @@ impl fmt::Display for AwsError {
                 }
                 None => write!(f, "{op} failed: could not connect to AWS: {detail}"),
             },
-            AwsFailure::Credentials { detail } | AwsFailure::Other { detail } => {
+            AwsFailure::Credentials { missing: true, .. } if self.profile.is_some() => write!(
+                f,
+                "{op} failed: no AWS credentials found for profile `{}`: check that \
+                 ~/.aws/credentials or ~/.aws/config defines it",
+                self.profile.as_deref().unwrap_or_default()
+            ),
+            AwsFailure::Credentials { detail, .. } | AwsFailure::Other { detail } => {
                 write!(f, "{op} failed: {detail}")
             }
         }
@@ -327,6 +339,7 @@ mod tests {
                 message: Some("The user\nwas not found.".into()),
             },
             endpoint: None,
+            profile: None,
         };
         assert_eq!(
             error.to_string(),
@@ -353,6 +366,7 @@ mod tests {
                 detail: "Connection refused (os error 111)".into(),
             },
             endpoint: None,
+            profile: None,
         };
         assert_eq!(
             error.to_string(),

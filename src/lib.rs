@@ -19,7 +19,7 @@ pub mod temporary;
 
 use std::io::{self, Write};
 
-use crate::error::{AwsError, ExitStatus, UsageError};
+use crate::error::{ExitStatus, UsageError};
 
 /// Run one parsed command line and report any error on stderr.
 pub fn run(cli: cli::Cli) -> ExitStatus {
@@ -122,14 +122,6 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
         .chain()
         .filter_map(|cause| cause.downcast_ref::<io::Error>())
         .any(|io_error| io_error.kind() == io::ErrorKind::BrokenPipe)
-}
-
-/// Put the endpoint into a connection failure, wherever it sits in the chain.
-fn name_endpoint(mut error: anyhow::Error, endpoint: &str) -> anyhow::Error {
-    if let Some(aws) = error.downcast_mut::<AwsError>() {
-        aws.endpoint = Some(endpoint.to_owned());
-    }
-    error
 }
 
 #[cfg(test)]

@@ -298,3 +298,48 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Values as they appear in real credentials: no surrounding blanks,
+    /// nothing that would end an INI line.
+    fn token() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9/+=]{1,80}"
+    }
+
+    proptest! {
+        #[test]
+        fn any_text_parses_or_fails_without_panicking(text in ".{0,300}") {
+            let _ = parse_auth(&text);
+        }
+
+        #[test]
+        fn json_credentials_round_trip(key in token(), secret in token(), session in proptest::option::of(token())) {
+            let mut object = serde_json::json!({"AccessKeyId": key, "SecretAccessKey": secret});
+            if let Some(session) = &session {
+                object["SessionToken"] = serde_json::json!(session);
+            }
+            let parsed = parse_auth(&serde_json::to_string_pretty(&object).unwrap()).unwrap();
+            prop_assert_eq!(parsed, StaticCredentials { access_key_id: key, secret_access_key: secret, session_token: session });
+        }
+
+        #[test]
+        fn ini_credentials_round_trip(key in token(), secret in token(), session in proptest::option::of(token()), section in "[a-z]{1,10}") {
+            let mut text = format!("[{section}]\naws_access_key_id = {key}\naws_secret_access_key={secret}\n");
+            if let Some(session) = &session {
+                text.push_str(&format!("aws_session_token = {session}\n"));
+            }
+            let parsed = parse_auth(&text).unwrap();
+            prop_assert_eq!(parsed, StaticCredentials { access_key_id: key, secret_access_key: secret, session_token: session });
+        }
+
+        #[test]
+        fn endpoint_check_never_panics(url in ".{0,100}") {
+            let _ = check_endpoint_url(&url);
+        }
+    }
+}

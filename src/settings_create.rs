@@ -635,3 +635,120 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    use super::*;
+
+    /// Any JSON value, a few levels deep.
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(Value::from),
+            ".{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                prop::collection::btree_map(".{0,8}", inner, 0..4)
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// JSON text with a comma before every `]` and `}` that follows a value.
+    fn with_trailing_commas(value: &Value) -> String {
+        match value {
+            Value::Array(items) if !items.is_empty() => {
+                let items: Vec<String> = items.iter().map(with_trailing_commas).collect();
+                format!("[{},]", items.join(","))
+            }
+            Value::Object(map) if !map.is_empty() => {
+                let fields: Vec<String> = map
+                    .iter()
+                    .map(|(k, v)| {
+                        format!("{}: {}", Value::String(k.clone()), with_trailing_commas(v))
+                    })
+                    .collect();
+                format!("{{\n  {},\n}}", fields.join(",\n  "))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn lenient_json_never_panics(text in ".{0,200}") {
+            let _ = parse_lenient_json(&text);
+        }
+
+        #[test]
+        fn strict_json_reads_back_unchanged(value in json_value()) {
+            prop_assert_eq!(parse_lenient_json(&serde_json::to_string_pretty(&value).unwrap()).unwrap(), value);
+        }
+
+        #[test]
+        fn trailing_commas_are_dropped_and_nothing_else(value in json_value()) {
+            prop_assert_eq!(parse_lenient_json(&with_trailing_commas(&value)).unwrap(), value);
+        }
+
+        #[test]
+        fn statements_never_panic(text in ".{0,200}") {
+            let _ = parse_statement(&text);
+        }
+
+        #[test]
+        fn durations_never_panic(text in ".{0,30}") {
+            let _ = parse_duration(&text);
+        }
+
+        #[test]
+        fn durations_in_range_round_trip(seconds in MIN_DURATION_SECONDS..=MAX_DURATION_SECONDS) {
+            prop_assert_eq!(parse_duration(&seconds.to_string()), Ok(seconds));
+            prop_assert_eq!(parse_duration(&format!("{seconds}s")), Ok(seconds));
+            let minutes = seconds / 60;
+            if minutes * 60 >= MIN_DURATION_SECONDS {
+                prop_assert_eq!(parse_duration(&format!("{minutes}m")), Ok(minutes * 60));
+            }
+        }
+
+        #[test]
+        fn durations_out_of_range_fail(seconds in prop_oneof![0u64..MIN_DURATION_SECONDS as u64, MAX_DURATION_SECONDS as u64 + 1..u64::MAX]) {
+            prop_assert!(parse_duration(&seconds.to_string()).is_err());
+        }
+
+        #[test]
+        fn bucket_names_never_panic(name in ".{0,80}") {
+            let _ = check_bucket_name(&name);
+        }
+
+        #[test]
+        fn well_formed_bucket_names_pass(name in "[a-z0-9][a-z0-9-]{1,61}[a-z0-9]") {
+            prop_assume!(!["xn--", "sthree-", "amzn-s3-demo-"].iter().any(|p| name.starts_with(p)));
+            prop_assume!(!["-s3alias", "--ol-s3", "--x-s3", "--table-s3"].iter().any(|s| name.ends_with(s)));
+            prop_assert_eq!(check_bucket_name(&name), Ok(()));
+        }
+
+        #[test]
+        fn names_with_uppercase_or_underscore_fail(name in "[a-z0-9]{1,30}[A-Z_][a-z0-9]{1,30}") {
+            prop_assert!(check_bucket_name(&name).is_err());
+        }
+
+        #[test]
+        fn prefixes_with_a_leading_slash_fail(rest in ".{0,40}") {
+            let prefix = format!("/{rest}");
+            prop_assert!(check_prefix(&prefix).is_err());
+        }
+
+        #[test]
+        fn session_names_are_always_valid(permission in ".{0,20}", buckets in prop::collection::vec(".{0,70}", 1..4)) {
+            let name = role_session_name(&permission, &buckets);
+            prop_assert!(name.chars().count() <= MAX_ROLE_SESSION_NAME_LENGTH);
+            prop_assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)), "{}", name);
+        }
+    }
+}

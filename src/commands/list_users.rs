@@ -108,10 +108,9 @@ mod tests {
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::from_static("us-east-1"))
             .build();
-        Clients {
-            iam,
-            ..Clients::from_config(&config)
-        }
+        let mut clients = Clients::from_config(&config);
+        clients.iam = iam;
+        clients
     }
 
     #[tokio::test]

@@ -10,6 +10,7 @@ use anyhow::Context;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use super::create::plan::Access;
 use crate::aws::Clients;
 use crate::bucket_config::Bucket;
 use crate::cli::LocalserverArgs;
@@ -18,8 +19,8 @@ use crate::credential_server::respond::Policy;
 use crate::credential_server::{self, Server};
 use crate::error::{AwsError, ExitStatus, UsageError};
 use crate::output::Console;
-use crate::policy::{Permission, buckets_policy};
-use crate::settings_create::{check_prefix, parse_duration, parse_statement, role_session_name};
+use crate::policy::Permission;
+use crate::settings_create::{parse_duration, role_session_name};
 use crate::temporary::{self, ROLE_NAME, RoleChange};
 
 /// Where the token clients must send comes from.
@@ -53,16 +54,8 @@ struct Settings {
 impl Settings {
     /// Check every option before any AWS call.
     fn from_args(args: &LocalserverArgs, clients: &Clients) -> Result<Self, UsageError> {
-        let permission =
-            Permission::from_flags(args.read_only, args.write_only).map_err(UsageError)?;
-        for prefix in &args.prefix {
-            check_prefix(prefix).map_err(UsageError)?;
-        }
-        let statements = args
-            .statement
-            .iter()
-            .map(|statement| parse_statement(statement).map_err(UsageError))
-            .collect::<Result<Vec<_>, _>>()?;
+        let buckets = [args.bucket.clone()];
+        let access = Access::from_args(&args.access, &buckets)?;
         let mut seconds = parse_duration(&args.duration).map_err(UsageError)?;
         if let Some(test_seconds) = args.test_only_duration_seconds {
             // Clients name a custom endpoint by its URL, AWS by a description.
@@ -73,11 +66,11 @@ impl Settings {
             }
             seconds = test_seconds.max(1);
         }
-        let buckets = [args.bucket.clone()];
+        let custom = !access.statements.is_empty();
         Ok(Self {
-            permission,
-            policy: buckets_policy(permission, &buckets, &args.prefix, &statements),
-            session_name: role_session_name(permission.label(!statements.is_empty()), &buckets),
+            permission: access.permission,
+            policy: access.policy(&buckets),
+            session_name: role_session_name(access.permission.label(custom), &buckets),
             duration_seconds: i32::try_from(seconds).unwrap_or(i32::MAX),
             token: read_token(args)?,
         })

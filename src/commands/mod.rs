@@ -1,5 +1,7 @@
 //! One module per subcommand; this file only dispatches.
 
+mod completions;
+mod create;
 mod debug_bucket;
 mod delete_user;
 mod get_bucket_policy;
@@ -10,6 +12,7 @@ mod list_roles;
 mod list_user_policies;
 mod list_users;
 mod localserver;
+mod policy;
 mod set_bucket_policy;
 mod set_cors_policy;
 mod set_public_access_block;
@@ -23,49 +26,98 @@ use crate::settings::Connection;
 
 /// Run one subcommand.
 pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::Result<ExitStatus> {
-    let clients = connect(connection_args(&command)).await?;
-    let result = match command {
-        Command::Whoami(_) => whoami::run(&clients, console).await,
-        Command::ListUsers(args) => list_users::run(&args, &clients, console).await,
-        Command::ListBuckets(args) => list_buckets::run(&args, &clients, console).await,
-        Command::ListRoles(args) => list_roles::run(&args, &clients, console).await,
-        Command::ListUserPolicies(args) => list_user_policies::run(&args, &clients, console).await,
-        Command::DeleteUser(args) => delete_user::run(&args, &clients, console).await,
-        Command::SetCorsPolicy(args) => set_cors_policy::run(&args, &clients, console).await,
-        Command::GetCorsPolicy(args) => get_cors_policy::run(&args, &clients, console).await,
-        Command::GetBucketPolicy(args) => get_bucket_policy::run(&args, &clients, console).await,
-        Command::SetBucketPolicy(args) => set_bucket_policy::run(&args, &clients, console).await,
+    match command {
+        // These two decide for themselves whether they need AWS at all.
+        Command::Create(args) => create::run(&args, console).await,
+        Command::Policy(args) => policy::run(&args, console),
+        Command::Completions(args) => completions::completions(&args, console),
+        Command::Man(args) => completions::man(&args, console),
+        Command::Whoami(args) => {
+            let clients = connect(&args.connection).await?;
+            named(whoami::run(&clients, console).await, &clients)
+        }
+        Command::ListUsers(args) => {
+            let clients = connect(&args.connection).await?;
+            named(list_users::run(&args, &clients, console).await, &clients)
+        }
+        Command::ListBuckets(args) => {
+            let clients = connect(&args.connection).await?;
+            named(list_buckets::run(&args, &clients, console).await, &clients)
+        }
+        Command::ListRoles(args) => {
+            let clients = connect(&args.connection).await?;
+            named(list_roles::run(&args, &clients, console).await, &clients)
+        }
+        Command::ListUserPolicies(args) => {
+            let clients = connect(&args.connection).await?;
+            named(
+                list_user_policies::run(&args, &clients, console).await,
+                &clients,
+            )
+        }
+        Command::DeleteUser(args) => {
+            let clients = connect(&args.connection).await?;
+            named(delete_user::run(&args, &clients, console).await, &clients)
+        }
+        Command::SetCorsPolicy(args) => {
+            let clients = connect(&args.connection).await?;
+            named(
+                set_cors_policy::run(&args, &clients, console).await,
+                &clients,
+            )
+        }
+        Command::GetCorsPolicy(args) => {
+            let clients = connect(&args.connection).await?;
+            named(
+                get_cors_policy::run(&args, &clients, console).await,
+                &clients,
+            )
+        }
+        Command::GetBucketPolicy(args) => {
+            let clients = connect(&args.connection).await?;
+            named(
+                get_bucket_policy::run(&args, &clients, console).await,
+                &clients,
+            )
+        }
+        Command::SetBucketPolicy(args) => {
+            let clients = connect(&args.connection).await?;
+            named(
+                set_bucket_policy::run(&args, &clients, console).await,
+                &clients,
+            )
+        }
         Command::GetPublicAccessBlock(args) => {
-            get_public_access_block::run(&args, &clients, console).await
+            let clients = connect(&args.connection).await?;
+            named(
+                get_public_access_block::run(&args, &clients, console).await,
+                &clients,
+            )
         }
         Command::SetPublicAccessBlock(args) => {
-            set_public_access_block::run(&args, &clients, console).await
+            let clients = connect(&args.connection).await?;
+            named(
+                set_public_access_block::run(&args, &clients, console).await,
+                &clients,
+            )
         }
-        Command::DebugBucket(args) => debug_bucket::run(&args, &clients, console).await,
-        Command::Localserver(args) => localserver::run(&args, &clients, console).await,
-    };
-    result.map_err(|error| crate::name_endpoint(error, &clients.endpoint))
-}
-
-fn connection_args(command: &Command) -> &ConnectionArgs {
-    match command {
-        Command::Whoami(args) => &args.connection,
-        Command::ListUsers(args) => &args.connection,
-        Command::ListBuckets(args) => &args.connection,
-        Command::ListRoles(args) => &args.connection,
-        Command::ListUserPolicies(args) => &args.connection,
-        Command::DeleteUser(args) => &args.connection,
-        Command::SetCorsPolicy(args) => &args.connection,
-        Command::GetCorsPolicy(args)
-        | Command::GetBucketPolicy(args)
-        | Command::GetPublicAccessBlock(args)
-        | Command::DebugBucket(args) => &args.connection,
-        Command::SetBucketPolicy(args) => &args.connection,
-        Command::SetPublicAccessBlock(args) => &args.connection,
-        Command::Localserver(args) => &args.connection,
+        Command::DebugBucket(args) => {
+            let clients = connect(&args.connection).await?;
+            named(debug_bucket::run(&args, &clients, console).await, &clients)
+        }
+        Command::Localserver(args) => {
+            let clients = connect(&args.connection).await?;
+            named(localserver::run(&args, &clients, console).await, &clients)
+        }
     }
 }
 
+/// Name the endpoint in a connection failure of a command's final error.
+fn named(result: anyhow::Result<ExitStatus>, clients: &Clients) -> anyhow::Result<ExitStatus> {
+    result.map_err(|error| clients.explain(error))
+}
+
+/// Check the connection options and build the clients.
 async fn connect(args: &ConnectionArgs) -> anyhow::Result<Clients> {
     let connection = Connection::from_args(args)?;
     Ok(Clients::connect(&connection).await)
@@ -78,7 +130,7 @@ fn report_failure(
     clients: &Clients,
     error: anyhow::Error,
 ) -> std::io::Result<()> {
-    let error = crate::name_endpoint(error, &clients.endpoint);
+    let error = clients.explain(error);
     writeln!(
         err,
         "Error: {}",

@@ -276,3 +276,67 @@ fn secrets_never_reach_stderr() {
             .contains("session-token-that-must-stay-secret")
     );
 }
+
+/// A proxy that answers the first `failures` requests with `Throttling`.
+fn throttling_proxy(failures: usize) -> crate::common::proxy::Proxy {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let seen = Arc::new(AtomicUsize::new(0));
+    crate::common::proxy::Proxy::with_faults(
+        &moto().endpoint,
+        Arc::new(move |_| {
+            (seen.fetch_add(1, Ordering::SeqCst) < failures).then_some((400, "Throttling"))
+        }),
+    )
+}
+
+#[test]
+fn throttling_is_retried() {
+    let proxy = throttling_proxy(2);
+    let output = s3c(&["list-users", "--nl", "--endpoint-url", &proxy.endpoint]).run();
+    output.success();
+    assert_eq!(output.stderr, "");
+    assert_eq!(
+        proxy.actions("ListUsers").len(),
+        3,
+        "two throttled attempts, then the answer"
+    );
+}
+
+#[test]
+fn retries_are_bounded() {
+    let proxy = throttling_proxy(usize::MAX);
+    s3c(&["list-users", "--endpoint-url", &proxy.endpoint])
+        .run()
+        .fails_with(
+            1,
+            "Error: ListUsers failed: Throttling: injected by the test proxy\n",
+        );
+    assert_eq!(
+        proxy.actions("ListUsers").len(),
+        3,
+        "the SDK's standard retry mode: three attempts"
+    );
+}
+
+#[test]
+fn an_unknown_profile_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = dir.path().join("credentials");
+    std::fs::write(
+        &credentials,
+        "[work]\naws_access_key_id = a\naws_secret_access_key = b\n",
+    )
+    .unwrap();
+    s3c(&["whoami", "--profile", "wrok"])
+        .against(moto())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_SHARED_CREDENTIALS_FILE", &credentials)
+        .run()
+        .fails_with(
+            1,
+            "Error: GetCallerIdentity failed: no AWS credentials found for profile `wrok`: check that \
+             ~/.aws/credentials or ~/.aws/config defines it\n",
+        );
+}

@@ -2,6 +2,7 @@
 
 use s3_credentials::output::timestamp;
 
+use crate::common::proxy::{Proxy, Request};
 use crate::common::{block_on, exclusive_moto, s3c, unique};
 
 /// Create buckets and return their creation dates as the tool prints them.
@@ -179,42 +180,6 @@ fn details_add_region_acl_public_access_block_and_website() {
     );
 }
 
-/// A TCP proxy to `upstream` that holds every chunk a client sends for
-/// `delay` before passing it on: each request then costs at least `delay`,
-/// like a round trip to a far-away region. Runs until the test process ends.
-fn slow_proxy(upstream: &str, delay: std::time::Duration) -> String {
-    use std::io::{Read, Write};
-    use std::net::{TcpListener, TcpStream};
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    let upstream = upstream.trim_start_matches("http://").to_owned();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let Ok(server) = TcpStream::connect(&upstream) else {
-                continue;
-            };
-            let (mut client_in, mut server_out) =
-                (client.try_clone().unwrap(), server.try_clone().unwrap());
-            std::thread::spawn(move || {
-                let mut buffer = [0; 65536];
-                while let Ok(n @ 1..) = client_in.read(&mut buffer) {
-                    std::thread::sleep(delay);
-                    if server_out.write_all(&buffer[..n]).is_err() {
-                        break;
-                    }
-                }
-                let _ = server_out.shutdown(std::net::Shutdown::Write);
-            });
-            let (mut server_in, mut client_out) = (server, client);
-            std::thread::spawn(move || {
-                let _ = std::io::copy(&mut server_in, &mut client_out);
-                let _ = client_out.shutdown(std::net::Shutdown::Write);
-            });
-        }
-    });
-    format!("http://{address}")
-}
-
 #[test]
 fn details_of_many_buckets_are_fetched_concurrently() {
     const BUCKETS: u32 = 50;
@@ -227,19 +192,27 @@ fn details_of_many_buckets_are_fetched_concurrently() {
             s3.create_bucket().bucket(name).send().await.unwrap();
         }
     });
-    let proxy = slow_proxy(&server.endpoint, DELAY);
+    // Every request waits 100 ms at the proxy, like a round trip to a
+    // far-away region.
+    let slow = |_: &Request| {
+        std::thread::sleep(DELAY);
+        None
+    };
+    let proxy = Proxy::with_faults(&server.endpoint, std::sync::Arc::new(slow));
     let mut args = vec![
         "list-buckets",
         "--details",
         "--nl",
         "--endpoint-url",
-        &proxy,
+        &proxy.endpoint,
     ];
     args.extend(names.iter().map(String::as_str));
     let started = std::time::Instant::now();
     let output = s3c(&args).run();
     let elapsed = started.elapsed();
     assert_eq!(output.success().lines().count(), names.len());
+    // ListBuckets, then for each bucket HeadBucket and three reads.
+    assert_eq!(proxy.requests().len(), 1 + 4 * names.len());
     // One bucket at a time needs at least two round trips per bucket (find
     // its region, then read the rest at once): 50 × 2 × 100 ms = 10 s.
     let one_at_a_time = DELAY * 2 * BUCKETS;

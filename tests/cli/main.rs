@@ -7,15 +7,23 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod bad_input;
 mod bucket_setup;
+mod completions;
 mod connection;
+mod create;
+mod create_faults;
 mod debug_bucket;
 mod delete_user;
+mod docs;
 mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
 mod localserver;
+mod output_modes;
+mod policy;
+mod secrets;
 mod set_bucket_policy;
 mod set_cors_policy;
 mod set_public_access_block;

@@ -8,6 +8,9 @@
 
 #![allow(dead_code)]
 
+pub mod counter;
+pub mod proxy;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};

@@ -311,9 +311,19 @@ fn startup_problems_stop_the_server_with_one_line() {
         &["-d", "10m"],
         "duration must be between 15 minutes and 12 hours, not `10m`",
     );
-    usage(
-        &["-d", "1h", "--read-only", "--write-only"],
-        "cannot use --read-only and --write-only at the same time",
+    let output = s3c(&[
+        "localserver",
+        "bucket",
+        "-d",
+        "1h",
+        "--read-only",
+        "--write-only",
+    ])
+    .run();
+    output.fails_with(
+        2,
+        "Error: the argument '--read-only' cannot be used with '--write-only'; \
+         see `s3-credentials localserver --help`\n",
     );
     usage(
         &["-d", "1h", "--prefix", "/logs"],
@@ -321,7 +331,8 @@ fn startup_problems_stop_the_server_with_one_line() {
     );
     usage(
         &["-d", "1h", "--statement", "{\"Effect\": \"Allow\"}"],
-        "--statement is missing required keys: `Action`, `Resource`",
+        // The `--statement` rules are shared with `create`, message included.
+        "--statement: --statement is missing required keys: `Action`, `Resource`",
     );
     usage(
         &["-d", "1h", "--test-only-duration-seconds", "5"],

@@ -1,0 +1,44 @@
+//! `completions` and `man`: shell completion scripts and man pages, generated
+//! from the same clap definitions as `--help`, so they never drift from it.
+
+use clap::CommandFactory;
+
+use crate::cli::{Cli, CompletionsArgs, ManArgs};
+use crate::error::{ExitStatus, UsageError};
+use crate::output::Console;
+
+/// Print the completion script for a shell.
+pub(crate) fn completions(
+    args: &CompletionsArgs,
+    console: &mut Console<'_>,
+) -> anyhow::Result<ExitStatus> {
+    clap_complete::generate(
+        args.shell,
+        &mut Cli::command(),
+        "s3-credentials",
+        console.out,
+    );
+    Ok(ExitStatus::Success)
+}
+
+/// Print the main man page, or a subcommand's.
+pub(crate) fn man(args: &ManArgs, console: &mut Console<'_>) -> anyhow::Result<ExitStatus> {
+    let command = Cli::command();
+    let page = match &args.command {
+        None => command,
+        Some(name) => {
+            let sub = command.find_subcommand(name).ok_or_else(|| {
+                UsageError(format!(
+                    "no command named `{name}`; see `s3-credentials --help`"
+                ))
+            })?;
+            // The page's title names the full command, e.g. `s3-credentials-create`.
+            sub.clone()
+                .display_name(format!("s3-credentials-{name}"))
+                .bin_name(format!("s3-credentials {name}"))
+                .version(env!("CARGO_PKG_VERSION"))
+        }
+    };
+    clap_mangen::Man::new(page).render(console.out)?;
+    Ok(ExitStatus::Success)
+}

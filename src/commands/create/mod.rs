@@ -1,0 +1,261 @@
+//! `create`: credentials that can only access the named buckets.
+//!
+//! Permanent credentials follow the original tool's steps: check the
+//! buckets, create the user, attach one inline policy per bucket, create an
+//! access key. Temporary credentials (`--duration`) assume the tool's role
+//! with one session policy for all the buckets. Everything is checked before
+//! the first change, and if a step fails after changes began, what this run
+//! created is removed again (see [`undo`]).
+
+mod buckets;
+pub(crate) mod plan;
+mod undo;
+mod user;
+
+use std::io::Write;
+use std::time::Duration;
+
+use aws_credential_types::Credentials;
+use aws_sdk_iam::types::AccessKey;
+use serde_json::Value;
+
+use self::plan::Plan;
+use self::undo::{Change, Changes};
+use crate::aws::Clients;
+use crate::cli::{CreateArgs, CredentialsFormat};
+use crate::error::ExitStatus;
+use crate::output::{Console, Object, timestamp, to_pretty_json};
+use crate::temporary::{self, RoleChange, TemporaryCredentials};
+
+/// How long `--wait` waits for new credentials to be accepted.
+const WAIT_LIMIT: Duration = Duration::from_secs(60);
+/// A role IAM has just created can take a few seconds before STS lets
+/// anyone assume it; keep trying this long.
+const NEW_ROLE_GRACE: Duration = Duration::from_secs(15);
+
+/// Check the options, then create the credentials, or describe what would
+/// be done with `--dry-run` (which makes no AWS call and needs no credentials).
+pub(crate) async fn run(
+    args: &CreateArgs,
+    console: &mut Console<'_>,
+) -> anyhow::Result<ExitStatus> {
+    let plan = Plan::from_args(args, std::io::stdin())?;
+    if args.dry_run {
+        plan.describe(console.out)?;
+        return Ok(ExitStatus::Success);
+    }
+    let clients = super::connect(&args.connection).await?;
+    let mut changes = Changes::default();
+    // Ctrl+C or SIGTERM part-way: stop, and take back what was done so far.
+    let result = tokio::select! {
+        result = execute(&plan, &clients, console, &mut changes) => result,
+        signal = interrupted() => Err(anyhow::anyhow!("interrupted by {signal}")),
+    };
+    if let Err(error) = result {
+        changes.undo(&clients, console.err).await?;
+        return Err(clients.explain(error));
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Wait for Ctrl+C or SIGTERM; returns which one came.
+async fn interrupted() -> &'static str {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => signal.recv().await,
+            // Without a handler there is nothing to wait for.
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => "Ctrl+C",
+        _ = terminate => "SIGTERM",
+    }
+}
+
+async fn execute(
+    plan: &Plan,
+    clients: &Clients,
+    console: &mut Console<'_>,
+    changes: &mut Changes,
+) -> anyhow::Result<()> {
+    // Look before changing anything: buckets and user at once.
+    let (missing, existing) = tokio::try_join!(buckets::check(plan, clients), async {
+        match plan.duration {
+            Some(_) => Ok(user::Existing::default()),
+            None => user::check(plan, clients).await,
+        }
+    })?;
+    buckets::create(plan, clients, &missing, changes, console.err).await?;
+    let credentials = match plan.duration {
+        Some(seconds) => {
+            temporary_credentials(plan, clients, seconds, changes, console.err).await?
+        }
+        None => permanent_credentials(plan, clients, &existing, changes, console.err).await?,
+    };
+    if plan.wait {
+        wait_until_accepted(clients, &credentials, console.err).await?;
+    }
+    // Printing the secret is the last step: if it fails, the key is undone
+    // with the rest rather than left behind with a secret nobody saw.
+    let text = credentials.render(plan.format);
+    console
+        .out
+        .write_all(text.as_bytes())
+        .and_then(|()| console.out.flush())
+        .map_err(|e| anyhow::anyhow!("could not print the credentials: {e}"))
+}
+
+/// New credentials, in the shape AWS returned them.
+enum NewCredentials {
+    Permanent { user: String, key: AccessKey },
+    Temporary(TemporaryCredentials),
+}
+
+impl NewCredentials {
+    fn sdk_credentials(&self) -> Credentials {
+        match self {
+            Self::Permanent { key, .. } => Credentials::new(
+                key.access_key_id(),
+                key.secret_access_key(),
+                None,
+                None,
+                "s3-credentials create",
+            ),
+            Self::Temporary(t) => Credentials::new(
+                &t.access_key_id,
+                &t.secret_access_key,
+                Some(t.session_token.clone()),
+                None,
+                "s3-credentials create",
+            ),
+        }
+    }
+
+    fn render(&self, format: CredentialsFormat) -> String {
+        match (self, format) {
+            (Self::Permanent { key, .. }, CredentialsFormat::Ini) => format!(
+                "[default]\naws_access_key_id={}\naws_secret_access_key={}\n",
+                key.access_key_id(),
+                key.secret_access_key()
+            ),
+            (Self::Temporary(t), CredentialsFormat::Ini) => format!(
+                "[default]\naws_access_key_id={}\naws_secret_access_key={}\naws_session_token={}\n",
+                t.access_key_id, t.secret_access_key, t.session_token
+            ),
+            (Self::Permanent { user, key }, CredentialsFormat::Json) => {
+                let value: Value = Object::new()
+                    .with("UserName", user.as_str())
+                    .with("AccessKeyId", key.access_key_id())
+                    .with("Status", key.status().as_str())
+                    .with("SecretAccessKey", key.secret_access_key())
+                    .with_opt("CreateDate", key.create_date().map(timestamp))
+                    .into();
+                format!("{}\n", to_pretty_json(&value))
+            }
+            (Self::Temporary(t), CredentialsFormat::Json) => {
+                let value: Value = Object::new()
+                    .with("AccessKeyId", t.access_key_id.as_str())
+                    .with("SecretAccessKey", t.secret_access_key.as_str())
+                    .with("SessionToken", t.session_token.as_str())
+                    .with("Expiration", timestamp(&t.expiration))
+                    .into();
+                format!("{}\n", to_pretty_json(&value))
+            }
+        }
+    }
+}
+
+async fn permanent_credentials(
+    plan: &Plan,
+    clients: &Clients,
+    existing: &user::Existing,
+    changes: &mut Changes,
+    log: &mut dyn Write,
+) -> anyhow::Result<NewCredentials> {
+    let key = user::create(plan, clients, existing, changes, log).await?;
+    Ok(NewCredentials::Permanent {
+        user: plan.username.clone(),
+        key,
+    })
+}
+
+async fn temporary_credentials(
+    plan: &Plan,
+    clients: &Clients,
+    seconds: u32,
+    changes: &mut Changes,
+    log: &mut dyn Write,
+) -> anyhow::Result<NewCredentials> {
+    let mut say = |line: String| {
+        if plan.silent {
+            Ok(())
+        } else {
+            writeln!(log, "{line}")
+        }
+    };
+    let (role_arn, change) = temporary::ensure_role(clients).await?;
+    match change {
+        RoleChange::Created => {
+            changes.push(Change::Role);
+            say(format!("Created role: {role_arn}"))?;
+        }
+        RoleChange::Extended => say(format!(
+            "Raised the maximum session duration of role {} to 12 hours",
+            temporary::ROLE_NAME
+        ))?,
+        RoleChange::None => {}
+    }
+    say(format!("Assume role against {role_arn} for {seconds}s"))?;
+    let policy = plan.session_policy();
+    let session = plan.session_name();
+    let duration = i32::try_from(seconds).unwrap_or(i32::MAX);
+    let started = tokio::time::Instant::now();
+    loop {
+        match temporary::assume_role(clients, &role_arn, &session, &policy, duration).await {
+            Ok(credentials) => return Ok(NewCredentials::Temporary(credentials)),
+            Err(error)
+                if change == RoleChange::Created
+                    && started.elapsed() < NEW_ROLE_GRACE
+                    && is_access_denied(&error) =>
+            {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+fn is_access_denied(error: &anyhow::Error) -> bool {
+    error
+        .downcast_ref::<crate::error::AwsError>()
+        .is_some_and(|aws| aws.status() == Some(403))
+}
+
+/// Try the new credentials until AWS accepts them (IAM takes a few seconds
+/// to make a new key usable everywhere), at most [`WAIT_LIMIT`].
+async fn wait_until_accepted(
+    clients: &Clients,
+    credentials: &NewCredentials,
+    log: &mut dyn Write,
+) -> anyhow::Result<()> {
+    writeln!(log, "Waiting for AWS to accept the new credentials...")?;
+    let probe = clients.with_credentials(credentials.sdk_credentials());
+    let accepted = tokio::time::timeout(WAIT_LIMIT, async {
+        while probe.sts.get_caller_identity().send().await.is_err() {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
+    .await;
+    if accepted.is_ok() {
+        writeln!(log, "The new credentials are ready to use")?;
+    } else {
+        writeln!(
+            log,
+            "Warning: AWS did not accept the new credentials within {} seconds; they usually \
+             start working shortly after",
+            WAIT_LIMIT.as_secs()
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,262 @@
+//! What `create` will do, worked out and checked from the command line
+//! before any AWS call; and its `--dry-run` description.
+
+use std::io::{Read, Write};
+
+use serde_json::Value;
+
+use crate::cli::{AccessArgs, CreateArgs, CredentialsFormat};
+use crate::error::UsageError;
+use crate::output::to_pretty_json;
+use crate::policy::{self, Permission};
+use crate::settings_create::{
+    IamName, check_bucket_name, check_name_length, check_prefix, parse_duration, parse_policy_arg,
+    parse_statement, role_session_name,
+};
+use crate::temporary::ROLE_NAME;
+
+/// The permissions boundary of new users that may only read S3.
+const READ_ONLY_BOUNDARY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
+/// The permissions boundary of other new users.
+const FULL_ACCESS_BOUNDARY: &str = "arn:aws:iam::aws:policy/AmazonS3FullAccess";
+
+/// The checked access options shared by `create` and `policy`.
+#[derive(Debug, Clone)]
+pub(crate) struct Access {
+    pub permission: Permission,
+    pub prefixes: Vec<String>,
+    pub statements: Vec<Value>,
+}
+
+impl Access {
+    /// Check bucket names, prefixes and statements.
+    pub fn from_args(args: &AccessArgs, buckets: &[String]) -> Result<Self, UsageError> {
+        // clap already refuses both flags together; this keeps the rule in one place.
+        let permission =
+            Permission::from_flags(args.read_only, args.write_only).map_err(UsageError)?;
+        for bucket in buckets {
+            check_bucket_name(bucket).map_err(UsageError)?;
+        }
+        for prefix in &args.prefix {
+            check_prefix(prefix).map_err(UsageError)?;
+        }
+        let statements = args
+            .statement
+            .iter()
+            .map(|statement| {
+                parse_statement(statement).map_err(|e| UsageError(format!("--statement: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            permission,
+            prefixes: args.prefix.clone(),
+            statements,
+        })
+    }
+
+    /// The generated policy for all the buckets, as `policy` prints it.
+    pub fn policy(&self, buckets: &[String]) -> Value {
+        policy::buckets_policy(self.permission, buckets, &self.prefixes, &self.statements)
+    }
+}
+
+/// Everything `create` was asked to do, checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub buckets: Vec<String>,
+    pub access: Access,
+    /// The `--policy` document, used instead of the generated statements.
+    pub custom_policy: Option<Value>,
+    /// `custom` when the policy is not purely generated, else the permission.
+    pub label: &'static str,
+    pub create_buckets: bool,
+    pub bucket_region: Option<String>,
+    pub public: bool,
+    pub website: bool,
+    pub format: CredentialsFormat,
+    /// Seconds, for temporary credentials.
+    pub duration: Option<u32>,
+    pub username: String,
+    /// `None` creates users without a permissions boundary.
+    pub boundary: Option<String>,
+    pub wait: bool,
+    pub silent: bool,
+}
+
+impl Plan {
+    /// Check every option; `stdin` serves `--policy -`.
+    pub fn from_args(args: &CreateArgs, stdin: impl Read) -> Result<Self, UsageError> {
+        let access = Access::from_args(&args.access, &args.buckets)?;
+        if args.policy.as_deref() == Some("-") && args.connection.auth.as_deref() == Some("-") {
+            return Err(UsageError::new(
+                "--policy - and --auth - cannot both read standard input: put one of them in a file",
+            ));
+        }
+        let custom_policy = args
+            .policy
+            .as_deref()
+            .map(|arg| parse_policy_arg(arg, stdin))
+            .transpose()
+            .map_err(UsageError)?;
+        let custom = custom_policy.is_some() || !access.statements.is_empty();
+        let label = access.permission.label(custom);
+        let duration = args
+            .duration
+            .as_deref()
+            .map(parse_duration)
+            .transpose()
+            .map_err(|e| UsageError(format!("--duration: {e}")))?;
+        let username = match &args.username {
+            Some(name) if name.trim().is_empty() => {
+                return Err(UsageError::new("--username cannot be empty"));
+            }
+            Some(name) => name.clone(),
+            None => policy::default_username(label, &args.buckets),
+        };
+        if duration.is_none() {
+            check_name_length(IamName::User, &username).map_err(UsageError)?;
+            for bucket in &args.buckets {
+                check_name_length(IamName::Policy, &policy::inline_policy_name(label, bucket))
+                    .map_err(UsageError)?;
+            }
+        }
+        let boundary = match args.user_permissions_boundary.as_deref() {
+            Some("none") => None,
+            Some(arn) if arn.starts_with("arn:") => Some(arn.to_owned()),
+            Some(other) => {
+                return Err(UsageError(format!(
+                    "--user-permissions-boundary must be a policy ARN (arn:...) or `none`, not `{other}`"
+                )));
+            }
+            None if custom => None,
+            None if access.permission == Permission::ReadOnly => {
+                Some(READ_ONLY_BOUNDARY.to_owned())
+            }
+            None => Some(FULL_ACCESS_BOUNDARY.to_owned()),
+        };
+        Ok(Self {
+            buckets: args.buckets.clone(),
+            access,
+            custom_policy,
+            label,
+            create_buckets: args.create_bucket,
+            bucket_region: args.bucket_region.clone(),
+            public: args.public || args.website,
+            website: args.website,
+            format: args.format,
+            duration,
+            username,
+            boundary,
+            wait: args.wait,
+            silent: args.silent,
+        })
+    }
+
+    /// The inline policies of the user: `(name, document)` per bucket.
+    pub fn user_policies(&self) -> Vec<(String, Value)> {
+        self.buckets
+            .iter()
+            .map(|bucket| {
+                let name = policy::inline_policy_name(self.label, bucket);
+                let document = match &self.custom_policy {
+                    Some(custom) => policy::custom_policy(custom, bucket, &self.access.statements),
+                    None => policy::bucket_policy(
+                        self.access.permission,
+                        bucket,
+                        &self.access.prefixes,
+                        &self.access.statements,
+                    ),
+                };
+                (name, document)
+            })
+            .collect()
+    }
+
+    /// The one session policy of temporary credentials, covering every bucket.
+    pub fn session_policy(&self) -> Value {
+        match &self.custom_policy {
+            Some(custom) => {
+                policy::combined_custom_policy(custom, &self.buckets, &self.access.statements)
+            }
+            None => self.access.policy(&self.buckets),
+        }
+    }
+
+    /// The STS role session name: `s3.<permission>.<buckets>`, made valid.
+    pub fn session_name(&self) -> String {
+        role_session_name(self.label, &self.buckets)
+    }
+
+    /// The region new buckets go to.
+    pub fn region_for_new_buckets<'a>(&'a self, configured: &'a str) -> &'a str {
+        self.bucket_region.as_deref().unwrap_or(configured)
+    }
+
+    /// Print every change the plan would make, with full policies.
+    pub fn describe(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        for bucket in &self.buckets {
+            if !self.create_buckets {
+                writeln!(out, "Would check that bucket exists: '{bucket}'")?;
+                continue;
+            }
+            let region = self
+                .bucket_region
+                .as_deref()
+                .map_or_else(String::new, |r| format!(" in region: '{r}'"));
+            writeln!(
+                out,
+                "Would create bucket if it does not exist: '{bucket}'{region}"
+            )?;
+            if self.public {
+                writeln!(
+                    out,
+                    "Would turn off the public access block of bucket: '{bucket}'"
+                )?;
+                writeln!(
+                    out,
+                    "Would attach bucket policy to bucket '{bucket}', details:"
+                )?;
+                writeln!(
+                    out,
+                    "{}",
+                    to_pretty_json(&policy::bucket_policy_allow_all_get(bucket))
+                )?;
+            }
+            if self.website {
+                writeln!(
+                    out,
+                    "Would configure bucket '{bucket}' as a website: IndexDocument=index.html, ErrorDocument=error.html"
+                )?;
+            }
+        }
+        match self.duration {
+            Some(seconds) => {
+                writeln!(out, "Would ensure role: '{ROLE_NAME}'")?;
+                writeln!(
+                    out,
+                    "Would assume role using following policy for {seconds} seconds:"
+                )?;
+                writeln!(out, "{}", to_pretty_json(&self.session_policy()))?;
+            }
+            None => {
+                let user = &self.username;
+                match &self.boundary {
+                    Some(boundary) => writeln!(
+                        out,
+                        "Would create user if it does not exist: '{user}' with permissions boundary: '{boundary}'"
+                    )?,
+                    None => writeln!(out, "Would create user if it does not exist: '{user}'")?,
+                }
+                for (name, document) in self.user_policies() {
+                    writeln!(
+                        out,
+                        "Would attach policy called '{name}' to user '{user}', details:"
+                    )?;
+                    writeln!(out, "{}", to_pretty_json(&document))?;
+                }
+                writeln!(out, "Would call create access key for user '{user}'")?;
+            }
+        }
+        Ok(())
+    }
+}

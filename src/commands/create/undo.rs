@@ -1,0 +1,132 @@
+//! The changes a `create` run made, so that a failure can take them back.
+//!
+//! Each change is recorded right after AWS confirmed it; on failure they are
+//! undone newest first and each undo is reported on stderr, including any that
+//! could not be done, so that nothing is left behind unknowingly.
+
+use std::io::Write;
+
+use crate::aws::Clients;
+use crate::error::{AwsError, AwsResultExt};
+use crate::temporary;
+
+/// One change made by this run.
+#[derive(Debug, Clone)]
+pub(crate) enum Change {
+    /// A bucket this run created.
+    Bucket(String),
+    /// A user this run created.
+    User(String),
+    /// An inline policy this run put on a user, with the document it replaced.
+    UserPolicy {
+        user: String,
+        name: String,
+        previous: Option<String>,
+    },
+    /// An access key this run created.
+    AccessKey { user: String, id: String },
+    /// The role [`temporary::ROLE_NAME`], created by this run.
+    Role,
+}
+
+/// The changes so far, oldest first.
+#[derive(Debug, Default)]
+pub(crate) struct Changes(Vec<Change>);
+
+impl Changes {
+    /// Record a change AWS has confirmed.
+    pub fn push(&mut self, change: Change) {
+        self.0.push(change);
+    }
+
+    /// Take every change back, newest first, reporting each on `err`.
+    pub async fn undo(self, clients: &Clients, err: &mut dyn Write) -> std::io::Result<()> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        writeln!(err, "Undoing the changes made so far:")?;
+        for change in self.0.into_iter().rev() {
+            match undo(clients, &change).await {
+                Ok(done) => writeln!(err, "  {done}")?,
+                Err(error) => writeln!(err, "  Could not undo ({}): {error}", describe(&change))?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a change was, for messages.
+fn describe(change: &Change) -> String {
+    match change {
+        Change::Bucket(bucket) => format!("created bucket {bucket}"),
+        Change::User(user) => format!("created user {user}"),
+        Change::UserPolicy { user, name, .. } => format!("policy {name} of user {user}"),
+        Change::AccessKey { user, id } => format!("access key {id} of user {user}"),
+        Change::Role => format!("created role {}", temporary::ROLE_NAME),
+    }
+}
+
+async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
+    let iam = &clients.iam;
+    Ok(match change {
+        Change::AccessKey { user, id } => {
+            iam.delete_access_key()
+                .user_name(user)
+                .access_key_id(id)
+                .send()
+                .await
+                .aws("DeleteAccessKey")?;
+            format!("Deleted access key: {id}")
+        }
+        Change::UserPolicy {
+            user,
+            name,
+            previous: Some(document),
+        } => {
+            iam.put_user_policy()
+                .user_name(user)
+                .policy_name(name)
+                .policy_document(document)
+                .send()
+                .await
+                .aws("PutUserPolicy")?;
+            format!("Restored the previous policy {name} of user {user}")
+        }
+        Change::UserPolicy {
+            user,
+            name,
+            previous: None,
+        } => {
+            iam.delete_user_policy()
+                .user_name(user)
+                .policy_name(name)
+                .send()
+                .await
+                .aws("DeleteUserPolicy")?;
+            format!("Deleted policy {name} from user {user}")
+        }
+        Change::User(user) => {
+            iam.delete_user()
+                .user_name(user)
+                .send()
+                .await
+                .aws("DeleteUser")?;
+            format!("Deleted user: {user}")
+        }
+        Change::Bucket(bucket) => {
+            // Fails, and is reported, if anything was written to it meanwhile.
+            clients
+                .s3
+                .delete_bucket()
+                .bucket(bucket)
+                .send()
+                .await
+                .aws("DeleteBucket")?;
+            format!("Deleted bucket: {bucket}")
+        }
+        Change::Role => {
+            temporary::delete_role(clients).await?;
+            format!("Deleted role: {}", temporary::ROLE_NAME)
+        }
+    })
+}

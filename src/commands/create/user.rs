@@ -1,0 +1,179 @@
+//! The user steps of `create`: check the user can take a new key, then
+//! create it if needed, put one inline policy per bucket, and create the key.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use aws_sdk_iam::types::AccessKey;
+use futures_util::future::{join_all, try_join_all};
+
+use super::plan::Plan;
+use super::undo::{Change, Changes};
+use crate::aws::Clients;
+use crate::error::AwsResultExt;
+use crate::iam::decode_policy_document;
+
+/// IAM allows a user at most this many access keys.
+const MAX_ACCESS_KEYS: usize = 2;
+
+/// What exists of the user before this run.
+#[derive(Debug, Default)]
+pub(crate) struct Existing {
+    /// Whether the user exists.
+    user: bool,
+    /// The current document of each inline policy this run will write, so
+    /// that an undo can put it back.
+    policies: HashMap<String, Option<String>>,
+}
+
+/// Look at the user before changing anything: a user that already has the
+/// most access keys IAM allows is refused here, with what to do about it.
+pub(crate) async fn check(plan: &Plan, clients: &Clients) -> anyhow::Result<Existing> {
+    let user = &plan.username;
+    let found = clients
+        .iam
+        .get_user()
+        .user_name(user)
+        .send()
+        .await
+        .aws("GetUser");
+    match found {
+        Err(error) if error.is_not_found() => return Ok(Existing::default()),
+        Err(error) => return Err(error.into()),
+        Ok(_) => {}
+    }
+    let keys = clients
+        .iam
+        .list_access_keys()
+        .user_name(user)
+        .send()
+        .await
+        .aws("ListAccessKeys")?;
+    let keys: Vec<&str> = keys
+        .access_key_metadata()
+        .iter()
+        .filter_map(|key| key.access_key_id())
+        .collect();
+    if keys.len() >= MAX_ACCESS_KEYS {
+        anyhow::bail!(
+            "user `{user}` already has {} access keys ({}), the most IAM allows: delete one first, \
+             e.g. `aws iam delete-access-key --user-name {user} --access-key-id {}`",
+            keys.len(),
+            keys.join(", "),
+            keys[0]
+        );
+    }
+    let names: Vec<String> = plan
+        .user_policies()
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let documents =
+        try_join_all(names.iter().map(|name| current_policy(clients, user, name))).await?;
+    Ok(Existing {
+        user: true,
+        policies: names.into_iter().zip(documents).collect(),
+    })
+}
+
+/// The current document of a user's inline policy, as JSON text.
+async fn current_policy(
+    clients: &Clients,
+    user: &str,
+    name: &str,
+) -> anyhow::Result<Option<String>> {
+    let found = clients
+        .iam
+        .get_user_policy()
+        .user_name(user)
+        .policy_name(name)
+        .send()
+        .await
+        .aws("GetUserPolicy");
+    match found {
+        Ok(policy) => Ok(Some(
+            decode_policy_document(policy.policy_document()).to_string(),
+        )),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Create the user if needed, attach the policies and create the access key,
+/// recording each change.
+pub(crate) async fn create(
+    plan: &Plan,
+    clients: &Clients,
+    existing: &Existing,
+    changes: &mut Changes,
+    log: &mut dyn Write,
+) -> anyhow::Result<AccessKey> {
+    let user = &plan.username;
+    let mut say = |line: String| {
+        if plan.silent {
+            Ok(())
+        } else {
+            writeln!(log, "{line}")
+        }
+    };
+    if existing.user {
+        say(format!("Using existing user: {user}"))?;
+    } else {
+        let mut request = clients.iam.create_user().user_name(user);
+        if let Some(boundary) = &plan.boundary {
+            request = request.permissions_boundary(boundary);
+        }
+        request.send().await.aws("CreateUser")?;
+        changes.push(Change::User(user.clone()));
+        say(match &plan.boundary {
+            Some(boundary) => format!("Created user: {user} with permissions boundary: {boundary}"),
+            None => format!("Created user: {user}"),
+        })?;
+    }
+
+    let policies = plan.user_policies();
+    let puts = policies.iter().map(|(name, document)| {
+        clients
+            .iam
+            .put_user_policy()
+            .user_name(user)
+            .policy_name(name)
+            .policy_document(document.to_string())
+            .send()
+    });
+    let mut first_error = None;
+    for ((name, _), put) in policies.iter().zip(join_all(puts).await) {
+        match put.aws("PutUserPolicy") {
+            Ok(_) => {
+                changes.push(Change::UserPolicy {
+                    user: user.clone(),
+                    name: name.clone(),
+                    previous: existing.policies.get(name).cloned().flatten(),
+                });
+                say(format!("Attached policy {name} to user {user}"))?;
+            }
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    if let Some(error) = first_error {
+        return Err(error.into());
+    }
+
+    let key = clients
+        .iam
+        .create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .aws("CreateAccessKey")?
+        .access_key
+        .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"))?;
+    changes.push(Change::AccessKey {
+        user: user.clone(),
+        id: key.access_key_id().to_owned(),
+    });
+    say(format!("Created access key for user: {user}"))?;
+    Ok(key)
+}

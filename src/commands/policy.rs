@@ -1,0 +1,25 @@
+//! `policy`: print the policy `create` would generate, without AWS.
+
+use crate::cli::PolicyArgs;
+use crate::error::{ExitStatus, UsageError};
+use crate::output::{Console, to_pretty_json};
+use crate::policy::bucket_policy_allow_all_get;
+use crate::settings_create::check_bucket_name;
+
+use super::create::plan::Access;
+
+/// Print the generated policy for the buckets, or with `--public-bucket` the
+/// bucket policy that makes one bucket publicly readable.
+pub(crate) fn run(args: &PolicyArgs, console: &mut Console<'_>) -> anyhow::Result<ExitStatus> {
+    let document = if args.public_bucket {
+        let [bucket] = args.buckets.as_slice() else {
+            return Err(UsageError::new("--public-bucket takes exactly one bucket").into());
+        };
+        check_bucket_name(bucket).map_err(UsageError)?;
+        bucket_policy_allow_all_get(bucket)
+    } else {
+        Access::from_args(&args.access, &args.buckets)?.policy(&args.buckets)
+    };
+    writeln!(console.out, "{}", to_pretty_json(&document))?;
+    Ok(ExitStatus::Success)
+}

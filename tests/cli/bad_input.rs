@@ -1,0 +1,360 @@
+//! Bad input for every command: one `Error:` line, exit 2, and — because
+//! everything local is checked before the first AWS call — no connection
+//! to the endpoint at all.
+
+use crate::common::counter::ConnectionCounter;
+use crate::common::s3c;
+
+/// `(arguments, what the error line must contain)`. Every case runs with
+/// `--endpoint-url` pointing at a connection counter, except where the
+/// command takes no connection options (marked `local`).
+fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
+    let empty = dir.join("empty.json");
+    std::fs::write(&empty, "").unwrap();
+    let empty_object = dir.join("empty-object.json");
+    std::fs::write(&empty_object, "{}").unwrap();
+    let array_policy = dir.join("array.json");
+    std::fs::write(&array_policy, "[1, 2]").unwrap();
+    let no_statement = dir.join("no-statement.json");
+    std::fs::write(&no_statement, r#"{"Version": "2012-10-17"}"#).unwrap();
+    let unreadable = dir.to_str().unwrap().to_owned(); // a folder is not a readable file
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let long = "a".repeat(64);
+    let raw: Vec<(Vec<&str>, &str)> = vec![
+        // Missing arguments and unknown flags.
+        (vec!["create"], "required arguments were not provided"),
+        (vec!["delete-user"], "required arguments were not provided"),
+        (
+            vec!["list-users", "--frobnicate"],
+            "unexpected argument '--frobnicate'",
+        ),
+        (vec!["whoami", "extra"], "unexpected argument 'extra'"),
+        // Conflicting flags.
+        (
+            vec!["create", "my-bucket", "--read-only", "--write-only"],
+            "cannot be used with",
+        ),
+        (
+            vec!["create", "my-bucket", "-d", "1h", "--username", "u"],
+            "cannot be used with",
+        ),
+        (
+            vec!["list-buckets", "--nl", "--array"],
+            "cannot be used with",
+        ),
+        (vec!["list-roles", "--csv", "--tsv"], "cannot be used with"),
+        (
+            vec![
+                "whoami",
+                "--auth",
+                "x.json",
+                "--access-key",
+                "a",
+                "--secret-key",
+                "b",
+            ],
+            "cannot be used with",
+        ),
+        (
+            vec!["whoami", "--access-key", "a"],
+            "required arguments were not provided",
+        ),
+        // Bad values.
+        (
+            vec!["create", "my-bucket", "-d", "0"],
+            "duration must be between 15 minutes and 12 hours",
+        ),
+        (
+            vec!["create", "my-bucket", "-d", "15x"],
+            "duration must look like",
+        ),
+        (
+            vec!["create", "my-bucket", "-d", "13h"],
+            "duration must be between 15 minutes and 12 hours",
+        ),
+        (
+            vec!["create", "my-bucket", "-f", "yaml"],
+            "invalid value 'yaml'",
+        ),
+        (vec!["create", "A"], "bucket name `A`"),
+        (vec!["create", "a..b"], "bucket name `a..b`"),
+        (vec!["create", &long], "is 64 characters long"),
+        (vec!["policy", "a..b"], "bucket name `a..b`"),
+        (
+            vec!["create", "my-bucket", "--prefix", "/logs/"],
+            "no leading slash",
+        ),
+        (
+            vec!["policy", "my-bucket", "--prefix", "/logs/"],
+            "no leading slash",
+        ),
+        (
+            vec!["create", "my-bucket", "--prefix", ""],
+            "--prefix cannot be empty",
+        ),
+        (
+            vec!["create", "my-bucket", "--policy", "{\"Statement\": [}"],
+            "invalid JSON at line 1, column 16",
+        ),
+        (
+            vec!["create", "my-bucket", "--statement", "[1]"],
+            "--statement",
+        ),
+        (
+            vec![
+                "create",
+                "my-bucket",
+                "--statement",
+                "{\"Action\": \"s3:*\", \"Resource\": \"*\"}",
+            ],
+            "Effect",
+        ),
+        (
+            vec![
+                "policy",
+                "my-bucket",
+                "--statement",
+                "{\"Effect\": \"Allow\"",
+            ],
+            "invalid JSON",
+        ),
+        (
+            vec![
+                "create",
+                "my-bucket",
+                "--user-permissions-boundary",
+                "S3Full",
+            ],
+            "must be a policy ARN",
+        ),
+        (vec!["create", "my-bucket", "--public"], "--create-bucket"),
+        (
+            vec!["whoami", "--endpoint-url", "localhost:1"],
+            "is not a URL",
+        ),
+        (
+            vec!["set-cors-policy", "my-bucket", "-m", "PATCH"],
+            "is not one S3 supports",
+        ),
+        (
+            vec![
+                "set-cors-policy",
+                "my-bucket",
+                "-o",
+                "https://*.*.example.com",
+            ],
+            "more than one `*`",
+        ),
+        (
+            vec!["set-cors-policy", "my-bucket", "--max-age-seconds", "soon"],
+            "invalid value 'soon'",
+        ),
+        (
+            vec!["set-bucket-policy", "my-bucket"],
+            "required arguments were not provided",
+        ),
+        (
+            vec![
+                "set-bucket-policy",
+                "my-bucket",
+                "--allow-all-get",
+                "--policy-file",
+                "p.json",
+            ],
+            "cannot be used with",
+        ),
+        (
+            vec!["set-public-access-block", "my-bucket"],
+            "required arguments were not provided",
+        ),
+        (
+            vec![
+                "set-public-access-block",
+                "my-bucket",
+                "--block-public-acls",
+                "maybe",
+            ],
+            "invalid value 'maybe'",
+        ),
+        (
+            vec![
+                "set-public-access-block",
+                "my-bucket",
+                "--allow-public-access",
+                "--block-public-acls",
+                "true",
+            ],
+            "cannot be used with",
+        ),
+        (
+            vec!["get-cors-policy"],
+            "required arguments were not provided",
+        ),
+        (vec!["debug-bucket"], "required arguments were not provided"),
+        (
+            vec!["localserver", "my-bucket"],
+            "required arguments were not provided",
+        ),
+        (
+            vec!["localserver", "my-bucket", "-d", "10m"],
+            "duration must be between 15 minutes and 12 hours",
+        ),
+        (
+            vec!["localserver", "my-bucket", "-d", "1h", "--prefix", "/logs/"],
+            "no leading slash",
+        ),
+        (
+            vec![
+                "localserver",
+                "my-bucket",
+                "-d",
+                "1h",
+                "--read-only",
+                "--write-only",
+            ],
+            "cannot be used with",
+        ),
+        (
+            vec![
+                "localserver",
+                "my-bucket",
+                "-d",
+                "1h",
+                "--token-file",
+                "t",
+                "--generate-token",
+            ],
+            "cannot be used with",
+        ),
+        (vec!["completions", "tcsh"], "invalid value 'tcsh'"),
+        (vec!["man", "nope"], "no command named `nope`"),
+    ];
+    let owned: Vec<(Vec<String>, &str)> = raw
+        .into_iter()
+        .map(|(args, message)| (args.into_iter().map(str::to_owned).collect(), message))
+        .collect();
+    let files: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "create".into(),
+                "my-bucket".into(),
+                "--policy".into(),
+                path(&array_policy),
+            ],
+            "must be a JSON object",
+        ),
+        (
+            vec![
+                "create".into(),
+                "my-bucket".into(),
+                "--policy".into(),
+                path(&no_statement),
+            ],
+            "Statement",
+        ),
+        (
+            vec![
+                "create".into(),
+                "my-bucket".into(),
+                "--policy".into(),
+                path(&dir.join("missing.json")),
+            ],
+            "not found",
+        ),
+        (
+            vec![
+                "create".into(),
+                "my-bucket".into(),
+                "--policy".into(),
+                unreadable.clone(),
+            ],
+            "could not read policy file",
+        ),
+        (
+            vec![
+                "set-bucket-policy".into(),
+                "my-bucket".into(),
+                "--policy-file".into(),
+                path(&no_statement),
+            ],
+            "the policy has no `Statement` key",
+        ),
+        (
+            vec![
+                "set-bucket-policy".into(),
+                "my-bucket".into(),
+                "--policy-file".into(),
+                path(&dir.join("missing.json")),
+            ],
+            "not found",
+        ),
+        (
+            vec![
+                "localserver".into(),
+                "my-bucket".into(),
+                "-d".into(),
+                "1h".into(),
+                "--token-file".into(),
+                path(&empty),
+            ],
+            "is empty",
+        ),
+        (
+            vec![
+                "whoami".into(),
+                "--auth".into(),
+                path(&dir.join("missing.json")),
+            ],
+            "no such file",
+        ),
+        (
+            vec!["list-users".into(), "--auth".into(), path(&empty)],
+            "the file is empty",
+        ),
+        (
+            vec!["list-buckets".into(), "--auth".into(), path(&empty_object)],
+            "missing `AccessKeyId`",
+        ),
+        (
+            vec![
+                "delete-user".into(),
+                "u".into(),
+                "--auth".into(),
+                unreadable,
+            ],
+            "could not read --auth file",
+        ),
+    ];
+    owned.into_iter().chain(files).collect()
+}
+
+#[test]
+fn bad_input_is_a_usage_error_without_any_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = ConnectionCounter::start();
+    for (mut args, message) in cases(dir.path()) {
+        let local = matches!(args[0].as_str(), "completions" | "man" | "policy");
+        if !local && !args.iter().any(|a| a == "--endpoint-url") {
+            args.extend(["--endpoint-url".to_owned(), counter.endpoint.clone()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = s3c(&args).run();
+        assert_eq!(output.code, 2, "{args:?}: {output:#?}");
+        assert_eq!(output.stdout, "", "{args:?}");
+        assert!(
+            output.stderr.starts_with("Error: "),
+            "{args:?}: {output:#?}"
+        );
+        assert_eq!(output.stderr.lines().count(), 1, "{args:?}: {output:#?}");
+        assert!(
+            output.stderr.contains(message),
+            "{args:?}: expected `{message}` in {:?}",
+            output.stderr
+        );
+        assert_eq!(
+            counter.connections(),
+            0,
+            "{args:?} connected to the endpoint"
+        );
+    }
+}

@@ -1,0 +1,854 @@
+//! `create` against the shared emulator: each mode, its output and the state
+//! it leaves. Failures forced at each step are in `create_faults`.
+
+use serde_json::Value;
+
+use crate::common::proxy::Proxy;
+use s3_credentials::aws::Clients;
+
+use crate::common::{Emulator, block_on, exclusive_moto, moto, s3c, unique};
+
+/// A golden policy with `my-bucket` replaced by `bucket`.
+pub(crate) fn golden(name: &str, bucket: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/policies/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("my-bucket", bucket);
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Inline policies of a user as `(name, document)`.
+pub(crate) fn inline_policies(clients: &Clients, user: &str) -> Vec<(String, Value)> {
+    let iam = &clients.iam;
+    block_on(async {
+        let names = iam
+            .list_user_policies()
+            .user_name(user)
+            .send()
+            .await
+            .unwrap()
+            .policy_names;
+        let mut policies = Vec::new();
+        for name in names {
+            let policy = iam
+                .get_user_policy()
+                .user_name(user)
+                .policy_name(&name)
+                .send()
+                .await
+                .unwrap();
+            let text = percent_encoding::percent_decode_str(policy.policy_document())
+                .decode_utf8_lossy()
+                .into_owned();
+            policies.push((name, serde_json::from_str(&text).unwrap()));
+        }
+        policies
+    })
+}
+
+/// Whether AWS says it exists; any answer but yes or "not found" fails the test.
+fn exists<T, E: std::fmt::Debug>(
+    result: Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    >,
+) -> bool {
+    match result {
+        Ok(_) => true,
+        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => false,
+        Err(error) => panic!("could not tell whether it exists: {error:?}"),
+    }
+}
+
+pub(crate) fn user_exists(clients: &Clients, user: &str) -> bool {
+    exists(block_on(clients.iam.get_user().user_name(user).send()))
+}
+
+pub(crate) fn bucket_exists(clients: &Clients, bucket: &str) -> bool {
+    exists(block_on(clients.s3.head_bucket().bucket(bucket).send()))
+}
+
+pub(crate) fn access_keys(clients: &Clients, user: &str) -> Vec<String> {
+    let keys = block_on(clients.iam.list_access_keys().user_name(user).send()).unwrap();
+    keys.access_key_metadata()
+        .iter()
+        .filter_map(|k| k.access_key_id().map(str::to_owned))
+        .collect()
+}
+
+/// The printed access key JSON, checked for its exact layout.
+fn printed_key(stdout: &str) -> Value {
+    let key: Value = serde_json::from_str(stdout).unwrap();
+    let fields: Vec<&str> = key
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "UserName",
+            "AccessKeyId",
+            "Status",
+            "SecretAccessKey",
+            "CreateDate"
+        ]
+    );
+    assert_eq!(
+        stdout,
+        format!("{}\n", s3_credentials::output::to_pretty_json(&key))
+    );
+    assert_eq!(key["Status"], "Active");
+    let date = key["CreateDate"].as_str().unwrap();
+    assert!(
+        date.len() == 25 && date.ends_with("+00:00") && date.as_bytes()[10] == b' ',
+        "{date}"
+    );
+    key
+}
+
+fn create_bucket(server: &Emulator, bucket: &str) {
+    block_on(server.clients().s3.create_bucket().bucket(bucket).send()).unwrap();
+}
+
+#[test]
+fn read_write_credentials_for_a_new_bucket() {
+    let bucket = unique("rw");
+    let user = format!("s3.read-write.{bucket}");
+    let output = s3c(&["create", &bucket, "-c"]).against(moto()).run();
+    let key = printed_key(output.success());
+    assert_eq!(
+        output.stderr,
+        format!(
+            "Created bucket: {bucket}\n\
+             Created user: {user} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
+             Attached policy {user} to user {user}\n\
+             Created access key for user: {user}\n"
+        )
+    );
+    assert_eq!(key["UserName"], user.as_str());
+    assert!(bucket_exists(&moto().clients(), &bucket));
+    assert_eq!(
+        inline_policies(&moto().clients(), &user),
+        [(user.clone(), golden("read-write", &bucket))]
+    );
+    assert_eq!(
+        access_keys(&moto().clients(), &user),
+        [key["AccessKeyId"].as_str().unwrap()]
+    );
+
+    // The printed key is a working key of that user.
+    let whoami = s3c(&["whoami", "--auth", "-"])
+        .against(moto())
+        .stdin(output.stdout.clone())
+        .run();
+    assert!(
+        whoami.success().contains(&format!(":user/{user}\"")),
+        "{whoami:#?}"
+    );
+}
+
+#[test]
+fn read_only_write_only_and_prefix_policies() {
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["--read-only"], "read-only", "read-only"),
+        (&["--write-only"], "write-only", "write-only"),
+        (
+            &["--prefix", "my-prefix/"],
+            "read-write",
+            "read-write-prefix",
+        ),
+        (
+            &["--read-only", "--prefix", "my-prefix/"],
+            "read-only",
+            "read-only-prefix",
+        ),
+    ];
+    for (options, permission, fixture) in cases {
+        let bucket = unique("mode");
+        create_bucket(moto(), &bucket);
+        let mut args = vec!["create", bucket.as_str(), "--silent"];
+        args.extend_from_slice(options);
+        let output = s3c(&args).against(moto()).run();
+        let user = format!("s3.{permission}.{bucket}");
+        assert_eq!(printed_key(output.success())["UserName"], user.as_str());
+        assert_eq!(output.stderr, "", "--silent prints nothing else");
+        assert_eq!(
+            inline_policies(&moto().clients(), &user),
+            [(user.clone(), golden(fixture, &bucket))],
+            "{options:?}"
+        );
+    }
+}
+
+#[test]
+fn several_buckets_get_one_policy_each() {
+    let (first, second) = (unique("multi"), unique("multi"));
+    create_bucket(moto(), &first);
+    create_bucket(moto(), &second);
+    let output = s3c(&["create", &first, &second, "--read-only"])
+        .against(moto())
+        .run();
+    let user = format!("s3.read-only.{first},{second}");
+    assert_eq!(printed_key(output.success())["UserName"], user.as_str());
+    assert_eq!(
+        inline_policies(&moto().clients(), &user),
+        [
+            (format!("s3.read-only.{first}"), golden("read-only", &first)),
+            (
+                format!("s3.read-only.{second}"),
+                golden("read-only", &second)
+            ),
+        ]
+    );
+    assert!(output.stderr.contains(&format!(
+        "Attached policy s3.read-only.{first} to user {user}\nAttached policy s3.read-only.{second} to user {user}\n"
+    )));
+}
+
+/// The seed README's custom policy, trailing comma included.
+const SEED_POLICY: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {
+      "Effect": "Allow",
+      "Action": ["s3:GetObject*", "s3:ListBucket"],
+      "Resource": [
+        "arn:aws:s3:::$!BUCKET_NAME!$",
+        "arn:aws:s3:::$!BUCKET_NAME!$/*"
+      ],
+    }
+  ]
+}"#;
+
+fn seed_policy_for(bucket: &str) -> Value {
+    serde_json::from_str(
+        &SEED_POLICY
+            .replace("],\n    }", "]\n    }")
+            .replace("$!BUCKET_NAME!$", bucket),
+    )
+    .unwrap()
+}
+
+#[test]
+fn custom_policy_from_a_file_literal_json_or_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("custom-policy.json");
+    std::fs::write(&file, SEED_POLICY).unwrap();
+    for source in ["file", "literal", "stdin"] {
+        let bucket = unique("custom");
+        create_bucket(moto(), &bucket);
+        let policy_arg = match source {
+            "file" => file.to_str().unwrap().to_owned(),
+            "literal" => SEED_POLICY.to_owned(),
+            _ => "-".to_owned(),
+        };
+        let proxy = Proxy::start(&moto().endpoint);
+        let output = s3c(&[
+            "create",
+            &bucket,
+            "--policy",
+            &policy_arg,
+            "--endpoint-url",
+            &proxy.endpoint,
+        ])
+        .stdin(SEED_POLICY)
+        .run();
+        let user = format!("s3.custom.{bucket}");
+        assert_eq!(
+            printed_key(output.success())["UserName"],
+            user.as_str(),
+            "{source}"
+        );
+        assert_eq!(
+            inline_policies(&moto().clients(), &user),
+            [(user.clone(), seed_policy_for(&bucket))],
+            "{source}"
+        );
+        // A custom policy means no default permissions boundary.
+        let created = proxy.actions("CreateUser");
+        assert_eq!(created.len(), 1);
+        assert_eq!(created[0].form("PermissionsBoundary"), None, "{source}");
+        assert!(
+            output
+                .stderr
+                .starts_with(&format!("Created user: {user}\n")),
+            "{output:#?}"
+        );
+    }
+}
+
+#[test]
+fn malformed_custom_policies_are_usage_errors() {
+    s3c(&[
+        "create",
+        "some-bucket",
+        "--policy",
+        "{\n  \"Version\": \"2012-10-17\"\n  \"Statement\": []\n}",
+    ])
+    .against(moto())
+    .run()
+    .fails_with(
+        2,
+        "Error: --policy: invalid JSON at line 3, column 3: expected `,` or `}`\n",
+    );
+    s3c(&["create", "some-bucket", "--policy", "/nonexistent/policy.json"]).against(moto()).run().fails_with(
+        2,
+        "Error: policy file `/nonexistent/policy.json` not found (--policy takes a file path, literal JSON \
+         or `-` for standard input)\n",
+    );
+}
+
+#[test]
+fn extra_statements_are_appended_and_make_the_policy_custom() {
+    let bucket = unique("stmt");
+    create_bucket(moto(), &bucket);
+    let statement = r#"{"Effect": "Allow", "Action": "textract:*", "Resource": "*"}"#;
+    let output = s3c(&["create", &bucket, "--statement", statement, "--silent"])
+        .against(moto())
+        .run();
+    let user = format!("s3.custom.{bucket}");
+    assert_eq!(printed_key(output.success())["UserName"], user.as_str());
+    assert_eq!(
+        inline_policies(&moto().clients(), &user),
+        [(user.clone(), golden("read-write-statement", &bucket))]
+    );
+}
+
+#[test]
+fn an_existing_user_gets_a_second_key_and_keeps_the_first() {
+    let bucket = unique("existing");
+    create_bucket(moto(), &bucket);
+    let user = unique("person");
+    let first_key = block_on(async {
+        let iam = moto().clients().iam;
+        iam.create_user().user_name(&user).send().await.unwrap();
+        iam.create_access_key()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap()
+            .access_key
+            .unwrap()
+            .access_key_id
+    });
+    let proxy = Proxy::start(&moto().endpoint);
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "--username",
+        &user,
+        "--endpoint-url",
+        &proxy.endpoint,
+    ])
+    .run();
+    let key = printed_key(output.success());
+    assert_eq!(
+        output.stderr,
+        format!(
+            "Using existing user: {user}\nAttached policy s3.read-write.{bucket} to user {user}\n\
+             Created access key for user: {user}\n"
+        )
+    );
+    assert_eq!(
+        access_keys(&moto().clients(), &user),
+        [first_key, key["AccessKeyId"].as_str().unwrap().to_owned()]
+    );
+    assert!(proxy.actions("CreateUser").is_empty());
+}
+
+#[test]
+fn permissions_boundaries_default_none_and_custom() {
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (&[], Some("arn:aws:iam::aws:policy/AmazonS3FullAccess")),
+        (
+            &["--read-only"],
+            Some("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
+        ),
+        (
+            &["--write-only"],
+            Some("arn:aws:iam::aws:policy/AmazonS3FullAccess"),
+        ),
+        (&["--user-permissions-boundary", "none"], None),
+        (
+            &[
+                "--user-permissions-boundary",
+                "arn:aws:iam::123456789012:policy/Custom",
+            ],
+            Some("arn:aws:iam::123456789012:policy/Custom"),
+        ),
+    ];
+    for (options, boundary) in cases {
+        let bucket = unique("boundary");
+        create_bucket(moto(), &bucket);
+        let proxy = Proxy::start(&moto().endpoint);
+        let mut args = vec![
+            "create",
+            bucket.as_str(),
+            "--endpoint-url",
+            proxy.endpoint.as_str(),
+        ];
+        args.extend_from_slice(options);
+        let output = s3c(&args).run();
+        output.success();
+        let created = proxy.actions("CreateUser");
+        assert_eq!(
+            created[0].form("PermissionsBoundary").as_deref(),
+            *boundary,
+            "{options:?}"
+        );
+    }
+    s3c(&["create", "some-bucket", "--user-permissions-boundary", "AmazonS3FullAccess"])
+        .run()
+        .fails_with(
+            2,
+            "Error: --user-permissions-boundary must be a policy ARN (arn:...) or `none`, not `AmazonS3FullAccess`\n",
+        );
+}
+
+#[test]
+fn ini_format() {
+    let bucket = unique("ini");
+    create_bucket(moto(), &bucket);
+    let output = s3c(&["create", &bucket, "-f", "ini", "--silent"])
+        .against(moto())
+        .run();
+    let user = format!("s3.read-write.{bucket}");
+    let key = &access_keys(&moto().clients(), &user)[0];
+    let lines: Vec<&str> = output.success().lines().collect();
+    assert_eq!(lines.len(), 3, "{output:#?}");
+    assert_eq!(lines[0], "[default]");
+    assert_eq!(lines[1], format!("aws_access_key_id={key}"));
+    assert!(lines[2].starts_with("aws_secret_access_key=") && lines[2].len() > 30);
+    // The INI output works as an --auth file.
+    let whoami = s3c(&["whoami", "--auth", "-"])
+        .against(moto())
+        .stdin(output.stdout.clone())
+        .run();
+    assert!(whoami.success().contains(&format!(":user/{user}\"")));
+}
+
+#[test]
+fn temporary_credentials_assume_the_role_with_one_session_policy() {
+    let (_lock, server) = exclusive_moto();
+    let (first, second) = ("tmp-bucket-one", "tmp-bucket-two");
+    create_bucket(server, first);
+    create_bucket(server, second);
+    let proxy = Proxy::start(&server.endpoint);
+    let output = s3c(&[
+        "create",
+        first,
+        second,
+        "--duration",
+        "15m",
+        "--endpoint-url",
+        &proxy.endpoint,
+    ])
+    .run();
+    let role_arn = "arn:aws:iam::123456789012:role/s3-credentials.AmazonS3FullAccess";
+    assert_eq!(
+        output.stderr,
+        format!("Created role: {role_arn}\nAssume role against {role_arn} for 900s\n")
+    );
+    let credentials: Value = serde_json::from_str(output.success()).unwrap();
+    let fields: Vec<&str> = credentials
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            "AccessKeyId",
+            "SecretAccessKey",
+            "SessionToken",
+            "Expiration"
+        ]
+    );
+    assert!(
+        credentials["AccessKeyId"]
+            .as_str()
+            .unwrap()
+            .starts_with("ASIA")
+    );
+
+    let assumed = proxy.actions("AssumeRole");
+    assert_eq!(assumed.len(), 1);
+    assert_eq!(assumed[0].form("DurationSeconds").as_deref(), Some("900"));
+    assert_eq!(
+        assumed[0].form("RoleSessionName").as_deref(),
+        Some("s3.read-write.tmp-bucket-one,tmp-bucket-two")
+    );
+    let session_policy: Value = serde_json::from_str(&assumed[0].form("Policy").unwrap()).unwrap();
+    let mut expected = golden("read-write", first);
+    let more = golden("read-write", second)["Statement"]
+        .as_array()
+        .unwrap()
+        .clone();
+    expected["Statement"].as_array_mut().unwrap().extend(more);
+    assert_eq!(session_policy, expected);
+
+    // The role: trusting the account, S3 full access attached, 12-hour sessions.
+    let iam = server.clients().iam;
+    let (role, attached) = block_on(async {
+        let role = iam
+            .get_role()
+            .role_name("s3-credentials.AmazonS3FullAccess")
+            .send()
+            .await
+            .unwrap();
+        let attached = iam
+            .list_attached_role_policies()
+            .role_name("s3-credentials.AmazonS3FullAccess")
+            .send()
+            .await
+            .unwrap();
+        (role.role.unwrap(), attached)
+    });
+    assert_eq!(role.max_session_duration(), Some(43200));
+    let trust = percent_encoding::percent_decode_str(role.assume_role_policy_document().unwrap())
+        .decode_utf8_lossy();
+    let trust: Value = serde_json::from_str(&trust).unwrap();
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["AWS"],
+        "arn:aws:iam::123456789012:root"
+    );
+    assert_eq!(
+        attached.attached_policies()[0].policy_arn(),
+        Some("arn:aws:iam::aws:policy/AmazonS3FullAccess")
+    );
+
+    // A second run reuses the role, and INI output carries the session token.
+    let again = s3c(&["create", first, "-d", "1h", "-f", "ini"])
+        .against(server)
+        .run();
+    assert_eq!(
+        again.stderr,
+        format!("Assume role against {role_arn} for 3600s\n")
+    );
+    let lines: Vec<&str> = again.success().lines().collect();
+    assert_eq!(lines[0], "[default]");
+    assert!(lines[1].starts_with("aws_access_key_id=ASIA"));
+    assert!(lines[3].starts_with("aws_session_token="));
+}
+
+#[test]
+fn a_custom_policy_covers_every_bucket_in_the_session_policy() {
+    let (first, second) = (unique("sess"), unique("sess"));
+    create_bucket(moto(), &first);
+    create_bucket(moto(), &second);
+    let proxy = Proxy::start(&moto().endpoint);
+    s3c(&[
+        "create",
+        &first,
+        &second,
+        "-d",
+        "900",
+        "--policy",
+        SEED_POLICY,
+        "--endpoint-url",
+        &proxy.endpoint,
+    ])
+    .run()
+    .success();
+    let policy: Value =
+        serde_json::from_str(&proxy.actions("AssumeRole")[0].form("Policy").unwrap()).unwrap();
+    let mut statements = seed_policy_for(&first)["Statement"]
+        .as_array()
+        .unwrap()
+        .clone();
+    statements.extend(
+        seed_policy_for(&second)["Statement"]
+            .as_array()
+            .unwrap()
+            .clone(),
+    );
+    assert_eq!(policy["Statement"], Value::Array(statements));
+}
+
+#[test]
+fn public_and_website_buckets() {
+    let bucket = unique("site");
+    let output = s3c(&["create", &bucket, "-c", "--website", "--silent"])
+        .against(moto())
+        .run();
+    printed_key(output.success());
+    let s3 = moto().clients().s3;
+    let (block, bucket_policy, website) = block_on(async {
+        (
+            s3.get_public_access_block()
+                .bucket(&bucket)
+                .send()
+                .await
+                .unwrap(),
+            s3.get_bucket_policy().bucket(&bucket).send().await.unwrap(),
+            s3.get_bucket_website()
+                .bucket(&bucket)
+                .send()
+                .await
+                .unwrap(),
+        )
+    });
+    let block = block.public_access_block_configuration.unwrap();
+    assert_eq!(
+        (
+            block.block_public_acls,
+            block.ignore_public_acls,
+            block.block_public_policy,
+            block.restrict_public_buckets
+        ),
+        (Some(false), Some(false), Some(false), Some(false))
+    );
+    let bucket_policy: Value = serde_json::from_str(bucket_policy.policy().unwrap()).unwrap();
+    assert_eq!(bucket_policy, golden("public-bucket", &bucket));
+    assert_eq!(website.index_document().unwrap().suffix(), "index.html");
+    assert_eq!(website.error_document().unwrap().key(), "error.html");
+}
+
+#[test]
+fn public_is_refused_for_an_existing_bucket_before_any_change() {
+    let bucket = unique("existing-public");
+    create_bucket(moto(), &bucket);
+    s3c(&["create", &bucket, "-c", "--public"]).against(moto()).run().fails_with(
+        1,
+        &format!(
+            "Error: bucket `{bucket}` already exists: --public and --website only apply to buckets this command \
+             creates; to make an existing bucket public, run `s3-credentials set-bucket-policy {bucket} --allow-all-get`\n"
+        ),
+    );
+    assert!(!user_exists(
+        &moto().clients(),
+        &format!("s3.read-write.{bucket}")
+    ));
+}
+
+#[test]
+fn buckets_are_created_in_the_requested_region() {
+    let s3 = moto().clients().s3;
+    let location = |bucket: &str| {
+        block_on(s3.get_bucket_location().bucket(bucket).send())
+            .unwrap()
+            .location_constraint()
+            .map(|c| c.as_str().to_owned())
+    };
+    let in_option = unique("region");
+    s3c(&[
+        "create",
+        &in_option,
+        "-c",
+        "--bucket-region",
+        "eu-west-1",
+        "--silent",
+    ])
+    .against(moto())
+    .run()
+    .success();
+    assert_eq!(location(&in_option).as_deref(), Some("eu-west-1"));
+
+    let in_config = unique("region");
+    s3c(&["create", &in_config, "-c", "--silent"])
+        .against(moto())
+        .env("AWS_REGION", "us-west-2")
+        .run()
+        .success();
+    assert_eq!(location(&in_config).as_deref(), Some("us-west-2"));
+
+    // us-east-1 takes no location constraint at all.
+    let proxy = Proxy::start(&moto().endpoint);
+    let default = unique("region");
+    s3c(&[
+        "create",
+        &default,
+        "-c",
+        "--silent",
+        "--endpoint-url",
+        &proxy.endpoint,
+    ])
+    .run()
+    .success();
+    let requests = proxy.requests();
+    let put = requests
+        .iter()
+        .find(|r| r.method == "PUT" && r.path == format!("/{default}/"))
+        .unwrap_or_else(|| panic!("no CreateBucket among {requests:#?}"));
+    assert_eq!(put.body, "");
+}
+
+#[test]
+fn dry_run_needs_no_credentials_and_makes_no_request() {
+    let proxy = Proxy::start(&moto().endpoint);
+    let output = s3c(&[
+        "create",
+        "my-bucket",
+        "--dry-run",
+        "--endpoint-url",
+        &proxy.endpoint,
+        "-c",
+        "--read-only",
+    ])
+    .env_remove("AWS_ACCESS_KEY_ID")
+    .env_remove("AWS_SECRET_ACCESS_KEY")
+    .run();
+    let policy = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/policies/read-only.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    assert_eq!(
+        output.success(),
+        format!(
+            "Would create bucket if it does not exist: 'my-bucket'\n\
+             Would create user if it does not exist: 's3.read-only.my-bucket' with permissions boundary: \
+             'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'\n\
+             Would attach policy called 's3.read-only.my-bucket' to user 's3.read-only.my-bucket', details:\n\
+             {}\n\
+             Would call create access key for user 's3.read-only.my-bucket'\n",
+            policy.trim_end()
+        )
+    );
+    assert_eq!(output.stderr, "");
+    assert!(proxy.requests().is_empty());
+
+    let temporary = s3c(&["create", "my-bucket", "--dry-run", "-d", "20m"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .run();
+    assert!(temporary.success().starts_with(
+        "Would check that bucket exists: 'my-bucket'\nWould ensure role: 's3-credentials.AmazonS3FullAccess'\n\
+         Would assume role using following policy for 1200 seconds:\n{\n"
+    ));
+}
+
+#[test]
+fn a_missing_bucket_without_create_bucket_changes_nothing() {
+    let bucket = unique("absent");
+    s3c(&["create", &bucket]).against(moto()).run().fails_with(
+        1,
+        &format!(
+            "Error: bucket `{bucket}` does not exist: add --create-bucket (-c) to create it\n"
+        ),
+    );
+    assert!(!user_exists(
+        &moto().clients(),
+        &format!("s3.read-write.{bucket}")
+    ));
+}
+
+#[test]
+fn a_user_with_two_keys_is_refused_before_any_change() {
+    let user = unique("full");
+    let keys = block_on(async {
+        let iam = moto().clients().iam;
+        iam.create_user().user_name(&user).send().await.unwrap();
+        let mut keys = Vec::new();
+        for _ in 0..2 {
+            keys.push(
+                iam.create_access_key()
+                    .user_name(&user)
+                    .send()
+                    .await
+                    .unwrap()
+                    .access_key
+                    .unwrap()
+                    .access_key_id,
+            );
+        }
+        keys
+    });
+    let bucket = unique("never");
+    s3c(&["create", &bucket, "-c", "--username", &user]).against(moto()).run().fails_with(
+        1,
+        &format!(
+            "Error: user `{user}` already has 2 access keys ({}, {}), the most IAM allows: delete one first, \
+             e.g. `aws iam delete-access-key --user-name {user} --access-key-id {}`\n",
+            keys[0], keys[1], keys[0]
+        ),
+    );
+    assert!(
+        !bucket_exists(&moto().clients(), &bucket),
+        "no bucket is created before the refusal"
+    );
+    assert!(inline_policies(&moto().clients(), &user).is_empty());
+}
+
+#[test]
+fn usage_errors_come_before_any_request() {
+    let proxy = Proxy::start(&moto().endpoint);
+    let endpoint = proxy.endpoint.as_str();
+    let long = "b".repeat(60);
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["create", "Bad_Bucket"],
+            "Error: bucket name `Bad_Bucket` contains `B`: bucket names can only use lowercase letters, digits, `.` and `-`\n",
+        ),
+        (
+            &["create", "my-bucket", "-d", "13h"],
+            "Error: --duration: duration must be between 15 minutes and 12 hours, not `13h`\n",
+        ),
+        (
+            &["create", "my-bucket", "-d", "15x"],
+            "Error: --duration: duration must look like 3600, 900s, 15m or 1h, not `15x`\n",
+        ),
+        (
+            &["create", "my-bucket", "--prefix", "/x/"],
+            "Error: prefix `/x/` starts with `/`, but S3 keys have no leading slash; use `--prefix x/`\n",
+        ),
+        (
+            &["create", "my-bucket", "--username", "u", "-d", "1h"],
+            "Error: the argument '--username <NAME>' cannot be used with '--duration <DURATION>'; see `s3-credentials create --help`\n",
+        ),
+        (
+            &["create", "my-bucket", "--public"],
+            "Error: the following required arguments were not provided: --create-bucket; see `s3-credentials create --help`\n",
+        ),
+    ];
+    for (args, stderr) in cases {
+        let mut args = args.to_vec();
+        args.extend_from_slice(&["--endpoint-url", endpoint]);
+        s3c(&args).run().fails_with(2, stderr);
+    }
+    let output = s3c(&[
+        "create",
+        &long,
+        &long.replace('b', "c"),
+        "--endpoint-url",
+        endpoint,
+    ])
+    .run();
+    assert_eq!(output.code, 2, "{output:#?}");
+    assert!(output.stderr.contains("--username"), "{output:#?}");
+    assert!(proxy.requests().is_empty(), "{:?}", proxy.requests());
+}
+
+#[test]
+fn wait_checks_the_new_key_before_printing_it() {
+    let bucket = unique("wait");
+    create_bucket(moto(), &bucket);
+    let proxy = Proxy::start(&moto().endpoint);
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "--wait",
+        "--endpoint-url",
+        &proxy.endpoint,
+    ])
+    .run();
+    let key = printed_key(output.success());
+    assert!(output.stderr.ends_with(
+        "Waiting for AWS to accept the new credentials...\nThe new credentials are ready to use\n"
+    ));
+    // The probe is signed with the new key itself.
+    let probe = proxy.actions("GetCallerIdentity");
+    assert_eq!(probe.len(), 1);
+    let new_key = key["AccessKeyId"].as_str().unwrap();
+    assert!(
+        probe[0]
+            .authorization
+            .contains(&format!("Credential={new_key}/")),
+        "{probe:?}"
+    );
+}

@@ -1,0 +1,69 @@
+use crate::common::s3c;
+
+/// A golden policy from `tests/fixtures/policies/`, printed as `policy` prints it.
+fn golden(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/policies/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    format!("{}\n", text.trim_end())
+}
+
+#[test]
+fn prints_each_generated_variant_exactly() {
+    let cases: &[(&[&str], &str)] = &[
+        (&[], "read-write"),
+        (&["--read-only"], "read-only"),
+        (&["--write-only"], "write-only"),
+        (&["--prefix", "my-prefix/"], "read-write-prefix"),
+        (
+            &["--read-only", "--prefix", "my-prefix/"],
+            "read-only-prefix",
+        ),
+        (
+            &["--write-only", "--prefix", "my-prefix/"],
+            "write-only-prefix",
+        ),
+    ];
+    for (options, fixture) in cases {
+        let mut args = vec!["policy", "my-bucket"];
+        args.extend_from_slice(options);
+        let output = s3c(&args).run();
+        assert_eq!(output.success(), golden(fixture), "policy {options:?}");
+        assert_eq!(output.stderr, "");
+    }
+}
+
+#[test]
+fn public_bucket_policy_takes_one_bucket() {
+    assert_eq!(
+        s3c(&["policy", "my-bucket", "--public-bucket"])
+            .run()
+            .success(),
+        golden("public-bucket")
+    );
+    s3c(&["policy", "a-bucket", "b-bucket", "--public-bucket"])
+        .run()
+        .fails_with(2, "Error: --public-bucket takes exactly one bucket\n");
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    s3c(&["policy", "my-bucket", "--prefix", "/logs"]).run().fails_with(
+        2,
+        "Error: prefix `/logs` starts with `/`, but S3 keys have no leading slash; use `--prefix logs`\n",
+    );
+    s3c(&["policy", "my-bucket", "--read-only", "--write-only"]).run().fails_with(
+        2,
+        "Error: the argument '--read-only' cannot be used with '--write-only'; see `s3-credentials policy --help`\n",
+    );
+    let output = s3c(&["policy", "my-bucket", "--statement", "[1]"]).run();
+    assert_eq!(output.code, 2, "{output:#?}");
+    assert!(
+        output.stderr.starts_with("Error: --statement: "),
+        "{output:#?}"
+    );
+    let output = s3c(&["policy", "Not_A_Bucket"]).run();
+    assert_eq!(output.code, 2, "{output:#?}");
+}

@@ -1,0 +1,101 @@
+//! The caller's secret key and session token never appear on stderr: not in
+//! progress lines, not in errors, whatever happens.
+
+use clap::CommandFactory;
+
+use crate::common::{enforcing_moto, moto, s3c, unique};
+
+const SECRET: &str = "SECRETsecretSECRETsecretSECRETsecret1234";
+const TOKEN: &str = "TOKENtokenTOKENtokenTOKENtokenTOKENtoken";
+
+/// Arguments that make each AWS command do real work.
+fn commands() -> Vec<Vec<String>> {
+    let bucket = unique("secret");
+    let user = unique("secret-user");
+    let missing = unique("secret-missing");
+    [
+        vec!["whoami"],
+        vec!["list-users"],
+        vec!["list-buckets"],
+        vec!["list-roles", "--details"],
+        vec!["list-user-policies"],
+        vec!["delete-user", &user],
+        vec!["create", &bucket, "-c"],
+        // The bucket exists from here on (where `create` could make it).
+        vec!["set-cors-policy", &bucket],
+        vec!["get-cors-policy", &bucket],
+        vec!["set-bucket-policy", &bucket, "--allow-all-get"],
+        vec!["get-bucket-policy", &bucket],
+        vec![
+            "set-public-access-block",
+            &bucket,
+            "--block-public-acls",
+            "true",
+        ],
+        vec!["get-public-access-block", &bucket],
+        vec!["debug-bucket", &bucket],
+        vec!["list-buckets", "--details", &bucket],
+        // On a bucket that exists it would serve until stopped; its serving
+        // path is checked in the `localserver` tests.
+        vec!["localserver", &missing, "-d", "15m", "--port", "0"],
+    ]
+    .into_iter()
+    .map(|args| args.into_iter().map(str::to_owned).collect())
+    .collect()
+}
+
+#[test]
+fn every_aws_command_is_covered() {
+    let covered: Vec<String> = commands().into_iter().map(|args| args[0].clone()).collect();
+    for command in s3_credentials::cli::Cli::command().get_subcommands() {
+        let takes_credentials = command.get_arguments().any(|a| a.get_id() == "secret_key");
+        if takes_credentials {
+            assert!(
+                covered.contains(&command.get_name().to_owned()),
+                "{} is not covered",
+                command.get_name()
+            );
+        }
+    }
+}
+
+#[test]
+fn secrets_stay_out_of_stderr_on_success_and_failure() {
+    let unreachable = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let endpoints = [
+        moto().endpoint.clone(),
+        enforcing_moto().emulator.endpoint.clone(),
+        unreachable,
+    ];
+    for endpoint in &endpoints {
+        for mut args in commands() {
+            args.extend(
+                [
+                    "--endpoint-url",
+                    endpoint,
+                    "--access-key",
+                    "AKIAKNOWNKEY00000001",
+                    "--secret-key",
+                    SECRET,
+                ]
+                .map(str::to_owned),
+            );
+            args.extend(["--session-token".to_owned(), TOKEN.to_owned()]);
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let output = s3c(&args).run();
+            for secret in [SECRET, TOKEN] {
+                assert!(
+                    !output.stderr.contains(secret),
+                    "{args:?} printed a secret: {output:#?}"
+                );
+                assert!(
+                    !output.stdout.contains(secret),
+                    "{args:?} printed a secret: {output:#?}"
+                );
+            }
+        }
+    }
+}

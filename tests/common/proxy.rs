@@ -1,0 +1,151 @@
+//! A recording HTTP proxy in front of an emulator, for checking what the tool
+//! sent (e.g. a permissions boundary moto accepts but does not store).
+//!
+//! One request per connection: each request is forwarded with
+//! `Connection: close`, so the SDK opens a new connection for the next one.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+/// A request the proxy forwarded.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub body: String,
+    /// The `Authorization` header: its `Credential=` names the access key.
+    pub authorization: String,
+}
+
+impl Request {
+    /// A form field of an IAM/STS query request body, percent-decoded.
+    pub fn form(&self, key: &str) -> Option<String> {
+        self.body.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=')?;
+            (k == key).then(|| {
+                percent_encoding::percent_decode_str(&v.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            })
+        })
+    }
+}
+
+/// Decides which requests the proxy fails instead of forwarding: returns
+/// the HTTP status and AWS error code to answer with.
+pub type Fault = Arc<dyn Fn(&Request) -> Option<(u16, &'static str)> + Send + Sync>;
+
+/// The proxy: point the tool at `endpoint`.
+pub struct Proxy {
+    pub endpoint: String,
+    requests: Arc<Mutex<Vec<Request>>>,
+}
+
+impl Proxy {
+    /// Start forwarding to `target` (`http://127.0.0.1:PORT`).
+    pub fn start(target: &str) -> Self {
+        Self::with_faults(target, Arc::new(|_| None))
+    }
+
+    /// Forward to `target`, but answer the requests `fault` picks with an
+    /// AWS error instead (they are still recorded).
+    pub fn with_faults(target: &str, fault: Fault) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("http://{}", listener.local_addr().unwrap());
+        let target = target.trim_start_matches("http://").to_owned();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let recorded = requests.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let (target, recorded, fault) = (target.clone(), recorded.clone(), fault.clone());
+                std::thread::spawn(move || {
+                    let _ = forward(client, &target, &recorded, &*fault);
+                });
+            }
+        });
+        Self { endpoint, requests }
+    }
+
+    /// Every request so far with this IAM/STS `Action`.
+    pub fn actions(&self, action: &str) -> Vec<Request> {
+        self.requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.form("Action").as_deref() == Some(action))
+            .cloned()
+            .collect()
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Request> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+fn forward(
+    client: TcpStream,
+    target: &str,
+    recorded: &Mutex<Vec<Request>>,
+    fault: &(dyn Fn(&Request) -> Option<(u16, &'static str)> + Send + Sync),
+) -> std::io::Result<()> {
+    let mut reader = BufReader::new(client.try_clone()?);
+    let mut head = Vec::new();
+    let mut length = 0usize;
+    let mut request_line = String::new();
+    let mut authorization = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        if request_line.is_empty() {
+            request_line = line.trim_end().to_owned();
+        }
+        if line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if lower.starts_with("authorization:") {
+            authorization = line["authorization:".len()..].trim().to_owned();
+        }
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+        if !lower.starts_with("connection:") {
+            head.extend_from_slice(line.as_bytes());
+        }
+    }
+    head.extend_from_slice(b"Connection: close\r\n\r\n");
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body)?;
+    let mut parts = request_line.split_whitespace();
+    let request = Request {
+        method: parts.next().unwrap_or_default().to_owned(),
+        path: parts.next().unwrap_or_default().to_owned(),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        authorization,
+    };
+    let failure = fault(&request);
+    recorded.lock().unwrap().push(request);
+    let mut client = client;
+    if let Some((status, code)) = failure {
+        let body = format!(
+            "<ErrorResponse><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></ErrorResponse>"
+        );
+        write!(
+            client,
+            "HTTP/1.1 {status} Injected\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )?;
+        return client.shutdown(std::net::Shutdown::Both);
+    }
+    let mut upstream = TcpStream::connect(target)?;
+    upstream.write_all(&head)?;
+    upstream.write_all(&body)?;
+    let mut response = Vec::new();
+    upstream.read_to_end(&mut response)?;
+    client.write_all(&response)?;
+    client.shutdown(std::net::Shutdown::Both)
+}
