@@ -15,6 +15,7 @@ pub mod output;
 pub mod policy;
 pub mod settings;
 pub mod settings_create;
+mod signals;
 pub mod temporary;
 
 use std::io::{self, Write};

@@ -80,11 +80,22 @@ pub async fn ensure_role(clients: &Clients) -> anyhow::Result<(String, RoleChang
                 .aws("UpdateRole")?;
             Ok((role.arn, RoleChange::Extended))
         }
-        Err(error) if error.is_not_found() => {
-            Ok((create_role(clients).await?, RoleChange::Created))
-        }
+        Err(error) if error.is_not_found() => match create_role(clients).await {
+            Ok(arn) => Ok((arn, RoleChange::Created)),
+            // Another run created it between our GetRole and CreateRole: use theirs.
+            Err(error) if created_meanwhile(&error) => Box::pin(ensure_role(clients)).await,
+            Err(error) => Err(error),
+        },
         Err(error) => Err(error.into()),
     }
+}
+
+/// Whether `CreateRole` failed because the role exists already.
+fn created_meanwhile(error: &anyhow::Error) -> bool {
+    error.downcast_ref::<AwsError>().is_some_and(|aws| {
+        aws.operation == "CreateRole"
+            && (aws.code() == Some("EntityAlreadyExists") || aws.status() == Some(409))
+    })
 }
 
 async fn create_role(clients: &Clients) -> anyhow::Result<String> {

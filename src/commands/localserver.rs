@@ -17,10 +17,11 @@ use crate::cli::LocalserverArgs;
 use crate::credential_server::cache::{CredentialCache, Fetch, Log};
 use crate::credential_server::respond::Policy;
 use crate::credential_server::{self, Server};
-use crate::error::{AwsError, ExitStatus, UsageError};
+use crate::error::{ExitStatus, UsageError};
 use crate::output::Console;
 use crate::policy::Permission;
 use crate::settings_create::{parse_duration, role_session_name};
+use crate::signals::StopSignals;
 use crate::temporary::{self, ROLE_NAME, RoleChange};
 
 /// Where the token clients must send comes from.
@@ -139,7 +140,7 @@ pub(crate) async fn run(
     let signal = loop {
         tokio::select! {
             Some(line) = lines.recv() => console.log(&line)?,
-            signal = stop.wait() => break signal,
+            signal = stop.wait() => break signal.verb(),
         }
     };
     drop(tasks);
@@ -159,7 +160,7 @@ async fn first_credentials(
     log: Log,
 ) -> anyhow::Result<CredentialCache> {
     console.log("Generating initial credentials...")?;
-    let (role_arn, change) = ensure_role(clients)
+    let (role_arn, change) = temporary::ensure_role(clients)
         .await
         .with_context(|| format!("could not set up role {ROLE_NAME}"))?;
     report_role_change(console, change)?;
@@ -167,23 +168,6 @@ async fn first_credentials(
     CredentialCache::start(fetch, Arc::new(SystemTime::now), log)
         .await
         .context("could not generate credentials")
-}
-
-/// [`temporary::ensure_role`], and once more when another process created
-/// the role between its `GetRole` and `CreateRole` (two servers starting
-/// together on an account that does not have the role yet).
-async fn ensure_role(clients: &Clients) -> anyhow::Result<(String, RoleChange)> {
-    match temporary::ensure_role(clients).await {
-        Err(error) if created_meanwhile(&error) => temporary::ensure_role(clients).await,
-        result => result,
-    }
-}
-
-fn created_meanwhile(error: &anyhow::Error) -> bool {
-    error.downcast_ref::<AwsError>().is_some_and(|aws| {
-        aws.operation == "CreateRole"
-            && (aws.code() == Some("EntityAlreadyExists") || aws.status() == Some(409))
-    })
 }
 
 /// Say what [`temporary::ensure_role`] had to change.
@@ -260,46 +244,6 @@ fn exposure_warning(address: &SocketAddr, bucket: &str, has_token: bool) -> Opti
         "Warning: listening on {address}, which is not a loopback address: anyone who can \
          reach it can fetch credentials for bucket `{bucket}`{hint}"
     ))
-}
-
-/// Ctrl+C and, on Unix, SIGTERM. Registered before the server says it is
-/// ready, so that a signal sent right after is not missed.
-struct StopSignals {
-    #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    terminate: tokio::signal::unix::Signal,
-}
-
-impl StopSignals {
-    fn new() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            Ok(Self {
-                interrupt: signal(SignalKind::interrupt())?,
-                terminate: signal(SignalKind::terminate())?,
-            })
-        }
-        #[cfg(not(unix))]
-        Ok(Self {})
-    }
-
-    /// Wait for a signal and name it.
-    async fn wait(&mut self) -> &'static str {
-        #[cfg(unix)]
-        {
-            tokio::select! {
-                _ = self.interrupt.recv() => "Interrupted",
-                _ = self.terminate.recv() => "Terminated",
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-            "Interrupted"
-        }
-    }
 }
 
 #[cfg(test)]

@@ -58,11 +58,9 @@ fn bad_options_are_usage_errors() {
         2,
         "Error: the argument '--read-only' cannot be used with '--write-only'; see `s3-credentials policy --help`\n",
     );
-    let output = s3c(&["policy", "my-bucket", "--statement", "[1]"]).run();
-    assert_eq!(output.code, 2, "{output:#?}");
-    assert!(
-        output.stderr.starts_with("Error: --statement: "),
-        "{output:#?}"
+    s3c(&["policy", "my-bucket", "--statement", "[1]"]).run().fails_with(
+        2,
+        "Error: --statement must be a JSON object with `Effect`, `Action` and `Resource` keys, not an array\n",
     );
     let output = s3c(&["policy", "Not_A_Bucket"]).run();
     assert_eq!(output.code, 2, "{output:#?}");

@@ -25,6 +25,7 @@ use crate::aws::Clients;
 use crate::cli::{CreateArgs, CredentialsFormat};
 use crate::error::ExitStatus;
 use crate::output::{Console, Object, timestamp, to_pretty_json};
+use crate::signals::StopSignals;
 use crate::temporary::{self, RoleChange, TemporaryCredentials};
 
 /// How long `--wait` waits for new credentials to be accepted.
@@ -47,30 +48,16 @@ pub(crate) async fn run(
     let clients = super::connect(&args.connection).await?;
     let mut changes = Changes::default();
     // Ctrl+C or SIGTERM part-way: stop, and take back what was done so far.
+    let mut stop = StopSignals::new()?;
     let result = tokio::select! {
         result = execute(&plan, &clients, console, &mut changes) => result,
-        signal = interrupted() => Err(anyhow::anyhow!("interrupted by {signal}")),
+        signal = stop.wait() => Err(anyhow::anyhow!("interrupted by {}", signal.name())),
     };
     if let Err(error) = result {
         changes.undo(&clients, console.err).await?;
         return Err(clients.explain(error));
     }
     Ok(ExitStatus::Success)
-}
-
-/// Wait for Ctrl+C or SIGTERM; returns which one came.
-async fn interrupted() -> &'static str {
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => signal.recv().await,
-            // Without a handler there is nothing to wait for.
-            Err(_) => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => "Ctrl+C",
-        _ = terminate => "SIGTERM",
-    }
 }
 
 async fn execute(

@@ -43,9 +43,7 @@ impl Access {
         let statements = args
             .statement
             .iter()
-            .map(|statement| {
-                parse_statement(statement).map_err(|e| UsageError(format!("--statement: {e}")))
-            })
+            .map(|statement| parse_statement(statement).map_err(UsageError))
             .collect::<Result<_, _>>()?;
         Ok(Self {
             permission,

@@ -332,7 +332,7 @@ fn startup_problems_stop_the_server_with_one_line() {
     usage(
         &["-d", "1h", "--statement", "{\"Effect\": \"Allow\"}"],
         // The `--statement` rules are shared with `create`, message included.
-        "--statement: --statement is missing required keys: `Action`, `Resource`",
+        "--statement is missing required keys: `Action`, `Resource`",
     );
     usage(
         &["-d", "1h", "--test-only-duration-seconds", "5"],
