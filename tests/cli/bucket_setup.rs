@@ -31,42 +31,14 @@ pub fn missing_bucket() -> String {
 /// A user on the enforcing emulator allowed only `actions` on every S3
 /// resource: `(key, secret)`.
 pub fn user_allowed(actions: &[&str]) -> (String, String) {
-    let enforcing = enforcing_moto();
-    let iam = enforcing
-        .emulator
-        .clients_as(&enforcing.admin_key, &enforcing.admin_secret)
-        .iam;
-    let user = unique("limited");
-    let policy = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
-    });
-    let key = block_on(async {
-        iam.create_user().user_name(&user).send().await.unwrap();
-        iam.put_user_policy()
-            .user_name(&user)
-            .policy_name("limited")
-            .policy_document(policy.to_string())
-            .send()
-            .await
-            .unwrap();
-        iam.create_access_key()
-            .user_name(&user)
-            .send()
-            .await
-            .unwrap()
-    });
-    let key = key.access_key.unwrap();
-    (key.access_key_id, key.secret_access_key)
+    let statements = serde_json::json!([{"Effect": "Allow", "Action": actions, "Resource": "*"}]);
+    let (_, key, secret) = enforcing_moto().user_with_statements(statements);
+    (key, secret)
 }
 
 /// A new bucket on the enforcing emulator, made by its admin.
 pub fn enforced_bucket(prefix: &str) -> String {
-    let enforcing = enforcing_moto();
-    let s3 = enforcing
-        .emulator
-        .clients_as(&enforcing.admin_key, &enforcing.admin_secret)
-        .s3;
+    let s3 = enforcing_moto().admin().s3;
     let name = unique(prefix);
     block_on(s3.create_bucket().bucket(&name).send()).unwrap();
     name

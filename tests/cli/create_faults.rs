@@ -19,40 +19,15 @@ const ROLE_NAME: &str = "s3-credentials.AmazonS3FullAccess";
 
 /// Admin clients of the enforcing emulator.
 fn admin(server: &Enforcing) -> Clients {
-    server
-        .emulator
-        .clients_as(&server.admin_key, &server.admin_secret)
+    server.admin()
 }
 
 /// A user allowed everything except `denied`: `(name, key, secret)`.
 fn user_denied(server: &Enforcing, denied: &[&str]) -> (String, String, String) {
-    let iam = admin(server).iam;
-    let user = unique("faulty");
-    let policy = serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [
-            {"Effect": "Allow", "Action": "*", "Resource": "*"},
-            {"Effect": "Deny", "Action": denied, "Resource": "*"},
-        ],
-    });
-    let key = block_on(async {
-        iam.create_user().user_name(&user).send().await.unwrap();
-        iam.put_user_policy()
-            .user_name(&user)
-            .policy_name("all-but")
-            .policy_document(policy.to_string())
-            .send()
-            .await
-            .unwrap();
-        iam.create_access_key()
-            .user_name(&user)
-            .send()
-            .await
-            .unwrap()
-            .access_key
-            .unwrap()
-    });
-    (user, key.access_key_id, key.secret_access_key)
+    server.user_with_statements(serde_json::json!([
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": denied, "Resource": "*"},
+    ]))
 }
 
 /// Run `create ARGS` on the enforcing emulator as a user denied `action`;
