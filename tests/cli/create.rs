@@ -20,7 +20,8 @@ pub(crate) fn golden(name: &str, bucket: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-/// Inline policies of a user as `(name, document)`.
+/// Inline policies of a user as `(name, document)`, by name: `create` puts
+/// them concurrently, so IAM's own order varies.
 pub(crate) fn inline_policies(clients: &Clients, user: &str) -> Vec<(String, Value)> {
     let iam = &clients.iam;
     block_on(async {
@@ -45,6 +46,7 @@ pub(crate) fn inline_policies(clients: &Clients, user: &str) -> Vec<(String, Val
                 .into_owned();
             policies.push((name, serde_json::from_str(&text).unwrap()));
         }
+        policies.sort_by(|a, b| a.0.cmp(&b.0));
         policies
     })
 }
