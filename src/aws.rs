@@ -30,6 +30,8 @@ pub struct Clients {
     pub region: String,
     /// Where requests go, for error messages: the custom endpoint, or AWS.
     pub endpoint: String,
+    /// The custom endpoint URL, when one is set (object URLs use it).
+    pub endpoint_url: Option<String>,
 }
 
 impl Clients {
@@ -82,6 +84,7 @@ impl Clients {
             sts: aws_sdk_sts::Client::new(config),
             region,
             endpoint,
+            endpoint_url: config.endpoint_url().map(str::to_owned),
         }
     }
 }

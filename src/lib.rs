@@ -13,6 +13,7 @@ pub mod output;
 pub mod policy;
 pub mod settings;
 pub mod settings_create;
+mod transfer;
 
 use std::io::{self, Write};
 

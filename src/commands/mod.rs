@@ -1,10 +1,16 @@
 //! One module per subcommand; this file only dispatches.
 
+mod delete_objects;
 mod delete_user;
+mod get_object;
+mod get_objects;
+mod list_bucket;
 mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
+mod put_object;
+mod put_objects;
 mod whoami;
 
 use crate::aws::Clients;
@@ -23,6 +29,12 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
         Command::ListRoles(args) => list_roles::run(&args, &clients, console).await,
         Command::ListUserPolicies(args) => list_user_policies::run(&args, &clients, console).await,
         Command::DeleteUser(args) => delete_user::run(&args, &clients, console).await,
+        Command::ListBucket(args) => list_bucket::run(&args, &clients, console).await,
+        Command::PutObject(args) => put_object::run(&args, &clients, console).await,
+        Command::PutObjects(args) => put_objects::run(&args, &clients, console).await,
+        Command::GetObject(args) => get_object::run(&args, &clients, console).await,
+        Command::GetObjects(args) => get_objects::run(&args, &clients, console).await,
+        Command::DeleteObjects(args) => delete_objects::run(&args, &clients, console).await,
     };
     result.map_err(|error| crate::name_endpoint(error, &clients.endpoint))
 }
@@ -35,6 +47,12 @@ fn connection_args(command: &Command) -> &ConnectionArgs {
         Command::ListRoles(args) => &args.connection,
         Command::ListUserPolicies(args) => &args.connection,
         Command::DeleteUser(args) => &args.connection,
+        Command::ListBucket(args) => &args.connection,
+        Command::PutObject(args) => &args.connection,
+        Command::PutObjects(args) => &args.connection,
+        Command::GetObject(args) => &args.connection,
+        Command::GetObjects(args) => &args.connection,
+        Command::DeleteObjects(args) => &args.connection,
     }
 }
 

@@ -8,10 +8,16 @@
 mod common;
 
 mod connection;
+mod delete_objects;
 mod delete_user;
+mod get_object;
+mod get_objects;
+mod list_bucket;
 mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
+mod put_object;
+mod put_objects;
 mod usage;
 mod whoami;

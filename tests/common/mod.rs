@@ -8,6 +8,8 @@
 
 #![allow(dead_code)]
 
+pub mod s3;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -288,6 +290,16 @@ impl S3c {
     pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.command.current_dir(dir.into());
         self
+    }
+
+    /// Start the run without waiting for it (to interrupt it, say); stdout
+    /// and stderr are discarded.
+    pub fn spawn(mut self) -> Child {
+        self.command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run s3-credentials")
     }
 
     /// Run to completion.
