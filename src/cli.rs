@@ -207,7 +207,7 @@ pub struct TransferArgs {
         short = 'j',
         long,
         value_name = "N",
-        default_value_t = 32,
+        default_value_t = 64,
         value_parser = clap::value_parser!(u16).range(1..=512)
     )]
     pub concurrency: u16,

@@ -13,18 +13,15 @@ use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumMode;
 use futures_util::{StreamExt, TryStreamExt, stream};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt, BufWriter};
 
 use super::checksum::{Crc, Expected};
 use super::local::{part_size_for, parts};
+use super::writer::PositionalWriter;
 use super::{Progress, Transfer};
 use crate::error::{AwsError, AwsResultExt};
 
 /// Objects up to this size are received into memory and written in one go.
-const SMALL_OBJECT: u64 = 256 * 1024;
-
-/// How much is buffered before each write to disk.
-const WRITE_BUFFER: usize = 256 * 1024;
+const SMALL_OBJECT: u64 = 64 * 1024;
 
 /// Download `key` to `dest`; `size` is its size when a listing said so.
 /// Returns the number of bytes written.
@@ -170,7 +167,7 @@ async fn download_whole(
     dest: &Path,
     progress: &Progress,
 ) -> anyhow::Result<u64> {
-    let _permit = transfer.permit().await?;
+    let _permit = transfer.stream_permit().await?;
     let object = get_whole(transfer, key).await?;
     let expected = object.content_length();
     let temp = TempFile::create(dest)?;
@@ -194,26 +191,18 @@ async fn write_body(
     crc: Option<Crc>,
     progress: &Progress,
 ) -> anyhow::Result<Written> {
-    let mut file = tokio::fs::File::from_std(file);
-    if offset > 0 {
-        file.seek(std::io::SeekFrom::Start(offset))
-            .await
-            .context("could not seek in the file")?;
-    }
-    let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
+    let mut out = PositionalWriter::new(file, offset);
     let mut digest = crc.map(|crc| crc_fast::Digest::new(crc.algorithm()));
     let mut length = 0;
     while let Some(chunk) = body.try_next().await.context("the download broke off")? {
         if let Some(digest) = &mut digest {
             digest.update(&chunk);
         }
-        out.write_all(&chunk)
-            .await
-            .context("could not write the file")?;
+        out.write(&chunk)?;
         length += chunk.len() as u64;
         progress.advance(chunk.len() as u64);
     }
-    out.flush().await.context("could not write the file")?;
+    out.finish()?;
     Ok(Written {
         length,
         crc: digest.map(|digest| digest.finalize()),
@@ -260,7 +249,7 @@ impl Ranged<'_> {
     }
 
     async fn fetch(&self, temp: &TempFile, offset: u64, length: u64) -> anyhow::Result<u64> {
-        let _permit = self.transfer.permit().await?;
+        let _permit = self.transfer.stream_permit().await?;
         let object = self
             .transfer
             .s3

@@ -4,13 +4,18 @@
 //!
 //! Every request of a run takes a permit from one semaphore, so `-j N` bounds
 //! what is in flight however files and parts mix. Bodies stream from and to
-//! disk in small buffers, so memory does not grow with file size.
+//! disk in small buffers, so memory does not grow with file size; requests
+//! that stream (parts, and objects too large to hold whole) also take one of
+//! at most [`MAX_STREAMS`] stream permits, so memory does not grow with `-j`
+//! either: a high `-j` is for the many small objects whose requests mostly
+//! wait on the server.
 
 mod checksum;
 pub(crate) mod download;
 pub(crate) mod local;
 mod progress;
 pub(crate) mod upload;
+mod writer;
 
 use std::future::Future;
 
@@ -28,6 +33,11 @@ pub(crate) use progress::Progress;
 /// splits across 8 connections.
 pub(crate) const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
 
+/// At most this many requests stream bodies at once. Each holds a few
+/// hundred KiB of buffers; on these machines 16 streams already saturate a
+/// local server, and real S3 connections are faster each, not fewer.
+const MAX_STREAMS: usize = 16;
+
 /// What every transfer task needs: where to, and the shared request limit.
 #[derive(Debug)]
 pub(crate) struct Transfer {
@@ -40,6 +50,13 @@ pub(crate) struct Transfer {
     /// How many requests may run at once.
     pub(crate) concurrency: usize,
     requests: Semaphore,
+    streams: Semaphore,
+}
+
+/// The right to send one request; dropping it frees the slot.
+pub(crate) struct Slot<'a> {
+    _stream: Option<SemaphorePermit<'a>>,
+    _request: SemaphorePermit<'a>,
 }
 
 impl Transfer {
@@ -52,17 +69,35 @@ impl Transfer {
             part_size: args.part_size.unwrap_or(DEFAULT_PART_SIZE),
             concurrency,
             requests: Semaphore::new(concurrency),
+            streams: Semaphore::new(concurrency.min(MAX_STREAMS)),
         }
     }
 
-    /// Wait for a free request slot; hold the permit for the request.
-    pub(crate) async fn permit(&self) -> anyhow::Result<SemaphorePermit<'_>> {
-        // The semaphore is never closed, so this only waits.
-        self.requests
-            .acquire()
-            .await
-            .context("the request limit was closed")
+    /// Wait for a free slot for a request whose body is small or in memory.
+    pub(crate) async fn permit(&self) -> anyhow::Result<Slot<'_>> {
+        Ok(Slot {
+            _stream: None,
+            _request: acquire(&self.requests).await?,
+        })
     }
+
+    /// Wait for a free slot for a request that streams its body.
+    pub(crate) async fn stream_permit(&self) -> anyhow::Result<Slot<'_>> {
+        // The stream permit first, so no request slot is held while waiting.
+        let stream = acquire(&self.streams).await?;
+        Ok(Slot {
+            _stream: Some(stream),
+            _request: acquire(&self.requests).await?,
+        })
+    }
+}
+
+async fn acquire(semaphore: &Semaphore) -> anyhow::Result<SemaphorePermit<'_>> {
+    // The semaphores are never closed, so this only waits.
+    semaphore
+        .acquire()
+        .await
+        .context("the request limit was closed")
 }
 
 /// Counts what a multi-item command did, for its summary and exit code.

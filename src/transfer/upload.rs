@@ -27,9 +27,10 @@ const CHECKSUM: Crc = Crc::Crc32;
 
 /// Files up to this size are read into memory whole: one read instead of a
 /// stream of small ones, which matters when there are thousands of them.
-const SMALL_FILE: u64 = 256 * 1024;
+const SMALL_FILE: u64 = 64 * 1024;
 
-/// How much of a file a streamed request body reads at a time.
+/// How much of a file a streamed request body reads at a time: fewer, larger
+/// reads cost less CPU, which the server on the same machine needs too.
 const READ_BUFFER: usize = 256 * 1024;
 
 /// How many parts of standard input may be held in memory at once.
@@ -62,7 +63,11 @@ pub(crate) async fn upload_file(
     if size > transfer.part_size {
         return upload_parts(transfer, path, size, target, progress).await;
     }
-    let _permit = transfer.permit().await?;
+    let _permit = if size <= SMALL_FILE {
+        transfer.permit().await?
+    } else {
+        transfer.stream_permit().await?
+    };
     let body = if size <= SMALL_FILE {
         let bytes = tokio::fs::read(path)
             .await
@@ -126,7 +131,7 @@ async fn upload_parts(
     let started = &upload;
     let sent = stream::iter(ranges.into_iter().zip(1..))
         .map(|((offset, length), number)| async move {
-            let _permit = transfer.permit().await?;
+            let _permit = transfer.stream_permit().await?;
             let body = file_body(path, offset, length).await?;
             let part = started.send_part(number, length, body, None).await?;
             progress.advance(length);
