@@ -32,8 +32,8 @@ pub(crate) async fn download_file(
     size: Option<u64>,
     progress: &Progress,
 ) -> anyhow::Result<u64> {
-    if let Some(size) = size.filter(|size| *size <= SMALL_OBJECT) {
-        return download_small(transfer, key, dest, size, progress).await;
+    if size.is_some_and(|size| size <= SMALL_OBJECT) {
+        return download_small(transfer, key, dest, progress).await;
     }
     if size.is_some_and(|size| size <= transfer.part_size) {
         return download_whole(transfer, key, dest, progress).await;
@@ -78,7 +78,7 @@ pub(crate) async fn download_file(
         let got = crc.combine(received);
         if got != value {
             bail!(
-                "the downloaded data does not match the object's {} checksum (expected {}, got {})",
+                "the downloaded data does not match the object's {} checksum: expected {}, got {}",
                 crc.name(),
                 crc.encode(value),
                 crc.encode(got)
@@ -115,7 +115,7 @@ pub(crate) async fn download_to(
     let expected = object.content_length();
     let mut body = object.body;
     let mut length = 0;
-    while let Some(chunk) = body.try_next().await.context("the download broke off")? {
+    while let Some(chunk) = body.try_next().await.map_err(read_error)? {
         out.write_all(&chunk)?;
         length += chunk.len() as u64;
         progress.advance(chunk.len() as u64);
@@ -126,26 +126,31 @@ pub(crate) async fn download_to(
 }
 
 /// A small object: received whole, then written and renamed in one step.
+/// If it has grown since it was listed, it is streamed like a large one.
 async fn download_small(
     transfer: &Transfer,
     key: &str,
     dest: &Path,
-    size: u64,
     progress: &Progress,
 ) -> anyhow::Result<u64> {
     let bytes = {
         let _permit = transfer.permit().await?;
         let object = get_whole(transfer, key).await?;
         let expected = object.content_length();
+        let length = expected.and_then(|length| u64::try_from(length).ok());
+        if length.is_none_or(|length| length > SMALL_OBJECT) {
+            return stream_to_file(object, dest, progress).await;
+        }
         let bytes = object
             .body
             .collect()
             .await
-            .context("the download broke off")?
+            .map_err(read_error)?
             .into_bytes();
         check_length(bytes.len() as u64, expected)?;
         bytes
     };
+    let size = bytes.len() as u64;
     let dest = dest.to_owned();
     tokio::task::spawn_blocking(move || {
         let temp = TempFile::create(&dest)?;
@@ -169,6 +174,15 @@ async fn download_whole(
 ) -> anyhow::Result<u64> {
     let _permit = transfer.stream_permit().await?;
     let object = get_whole(transfer, key).await?;
+    stream_to_file(object, dest, progress).await
+}
+
+/// Write a whole object's body into a temporary file, then rename it.
+async fn stream_to_file(
+    object: GetObjectOutput,
+    dest: &Path,
+    progress: &Progress,
+) -> anyhow::Result<u64> {
     let expected = object.content_length();
     let temp = TempFile::create(dest)?;
     let written = write_body(temp.file()?, 0, object.body, None, progress).await?;
@@ -194,7 +208,7 @@ async fn write_body(
     let mut out = PositionalWriter::new(file, offset);
     let mut digest = crc.map(|crc| crc_fast::Digest::new(crc.algorithm()));
     let mut length = 0;
-    while let Some(chunk) = body.try_next().await.context("the download broke off")? {
+    while let Some(chunk) = body.try_next().await.map_err(read_error)? {
         if let Some(digest) = &mut digest {
             digest.update(&chunk);
         }
@@ -207,6 +221,21 @@ async fn write_body(
         length,
         crc: digest.map(|digest| digest.finalize()),
     })
+}
+
+/// Say what went wrong while a body was being received: the SDK reports a
+/// failed checksum check as a streaming error, recognisable only by its text.
+fn read_error(error: aws_sdk_s3::primitives::ByteStreamError) -> anyhow::Error {
+    let error = anyhow::Error::new(error);
+    let text = crate::error::one_line(&format!("{error:#}"));
+    if text.contains("checksum mismatch") {
+        let detail = text
+            .split_once("mismatch. ")
+            .map_or("", |(_, detail)| detail);
+        anyhow::anyhow!("the downloaded data does not match the object's checksum: {detail}")
+    } else {
+        error.context("the download broke off")
+    }
 }
 
 fn check_length(received: u64, expected: Option<i64>) -> anyhow::Result<()> {

@@ -62,7 +62,25 @@ pub(crate) fn files_to_upload(paths: &[PathBuf], prefix: &str) -> anyhow::Result
             });
         }
     }
+    check_unique(&files)?;
     Ok(files)
+}
+
+/// Two files for one key would overwrite each other in the bucket: refuse
+/// before uploading either.
+fn check_unique(files: &[LocalFile]) -> Result<(), UsageError> {
+    let mut seen = std::collections::HashMap::new();
+    for file in files {
+        if let Some(first) = seen.insert(file.key.as_str(), &file.path) {
+            return Err(UsageError::new(format!(
+                "`{}` and `{}` would both be stored as `{}`; nothing was uploaded",
+                first.display(),
+                file.path.display(),
+                file.key
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Add the files under `dir` in name order, their keys starting with `key`.
@@ -205,6 +223,25 @@ mod tests {
         assert!(
             error.to_string().contains("gone` does not exist"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn two_files_for_one_key_are_refused() {
+        let root = tempfile::tempdir().unwrap();
+        for dir in ["a", "b"] {
+            fs::create_dir(root.path().join(dir)).unwrap();
+            fs::write(root.path().join(dir).join("x.txt"), b"x").unwrap();
+        }
+        let (a, b) = (root.path().join("a/x.txt"), root.path().join("b/x.txt"));
+        let error = files_to_upload(&[a.clone(), b.clone()], "").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "`{}` and `{}` would both be stored as `x.txt`; nothing was uploaded",
+                a.display(),
+                b.display()
+            )
         );
     }
 

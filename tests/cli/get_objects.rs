@@ -207,9 +207,9 @@ fn a_damaged_object_is_reported_and_no_file_written() {
         .run();
     assert_eq!(output.code, 1, "{output:#?}");
     assert!(
-        output
-            .stderr
-            .starts_with("Error: could not download `bad.txt`: the download broke off: "),
+        output.stderr.starts_with(
+            "Error: could not download `bad.txt`: the downloaded data does not match "
+        ),
         "{output:#?}"
     );
     assert!(
