@@ -41,29 +41,7 @@ pub(crate) async fn run(
     let progress = Progress::new("Uploading", args.silent);
     progress.add_total(files.len() as u64, files.iter().map(|file| file.size).sum());
     let mut tally = Tally::new("file");
-    let work = async {
-        let mut tasks = JoinSet::new();
-        for file in files {
-            while tasks.len() >= transfer.concurrency {
-                let finished = tasks.join_next().await.context("no upload running")?;
-                record(finished?, &mut tally, &progress, console, clients)?;
-            }
-            let (transfer, progress) = (transfer.clone(), progress.clone());
-            tasks.spawn(async move {
-                let target = Target {
-                    key: file.key.clone(),
-                    content_type: content_type(&file.path, None),
-                };
-                let result =
-                    upload_file(&transfer, &file.path, file.size, &target, &progress).await;
-                (file, result)
-            });
-        }
-        while let Some(finished) = tasks.join_next().await {
-            record(finished?, &mut tally, &progress, console, clients)?;
-        }
-        Ok(())
-    };
+    let work = upload_all(files, &transfer, &progress, &mut tally, console, clients);
     until_interrupted(work).await?;
     progress.finish();
     if !args.silent {
@@ -73,6 +51,37 @@ pub(crate) async fn run(
         console.log(&line)?;
     }
     Ok(tally.status())
+}
+
+/// Upload every file, starting the next as soon as fewer than `-j` run.
+async fn upload_all(
+    files: Vec<LocalFile>,
+    transfer: &Arc<Transfer>,
+    progress: &Progress,
+    tally: &mut Tally,
+    console: &mut Console<'_>,
+    clients: &Clients,
+) -> anyhow::Result<()> {
+    let mut tasks = JoinSet::new();
+    for file in files {
+        while tasks.len() >= transfer.concurrency {
+            let finished = tasks.join_next().await.context("no upload running")?;
+            record(finished?, tally, progress, console, clients)?;
+        }
+        let (transfer, progress) = (transfer.clone(), progress.clone());
+        tasks.spawn(async move {
+            let target = Target {
+                key: file.key.clone(),
+                content_type: content_type(&file.path, None),
+            };
+            let result = upload_file(&transfer, &file.path, file.size, &target, &progress).await;
+            (file, result)
+        });
+    }
+    while let Some(finished) = tasks.join_next().await {
+        record(finished?, tally, progress, console, clients)?;
+    }
+    Ok(())
 }
 
 /// Count a finished upload, reporting it if it failed.

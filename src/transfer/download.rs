@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumMode;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -38,25 +39,13 @@ pub(crate) async fn download_file(
     if size.is_some_and(|size| size <= transfer.part_size) {
         return download_whole(transfer, key, dest, progress).await;
     }
-    let head = {
-        let _permit = transfer.permit().await?;
-        transfer
-            .s3
-            .head_object()
-            .bucket(&transfer.bucket)
-            .key(key)
-            .checksum_mode(ChecksumMode::Enabled)
-            .send()
-            .await
-            .aws("HeadObject")?
-    };
-    let known = size;
-    let size = u64::try_from(head.content_length().unwrap_or(0)).unwrap_or(0);
-    if known.is_none() {
-        progress.add_total(0, size);
+    let head = head(transfer, key).await?;
+    let actual = u64::try_from(head.content_length().unwrap_or(0)).unwrap_or(0);
+    if size.is_none() {
+        progress.add_total(0, actual);
     }
     let expected = Expected::from_head(&head);
-    if size <= transfer.part_size || expected == Expected::Sequential {
+    if actual <= transfer.part_size || expected == Expected::Sequential {
         return download_whole(transfer, key, dest, progress).await;
     }
     let ranged = Ranged {
@@ -71,10 +60,32 @@ pub(crate) async fn download_file(
     };
     let temp = TempFile::create(dest)?;
     temp.file()?
-        .set_len(size)
+        .set_len(actual)
         .context("could not size the file")?;
-    let received = ranged.fetch_all(&temp, size).await?;
-    if let Expected::Crc(crc, value) = expected {
+    let received = ranged.fetch_all(&temp, actual).await?;
+    verify(&expected, received)?;
+    temp.commit(dest)?;
+    Ok(actual)
+}
+
+/// `HeadObject` with checksum mode on: the size, the ETag, and the checksum
+/// the object was stored with.
+async fn head(transfer: &Transfer, key: &str) -> anyhow::Result<HeadObjectOutput> {
+    let _permit = transfer.permit().await?;
+    Ok(transfer
+        .s3
+        .head_object()
+        .bucket(&transfer.bucket)
+        .key(key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .aws("HeadObject")?)
+}
+
+/// Check the ranges' CRCs, combined, against the object's full CRC.
+fn verify(expected: &Expected, received: Vec<(u64, u64)>) -> anyhow::Result<()> {
+    if let Expected::Crc(crc, value) = *expected {
         let got = crc.combine(received);
         if got != value {
             bail!(
@@ -85,8 +96,7 @@ pub(crate) async fn download_file(
             );
         }
     }
-    temp.commit(dest)?;
-    Ok(size)
+    Ok(())
 }
 
 /// `GetObject` of the whole object with checksum mode on: the SDK checks the
