@@ -270,3 +270,16 @@ fn an_interrupted_download_removes_its_temporary_file() {
     assert_eq!(status.code(), Some(1));
     assert_eq!(names(out.path()), Vec::<String>::new());
 }
+
+#[test]
+fn bad_patterns_and_concurrency_are_usage_errors() {
+    s3c(&["get-objects", "bucket", "-p", "["]).run().fails_with(
+        2,
+        "Error: bad `--pattern [`: error parsing glob '[': unclosed character class; missing ']'\n",
+    );
+    s3c(&["get-objects", "bucket", "-j", "0"]).run().fails_with(
+        2,
+        "Error: invalid value '0' for '--concurrency <N>': 0 is not in 1..=512; \
+         see `s3-credentials --help`\n",
+    );
+}

@@ -213,3 +213,23 @@ fn a_failed_file_does_not_stop_the_others() {
     let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["up/ok/fine.txt"]);
 }
+
+#[test]
+fn two_files_for_one_key_fail_before_anything_is_uploaded() {
+    let bucket = new_bucket(moto());
+    let source = tempfile::tempdir().unwrap();
+    for dir in ["a", "b"] {
+        fs::create_dir(source.path().join(dir)).unwrap();
+        fs::write(source.path().join(dir).join("same.txt"), dir).unwrap();
+    }
+    s3c(&["put-objects", &bucket, "a/same.txt", "b/same.txt"])
+        .current_dir(source.path())
+        .against(moto())
+        .run()
+        .fails_with(
+            2,
+            "Error: `a/same.txt` and `b/same.txt` would both be stored as `same.txt`; \
+             nothing was uploaded\n",
+        );
+    assert!(keys(moto(), &bucket).is_empty());
+}
