@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumType, CompletedMultipartUpload, CompletedPart};
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -32,6 +32,10 @@ const SMALL_FILE: u64 = 64 * 1024;
 /// How much of a file a streamed request body reads at a time: fewer, larger
 /// reads cost less CPU, which the server on the same machine needs too.
 const READ_BUFFER: usize = 256 * 1024;
+
+/// S3 takes at most this many parts; standard input, whose length is not
+/// known in advance, is cut into parts of the configured size.
+const MAX_PARTS: i32 = 10_000;
 
 /// How many parts of standard input may be held in memory at once.
 const STDIN_PARTS_IN_FLIGHT: usize = 4;
@@ -204,6 +208,13 @@ async fn send_stream_parts(
         number += 1;
         let buffer = read_part(&mut input, part_size).await?;
         if !buffer.is_empty() {
+            if number > MAX_PARTS {
+                bail!(
+                    "standard input is longer than S3's limit of {MAX_PARTS} parts of {} bytes; \
+                     upload it from a file instead",
+                    part_size
+                );
+            }
             next = Some(buffer);
         }
     }
