@@ -39,6 +39,8 @@ pub struct Clients {
     pub profile: Option<String>,
     /// The configuration the clients were built from.
     config: SdkConfig,
+    /// The custom endpoint URL, when one is set (object URLs use it).
+    pub endpoint_url: Option<String>,
 }
 
 impl Clients {
@@ -118,6 +120,7 @@ impl Clients {
             endpoint,
             profile: None,
             config: config.clone(),
+            endpoint_url: config.endpoint_url().map(str::to_owned),
         }
     }
 }

@@ -38,6 +38,18 @@ pub enum Command {
     ListUserPolicies(ListUserPoliciesArgs),
     /// Delete users, with their inline and attached policies and access keys
     DeleteUser(DeleteUserArgs),
+    /// List the objects in a bucket
+    ListBucket(ListBucketArgs),
+    /// Upload a file, or standard input, to one key
+    PutObject(PutObjectArgs),
+    /// Upload files and folders (recursively), several at a time
+    PutObjects(PutObjectsArgs),
+    /// Download one object to standard output or a file
+    GetObject(GetObjectArgs),
+    /// Download a whole bucket, named keys or keys matching globs into a folder
+    GetObjects(GetObjectsArgs),
+    /// Delete the named keys, or every key under a prefix
+    DeleteObjects(DeleteObjectsArgs),
     /// Set the CORS policy of a bucket (default: GET from any origin)
     SetCorsPolicy(SetCorsPolicyArgs),
     /// Show the CORS policy of a bucket as JSON
@@ -246,6 +258,7 @@ pub struct DeleteUserArgs {
 #[derive(Debug, Args)]
 pub struct BucketArgs {
     /// The bucket
+    #[arg(value_parser = bucket_name)]
     pub bucket: String,
 
     #[command(flatten)]
@@ -259,6 +272,7 @@ pub struct BucketArgs {
 #[command(disable_help_flag = true)]
 pub struct SetCorsPolicyArgs {
     /// The bucket
+    #[arg(value_parser = bucket_name)]
     pub bucket: String,
 
     /// Allowed method, e.g. `PUT` (repeatable; default `GET`)
@@ -296,6 +310,7 @@ pub struct SetCorsPolicyArgs {
 ))]
 pub struct SetBucketPolicyArgs {
     /// The bucket
+    #[arg(value_parser = bucket_name)]
     pub bucket: String,
 
     /// Read the policy from this JSON file (`-` for standard input)
@@ -324,6 +339,7 @@ pub struct SetBucketPolicyArgs {
 ))]
 pub struct SetPublicAccessBlockArgs {
     /// The bucket
+    #[arg(value_parser = bucket_name)]
     pub bucket: String,
 
     /// Reject requests that add public ACLs
@@ -356,6 +372,7 @@ pub struct SetPublicAccessBlockArgs {
 #[derive(Debug, Args)]
 pub struct LocalserverArgs {
     /// The bucket the credentials are for
+    #[arg(value_parser = bucket_name)]
     pub bucket: String,
 
     /// How long each set of credentials lasts: `3600`, `900s`, `15m`, `1h` (15 minutes to 12 hours)
@@ -514,4 +531,203 @@ pub struct PolicyArgs {
     /// Print the bucket policy that makes a bucket publicly readable instead
     #[arg(long, conflicts_with_all = ["read_only", "write_only", "prefix", "statement"])]
     pub public_bucket: bool,
+}
+
+/// How object data moves: shared by the commands that upload and download.
+#[derive(Debug, Clone, Copy, Args)]
+#[command(next_help_heading = "Transfer")]
+pub struct TransferArgs {
+    /// How many requests to run at once (files, and parts of large files)
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "N",
+        default_value_t = 64,
+        value_parser = clap::value_parser!(u16).range(1..=512)
+    )]
+    pub concurrency: u16,
+
+    /// Part size in bytes for multipart transfers (default 8 MiB)
+    ///
+    /// Hidden: meant for tests, which need multipart transfers of small files.
+    /// S3 rejects parts under 5 MiB other than the last.
+    #[arg(
+        long,
+        hide = true,
+        env = "S3_CREDENTIALS_PART_SIZE",
+        value_name = "BYTES",
+        value_parser = clap::value_parser!(u64).range(1024..=5 * 1024 * 1024 * 1024)
+    )]
+    pub part_size: Option<u64>,
+}
+
+/// Arguments of `list-bucket`.
+#[derive(Debug, Args)]
+pub struct ListBucketArgs {
+    /// The bucket to list
+    #[arg(value_parser = bucket_name)]
+    pub bucket: String,
+
+    /// Only list keys that start with this prefix
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+
+    /// Add a `URL` field with each object's URL (on the custom endpoint, if one is set)
+    #[arg(long)]
+    pub urls: bool,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `put-object`.
+#[derive(Debug, Args)]
+pub struct PutObjectArgs {
+    /// The bucket to upload to
+    #[arg(value_parser = bucket_name)]
+    pub bucket: String,
+
+    /// The key to store the object under
+    pub key: String,
+
+    /// The file to upload, or `-` for standard input
+    #[arg(value_name = "PATH")]
+    pub path: std::path::PathBuf,
+
+    /// Content-Type to store (default: guessed from the file's extension)
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+
+    /// Do not show a progress bar
+    #[arg(short, long)]
+    pub silent: bool,
+
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `put-objects`.
+#[derive(Debug, Args)]
+pub struct PutObjectsArgs {
+    /// The bucket to upload to
+    #[arg(value_parser = bucket_name)]
+    pub bucket: String,
+
+    /// Files and folders to upload; a folder's files keep the folder's name in
+    /// their keys (`dir/a.txt`), a file is stored under its name
+    #[arg(value_name = "FILES_OR_DIRS", required = true)]
+    pub paths: Vec<std::path::PathBuf>,
+
+    /// Put the keys under this prefix (a `/` is added if missing)
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+
+    /// Print `PATH => s3://BUCKET/KEY` for each file and upload nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Do not show the progress bar or the summary
+    #[arg(short, long)]
+    pub silent: bool,
+
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `get-object`.
+#[derive(Debug, Args)]
+pub struct GetObjectArgs {
+    /// The bucket to download from
+    #[arg(value_parser = bucket_name)]
+    pub bucket: String,
+
+    /// The key of the object
+    pub key: String,
+
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Do not show a progress bar
+    #[arg(short, long)]
+    pub silent: bool,
+
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `get-objects`.
+#[derive(Debug, Args)]
+pub struct GetObjectsArgs {
+    /// The bucket to download from
+    #[arg(value_parser = bucket_name)]
+    pub bucket: String,
+
+    /// Keys to download (default: every key, or those matching `--pattern`)
+    #[arg(value_name = "KEYS")]
+    pub keys: Vec<String>,
+
+    /// Folder to write into (default: a folder named after the bucket)
+    #[arg(short, long, value_name = "DIR")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Also download keys matching this glob, e.g. `*.js` (repeatable; `*` matches `/` too)
+    #[arg(short, long = "pattern", value_name = "GLOB")]
+    pub patterns: Vec<String>,
+
+    /// Do not show the progress bar or the summary
+    #[arg(short, long)]
+    pub silent: bool,
+
+    #[command(flatten)]
+    pub transfer: TransferArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `delete-objects`.
+#[derive(Debug, Args)]
+#[group(id = "what_to_delete", required = true, multiple = false, args = ["keys", "prefix"])]
+pub struct DeleteObjectsArgs {
+    /// The bucket to delete from
+    #[arg(value_parser = bucket_name)]
+    pub bucket: String,
+
+    /// Keys to delete
+    #[arg(value_name = "KEYS")]
+    pub keys: Vec<String>,
+
+    /// Delete every key that starts with this prefix
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+
+    /// Print the keys that would be deleted and delete nothing
+    #[arg(short = 'd', long)]
+    pub dry_run: bool,
+
+    /// Do not print the summary
+    #[arg(short, long)]
+    pub silent: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// A bucket argument must follow the S3 naming rules: checked here so that a
+/// mistyped name is a usage error before any request is made.
+fn bucket_name(value: &str) -> Result<String, String> {
+    crate::settings_create::check_bucket_name(value).map(|()| value.to_owned())
 }

@@ -17,6 +17,7 @@ pub mod settings;
 pub mod settings_create;
 mod signals;
 pub mod temporary;
+mod transfer;
 
 use std::io::{self, Write};
 
@@ -88,8 +89,23 @@ pub fn usage_error(error: &clap::Error) -> ExitStatus {
 /// Fold clap's multi-line message (error, tips, usage) into one line that
 /// still says where to look for help.
 fn one_line_usage(rendered: &str) -> String {
+    one_line_usage_for(rendered, subcommand_in_args())
+}
+
+/// The subcommand named on this process's command line, if any: clap leaves
+/// the usage line out of some errors (a bad value), and the hint should still
+/// name the command.
+fn subcommand_in_args() -> Option<String> {
+    use clap::CommandFactory;
+    let name = std::env::args().nth(1)?;
+    cli::Cli::command()
+        .find_subcommand(&name)
+        .map(|_| format!("s3-credentials {name}"))
+}
+
+fn one_line_usage_for(rendered: &str, command_in_args: Option<String>) -> String {
     let mut message = String::new();
-    let mut command = String::from("s3-credentials");
+    let mut command = command_in_args.unwrap_or_else(|| String::from("s3-credentials"));
     for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if let Some(first) = line.strip_prefix("error: ") {
             message.push_str(first);
@@ -134,7 +150,7 @@ mod tests {
         let rendered = "error: unexpected argument '--n' found\n\n  tip: a similar argument exists: '--nl'\n\n\
                         Usage: s3-credentials list-users --nl\n\nFor more information, try '--help'.\n";
         assert_eq!(
-            one_line_usage(rendered),
+            one_line_usage_for(rendered, None),
             "unexpected argument '--n' found (a similar argument exists: '--nl'); \
              see `s3-credentials list-users --help`"
         );
@@ -142,7 +158,7 @@ mod tests {
                         Usage: s3-credentials whoami --access-key <KEY> --secret-key <SECRET>\n\n\
                         For more information, try '--help'.\n";
         assert_eq!(
-            one_line_usage(rendered),
+            one_line_usage_for(rendered, None),
             "the following required arguments were not provided: --secret-key <SECRET>; \
              see `s3-credentials whoami --help`"
         );

@@ -3,16 +3,22 @@
 mod completions;
 mod create;
 mod debug_bucket;
+mod delete_objects;
 mod delete_user;
 mod get_bucket_policy;
 mod get_cors_policy;
+mod get_object;
+mod get_objects;
 mod get_public_access_block;
+mod list_bucket;
 mod list_buckets;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
 mod localserver;
 mod policy;
+mod put_object;
+mod put_objects;
 mod set_bucket_policy;
 mod set_cors_policy;
 mod set_public_access_block;
@@ -58,6 +64,33 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
         Command::DeleteUser(args) => {
             let clients = connect(&args.connection).await?;
             named(delete_user::run(&args, &clients, console).await, &clients)
+        }
+        Command::ListBucket(args) => {
+            let clients = connect(&args.connection).await?;
+            named(list_bucket::run(&args, &clients, console).await, &clients)
+        }
+        Command::PutObject(args) => {
+            let clients = connect(&args.connection).await?;
+            named(put_object::run(&args, &clients, console).await, &clients)
+        }
+        Command::PutObjects(args) => {
+            let clients = connect(&args.connection).await?;
+            named(put_objects::run(&args, &clients, console).await, &clients)
+        }
+        Command::GetObject(args) => {
+            let clients = connect(&args.connection).await?;
+            named(get_object::run(&args, &clients, console).await, &clients)
+        }
+        Command::GetObjects(args) => {
+            let clients = connect(&args.connection).await?;
+            named(get_objects::run(&args, &clients, console).await, &clients)
+        }
+        Command::DeleteObjects(args) => {
+            let clients = connect(&args.connection).await?;
+            named(
+                delete_objects::run(&args, &clients, console).await,
+                &clients,
+            )
         }
         Command::SetCorsPolicy(args) => {
             let clients = connect(&args.connection).await?;

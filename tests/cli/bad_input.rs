@@ -227,6 +227,48 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
             "cannot be used with",
         ),
         (vec!["completions", "tcsh"], "invalid value 'tcsh'"),
+        // Object commands.
+        (
+            vec!["list-bucket", "Bad_Bucket"],
+            "bucket name `Bad_Bucket`",
+        ),
+        (
+            vec!["list-bucket", "a..b", "--nl", "--csv"],
+            "bucket name `a..b`",
+        ),
+        (
+            vec!["put-object", "my-bucket", "key", "/nonexistent/file"],
+            "/nonexistent/file",
+        ),
+        (
+            vec!["put-object", "my-bucket", "key"],
+            "required arguments were not provided",
+        ),
+        (
+            vec!["put-objects", "my-bucket", "/nonexistent/folder"],
+            "does not exist",
+        ),
+        (
+            vec!["put-objects", "my-bucket", ".", "-j", "0"],
+            "invalid value '0'",
+        ),
+        (
+            vec!["get-object", "my-bucket"],
+            "required arguments were not provided",
+        ),
+        (
+            vec!["get-objects", "my-bucket", "-p", "["],
+            "bad `--pattern [`",
+        ),
+        (vec!["get-objects", "A"], "bucket name `A`"),
+        (
+            vec!["delete-objects", "my-bucket"],
+            "required arguments were not provided",
+        ),
+        (
+            vec!["delete-objects", "my-bucket", "key", "--prefix", "p/"],
+            "cannot be used with",
+        ),
         (vec!["man", "nope"], "no command named `nope`"),
     ];
     let owned: Vec<(Vec<String>, &str)> = raw

@@ -47,6 +47,6 @@ fn man_pages_for_the_tool_and_each_command() {
     s3c(&["completions", "tcsh"]).run().fails_with(
         2,
         "Error: invalid value 'tcsh' for '<SHELL>' [possible values: bash, elvish, fish, powershell, zsh] \
-         (a similar value exists: 'zsh'); see `s3-credentials --help`\n",
+         (a similar value exists: 'zsh'); see `s3-credentials completions --help`\n",
     );
 }

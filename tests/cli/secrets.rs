@@ -10,6 +10,22 @@ const TOKEN: &str = "TOKENtokenTOKENtokenTOKENtokenTOKENtoken";
 
 /// Arguments that make each AWS command do real work.
 fn commands() -> Vec<Vec<String>> {
+    // Files to upload, kept for the whole run (the test process is short-lived).
+    static FILES: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let files = FILES.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("folder")).unwrap();
+        std::fs::write(dir.path().join("folder/a.txt"), "a").unwrap();
+        dir
+    });
+    let folder = files.path().join("folder");
+    let file = folder.join("a.txt");
+    let (folder, file) = (
+        folder.to_str().unwrap().to_owned(),
+        file.to_str().unwrap().to_owned(),
+    );
+    let downloads = files.path().join("downloads");
+    let downloads = downloads.to_str().unwrap().to_owned();
     let bucket = unique("secret");
     let user = unique("secret-user");
     let missing = unique("secret-missing");
@@ -35,6 +51,12 @@ fn commands() -> Vec<Vec<String>> {
         vec!["get-public-access-block", &bucket],
         vec!["debug-bucket", &bucket],
         vec!["list-buckets", "--details", &bucket],
+        vec!["put-object", &bucket, "a.txt", &file, "-s"],
+        vec!["put-objects", &bucket, &folder, "-s"],
+        vec!["list-bucket", &bucket, "--urls"],
+        vec!["get-object", &bucket, "a.txt"],
+        vec!["get-objects", &bucket, "-o", &downloads, "-s"],
+        vec!["delete-objects", &bucket, "a.txt", "-s"],
         // On a bucket that exists it would serve until stopped; its serving
         // path is checked in the `localserver` tests.
         vec!["localserver", &missing, "-d", "15m", "--port", "0"],

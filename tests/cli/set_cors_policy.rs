@@ -199,7 +199,7 @@ fn bad_values_are_refused_before_any_aws_call() {
     run(&["--max-age-seconds", "soon"]).fails_with(
         2,
         "Error: invalid value 'soon' for '--max-age-seconds <SECONDS>': \
-         invalid digit found in string; see `s3-credentials --help`\n",
+         invalid digit found in string; see `s3-credentials set-cors-policy --help`\n",
     );
 }
 

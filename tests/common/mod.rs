@@ -10,6 +10,7 @@
 
 pub mod counter;
 pub mod proxy;
+pub mod s3;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -333,6 +334,16 @@ impl S3c {
             .stderr(Stdio::piped())
             .spawn()
             .expect("start s3-credentials")
+    }
+
+    /// Start the run without waiting for it (to interrupt it, say); stdout
+    /// and stderr are discarded.
+    pub fn spawn_quiet(mut self) -> Child {
+        self.command
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("run s3-credentials")
     }
 
     /// Run to completion.

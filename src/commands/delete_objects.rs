@@ -1,0 +1,201 @@
+//! `delete-objects`: delete named keys, or every key under a prefix, in
+//! batches of 1,000 (the most one `DeleteObjects` request takes).
+
+use anyhow::Context;
+use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+use tokio::task::JoinSet;
+
+use crate::aws::Clients;
+use crate::cli::DeleteObjectsArgs;
+use crate::error::{AwsResultExt, ExitStatus, UsageError};
+use crate::output::Console;
+use crate::transfer::{Tally, error_line, plural};
+
+/// The most keys one `DeleteObjects` request may name.
+const BATCH: usize = 1000;
+
+/// How many batches may be deleted at once while the listing goes on.
+const BATCHES_IN_FLIGHT: usize = 4;
+
+/// The keys of one batch and the ones S3 refused, with its reason.
+type Finished = (Vec<String>, anyhow::Result<Vec<(String, String)>>);
+
+/// Delete in batches; with `--prefix`, each listed page is deleted while the
+/// next is fetched, so memory stays flat for any number of keys. Every key
+/// S3 refuses is reported, and the exit code is then 1.
+pub(crate) async fn run(
+    args: &DeleteObjectsArgs,
+    clients: &Clients,
+    console: &mut Console<'_>,
+) -> anyhow::Result<ExitStatus> {
+    if args.prefix.as_deref() == Some("") {
+        return Err(UsageError::new(
+            "`--prefix` must not be empty (that would delete the whole bucket)",
+        )
+        .into());
+    }
+    let mut run = Deletion {
+        clients,
+        bucket: &args.bucket,
+        dry_run: args.dry_run,
+        tasks: JoinSet::new(),
+        tally: Tally::new("object"),
+        console,
+    };
+    match &args.prefix {
+        Some(prefix) => run.prefix(prefix).await?,
+        None => {
+            for batch in args.keys.chunks(BATCH) {
+                run.batch(batch.to_vec()).await?;
+            }
+        }
+    }
+    run.drain().await?;
+    if !args.silent {
+        let verb = if args.dry_run {
+            "Would delete"
+        } else {
+            "Deleted"
+        };
+        let summary = format!("{} from `{}`", run.tally.summary(verb, false), args.bucket);
+        run.console.log(&summary)?;
+    }
+    if let Some(line) = run.tally.failure_line() {
+        run.console.log(&line)?;
+    }
+    Ok(run.tally.status())
+}
+
+/// One run of `delete-objects`.
+struct Deletion<'a, 'c> {
+    clients: &'a Clients,
+    bucket: &'a str,
+    dry_run: bool,
+    tasks: JoinSet<Finished>,
+    tally: Tally,
+    console: &'a mut Console<'c>,
+}
+
+impl Deletion<'_, '_> {
+    /// Delete every key under `prefix`, page by page.
+    async fn prefix(&mut self, prefix: &str) -> anyhow::Result<()> {
+        let mut pages = self
+            .clients
+            .s3
+            .list_objects_v2()
+            .bucket(self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let keys: Vec<String> = page
+                .aws("ListObjectsV2")?
+                .contents()
+                .iter()
+                .filter_map(|object| object.key().map(str::to_owned))
+                .collect();
+            if !keys.is_empty() {
+                self.batch(keys).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Delete (or, in a dry run, print) one batch of at most 1,000 keys.
+    async fn batch(&mut self, keys: Vec<String>) -> anyhow::Result<()> {
+        if self.dry_run {
+            for key in &keys {
+                writeln!(self.console.out, "{key}")?;
+                self.tally.succeeded(0);
+            }
+            return Ok(());
+        }
+        while self.tasks.len() >= BATCHES_IN_FLIGHT {
+            let finished = self
+                .tasks
+                .join_next()
+                .await
+                .context("no deletion running")?;
+            self.record(finished?)?;
+        }
+        let (s3, bucket) = (self.clients.s3.clone(), self.bucket.to_owned());
+        self.tasks.spawn(async move {
+            let result = delete_batch(&s3, &bucket, &keys).await;
+            (keys, result)
+        });
+        Ok(())
+    }
+
+    async fn drain(&mut self) -> anyhow::Result<()> {
+        while let Some(finished) = self.tasks.join_next().await {
+            self.record(finished?)?;
+        }
+        Ok(())
+    }
+
+    /// Count a finished batch and report every key that was not deleted.
+    fn record(&mut self, (keys, result): Finished) -> std::io::Result<()> {
+        let refused = match result {
+            Ok(refused) => refused,
+            Err(error) => {
+                let first = keys.first().map_or("", String::as_str);
+                let error = error.context(format!(
+                    "could not delete {} starting at `{first}`",
+                    plural(keys.len() as u64, "key")
+                ));
+                self.console.log(&error_line(error, self.clients))?;
+                for key in &keys {
+                    self.tally.failed(key);
+                }
+                return Ok(());
+            }
+        };
+        for (key, reason) in &refused {
+            self.console
+                .log(&format!("Error: could not delete `{key}`: {reason}"))?;
+            self.tally.failed(key);
+        }
+        for _ in refused.len()..keys.len() {
+            self.tally.succeeded(0);
+        }
+        Ok(())
+    }
+}
+
+/// One quiet `DeleteObjects`: returns the keys S3 did not delete and why.
+async fn delete_batch(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    keys: &[String],
+) -> anyhow::Result<Vec<(String, String)>> {
+    let objects = keys
+        .iter()
+        .map(|key| ObjectIdentifier::builder().key(key).build())
+        .collect::<Result<Vec<_>, _>>()
+        .context("could not build the request")?;
+    let delete = Delete::builder()
+        .set_objects(Some(objects))
+        .quiet(true)
+        .build()
+        .context("could not build the request")?;
+    let output = s3
+        .delete_objects()
+        .bucket(bucket)
+        .delete(delete)
+        .send()
+        .await
+        .aws("DeleteObjects")?;
+    Ok(output
+        .errors()
+        .iter()
+        .map(|error| {
+            let reason = match (error.code(), error.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_owned(),
+                (None, Some(message)) => message.to_owned(),
+                (None, None) => "no reason given".to_owned(),
+            };
+            (error.key().unwrap_or_default().to_owned(), reason)
+        })
+        .collect())
+}

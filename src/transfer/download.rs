@@ -1,0 +1,373 @@
+//! Downloads: small objects in one verified request, large ones in parallel
+//! ranges checked against the object's full CRC. A file is written under a
+//! temporary name beside its destination and renamed only when complete and
+//! verified, so no partial file ever carries the real name.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, bail};
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
+use aws_sdk_s3::operation::head_object::HeadObjectOutput;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ChecksumMode;
+use futures_util::{StreamExt, TryStreamExt, stream};
+
+use super::checksum::{Crc, Expected};
+use super::local::{part_size_for, parts};
+use super::writer::PositionalWriter;
+use super::{Progress, Transfer};
+use crate::error::{AwsError, AwsResultExt};
+
+/// Objects up to this size are received into memory and written in one go.
+const SMALL_OBJECT: u64 = 64 * 1024;
+
+/// Download `key` to `dest`; `size` is its size when a listing said so.
+/// Returns the number of bytes written.
+pub(crate) async fn download_file(
+    transfer: &Transfer,
+    key: &str,
+    dest: &Path,
+    size: Option<u64>,
+    progress: &Progress,
+) -> anyhow::Result<u64> {
+    if size.is_some_and(|size| size <= SMALL_OBJECT) {
+        return download_small(transfer, key, dest, progress).await;
+    }
+    if size.is_some_and(|size| size <= transfer.part_size) {
+        return download_whole(transfer, key, dest, progress).await;
+    }
+    let head = head(transfer, key).await?;
+    let actual = u64::try_from(head.content_length().unwrap_or(0)).unwrap_or(0);
+    if size.is_none() {
+        progress.add_total(0, actual);
+    }
+    let expected = Expected::from_head(&head);
+    if actual <= transfer.part_size || expected == Expected::Sequential {
+        return download_whole(transfer, key, dest, progress).await;
+    }
+    let ranged = Ranged {
+        transfer,
+        key,
+        e_tag: head.e_tag(),
+        crc: match expected {
+            Expected::Crc(crc, _) => Some(crc),
+            _ => None,
+        },
+        progress,
+    };
+    let temp = TempFile::create(dest)?;
+    temp.file()?
+        .set_len(actual)
+        .context("could not size the file")?;
+    let received = ranged.fetch_all(&temp, actual).await?;
+    verify(&expected, received)?;
+    temp.commit(dest)?;
+    Ok(actual)
+}
+
+/// `HeadObject` with checksum mode on: the size, the ETag, and the checksum
+/// the object was stored with.
+async fn head(transfer: &Transfer, key: &str) -> anyhow::Result<HeadObjectOutput> {
+    let _permit = transfer.permit().await?;
+    Ok(transfer
+        .s3
+        .head_object()
+        .bucket(&transfer.bucket)
+        .key(key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .aws("HeadObject")?)
+}
+
+/// Check the ranges' CRCs, combined, against the object's full CRC.
+fn verify(expected: &Expected, received: Vec<(u64, u64)>) -> anyhow::Result<()> {
+    if let Expected::Crc(crc, value) = *expected {
+        let got = crc.combine(received);
+        if got != value {
+            bail!(
+                "the downloaded data does not match the object's {} checksum: expected {}, got {}",
+                crc.name(),
+                crc.encode(value),
+                crc.encode(got)
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `GetObject` of the whole object with checksum mode on: the SDK checks the
+/// body against the object's full checksum as it streams.
+async fn get_whole(transfer: &Transfer, key: &str) -> anyhow::Result<GetObjectOutput> {
+    Ok(transfer
+        .s3
+        .get_object()
+        .bucket(&transfer.bucket)
+        .key(key)
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .aws("GetObject")?)
+}
+
+/// Stream `key` to `out` (standard output) in one verified request: a
+/// checksum mismatch ends the stream with an error. Returns the bytes written.
+pub(crate) async fn download_to(
+    transfer: &Transfer,
+    key: &str,
+    out: &mut dyn Write,
+    progress: &Progress,
+) -> anyhow::Result<u64> {
+    let object = get_whole(transfer, key).await?;
+    let expected = object.content_length();
+    let mut body = object.body;
+    let mut length = 0;
+    while let Some(chunk) = body.try_next().await.map_err(read_error)? {
+        out.write_all(&chunk)?;
+        length += chunk.len() as u64;
+        progress.advance(chunk.len() as u64);
+    }
+    out.flush()?;
+    check_length(length, expected)?;
+    Ok(length)
+}
+
+/// A small object: received whole, then written and renamed in one step.
+/// If it has grown since it was listed, it is streamed like a large one.
+async fn download_small(
+    transfer: &Transfer,
+    key: &str,
+    dest: &Path,
+    progress: &Progress,
+) -> anyhow::Result<u64> {
+    let bytes = {
+        let _permit = transfer.permit().await?;
+        let object = get_whole(transfer, key).await?;
+        let expected = object.content_length();
+        let length = expected.and_then(|length| u64::try_from(length).ok());
+        if length.is_none_or(|length| length > SMALL_OBJECT) {
+            return stream_to_file(object, dest, progress).await;
+        }
+        let bytes = object
+            .body
+            .collect()
+            .await
+            .map_err(read_error)?
+            .into_bytes();
+        check_length(bytes.len() as u64, expected)?;
+        bytes
+    };
+    let size = bytes.len() as u64;
+    let dest = dest.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let temp = TempFile::create(&dest)?;
+        temp.file()?
+            .write_all(&bytes)
+            .context("could not write the file")?;
+        temp.commit(&dest)
+    })
+    .await
+    .context("the writing task failed")??;
+    progress.advance(size);
+    Ok(size)
+}
+
+/// One streamed `GetObject` into a temporary file.
+async fn download_whole(
+    transfer: &Transfer,
+    key: &str,
+    dest: &Path,
+    progress: &Progress,
+) -> anyhow::Result<u64> {
+    let _permit = transfer.stream_permit().await?;
+    let object = get_whole(transfer, key).await?;
+    stream_to_file(object, dest, progress).await
+}
+
+/// Write a whole object's body into a temporary file, then rename it.
+async fn stream_to_file(
+    object: GetObjectOutput,
+    dest: &Path,
+    progress: &Progress,
+) -> anyhow::Result<u64> {
+    let expected = object.content_length();
+    let temp = TempFile::create(dest)?;
+    let written = write_body(temp.file()?, 0, object.body, None, progress).await?;
+    check_length(written.length, expected)?;
+    temp.commit(dest)?;
+    Ok(written.length)
+}
+
+/// What a body wrote: its length, and its CRC when one was asked for.
+struct Written {
+    length: u64,
+    crc: Option<u64>,
+}
+
+/// Write `body` into `file` from `offset`, computing `crc` on the way.
+async fn write_body(
+    file: File,
+    offset: u64,
+    mut body: ByteStream,
+    crc: Option<Crc>,
+    progress: &Progress,
+) -> anyhow::Result<Written> {
+    let mut out = PositionalWriter::new(file, offset);
+    let mut digest = crc.map(|crc| crc_fast::Digest::new(crc.algorithm()));
+    let mut length = 0;
+    while let Some(chunk) = body.try_next().await.map_err(read_error)? {
+        if let Some(digest) = &mut digest {
+            digest.update(&chunk);
+        }
+        out.write(&chunk)?;
+        length += chunk.len() as u64;
+        progress.advance(chunk.len() as u64);
+    }
+    out.finish()?;
+    Ok(Written {
+        length,
+        crc: digest.map(|digest| digest.finalize()),
+    })
+}
+
+/// Say what went wrong while a body was being received: the SDK reports a
+/// failed checksum check as a streaming error, recognisable only by its text.
+fn read_error(error: aws_sdk_s3::primitives::ByteStreamError) -> anyhow::Error {
+    let error = anyhow::Error::new(error);
+    let text = crate::error::one_line(&format!("{error:#}"));
+    if text.contains("checksum mismatch") {
+        let detail = text
+            .split_once("mismatch. ")
+            .map_or("", |(_, detail)| detail);
+        anyhow::anyhow!("the downloaded data does not match the object's checksum: {detail}")
+    } else {
+        error.context("the download broke off")
+    }
+}
+
+fn check_length(received: u64, expected: Option<i64>) -> anyhow::Result<()> {
+    match expected.and_then(|length| u64::try_from(length).ok()) {
+        Some(length) if length != received => {
+            bail!("the download broke off: received {received} of {length} bytes")
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The parallel ranged download of one large object.
+struct Ranged<'a> {
+    transfer: &'a Transfer,
+    key: &'a str,
+    /// Every range must come from the same version of the object.
+    e_tag: Option<&'a str>,
+    crc: Option<Crc>,
+    progress: &'a Progress,
+}
+
+impl Ranged<'_> {
+    /// Fetch every range into `temp`; returns `(crc, length)` of each range in
+    /// order (CRCs are 0 when there is nothing to check against).
+    async fn fetch_all(&self, temp: &TempFile, size: u64) -> anyhow::Result<Vec<(u64, u64)>> {
+        let ranges = parts(size, part_size_for(size, self.transfer.part_size));
+        let mut received: Vec<(u64, u64, u64)> = stream::iter(ranges)
+            .map(|(offset, length)| async move {
+                let crc = self.fetch(temp, offset, length).await?;
+                Ok::<_, anyhow::Error>((offset, crc, length))
+            })
+            .buffer_unordered(self.transfer.concurrency)
+            .try_collect()
+            .await?;
+        received.sort_unstable();
+        Ok(received
+            .into_iter()
+            .map(|(_, crc, length)| (crc, length))
+            .collect())
+    }
+
+    async fn fetch(&self, temp: &TempFile, offset: u64, length: u64) -> anyhow::Result<u64> {
+        let _permit = self.transfer.stream_permit().await?;
+        let object = self
+            .transfer
+            .s3
+            .get_object()
+            .bucket(&self.transfer.bucket)
+            .key(self.key)
+            .range(format!("bytes={offset}-{}", offset + length - 1))
+            .set_if_match(self.e_tag.map(str::to_owned))
+            .send()
+            .await
+            .aws("GetObject")?;
+        let written =
+            write_body(temp.file()?, offset, object.body, self.crc, self.progress).await?;
+        check_length(written.length, i64::try_from(length).ok())?;
+        Ok(written.crc.unwrap_or(0))
+    }
+}
+
+/// A file being downloaded, under a hidden temporary name beside its
+/// destination; removed again unless [`TempFile::commit`] renames it.
+pub(crate) struct TempFile {
+    path: PathBuf,
+    committed: bool,
+}
+
+impl TempFile {
+    /// Create the temporary file (and the destination's folder).
+    pub(crate) fn create(dest: &Path) -> anyhow::Result<Self> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let folder = dest.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(folder)
+            .with_context(|| format!("could not create the folder `{}`", folder.display()))?;
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = folder.join(format!(
+            ".s3-credentials-{}-{n}.partial",
+            std::process::id()
+        ));
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("could not create `{}`", path.display()))?;
+        Ok(Self {
+            path,
+            committed: false,
+        })
+    }
+
+    /// Another handle for writing, so ranges can be written side by side.
+    pub(crate) fn file(&self) -> anyhow::Result<File> {
+        OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .with_context(|| format!("could not open `{}`", self.path.display()))
+    }
+
+    /// Give the finished file its real name.
+    pub(crate) fn commit(mut self, dest: &Path) -> anyhow::Result<()> {
+        fs::rename(&self.path, dest)
+            .with_context(|| format!("could not write `{}`", dest.display()))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Nothing more can be done if this fails; the name is hidden.
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Say "no such key" for a download that S3 answered with "not found".
+pub(crate) fn not_found(error: anyhow::Error) -> anyhow::Error {
+    match error.downcast_ref::<AwsError>() {
+        Some(aws) if aws.code() == Some("NoSuchBucket") => anyhow::anyhow!("no such bucket"),
+        Some(aws) if aws.is_not_found() => anyhow::anyhow!("no such key"),
+        _ => error,
+    }
+}

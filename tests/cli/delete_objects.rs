@@ -1,0 +1,139 @@
+use crate::common::s3::{keys, new_bucket, put, put_many};
+use crate::common::{block_on, moto, s3c};
+
+#[test]
+fn deletes_the_named_keys() {
+    let bucket = new_bucket(moto());
+    for key in ["a.txt", "b.txt", "c.txt"] {
+        put(moto(), &bucket, key, b"x");
+    }
+    let output = s3c(&["delete-objects", &bucket, "a.txt", "c.txt"])
+        .against(moto())
+        .run();
+    assert_eq!(
+        (output.success(), output.stderr.as_str()),
+        ("", format!("Deleted 2 objects from `{bucket}`\n").as_str())
+    );
+    assert_eq!(keys(moto(), &bucket), ["b.txt"]);
+}
+
+#[test]
+fn a_prefix_deletes_every_key_under_it_in_batches_of_1000() {
+    let bucket = new_bucket(moto());
+    let mut objects: Vec<(String, Vec<u8>)> = (0..1003)
+        .map(|i| (format!("logs/{i:04}.txt"), Vec::new()))
+        .collect();
+    objects.push(("logsbook.txt".to_owned(), Vec::new()));
+    objects.push(("keep/1.txt".to_owned(), Vec::new()));
+    put_many(moto(), &bucket, &objects);
+    let output = s3c(&["delete-objects", &bucket, "--prefix", "logs/"])
+        .against(moto())
+        .run();
+    assert_eq!(
+        (output.success(), output.stderr.as_str()),
+        (
+            "",
+            format!("Deleted 1003 objects from `{bucket}`\n").as_str()
+        )
+    );
+    assert_eq!(keys(moto(), &bucket), ["keep/1.txt", "logsbook.txt"]);
+}
+
+#[test]
+fn dry_run_prints_the_keys_and_deletes_nothing() {
+    let bucket = new_bucket(moto());
+    for key in ["tmp/1", "tmp/2", "other"] {
+        put(moto(), &bucket, key, b"x");
+    }
+    let output = s3c(&["delete-objects", &bucket, "--prefix", "tmp/", "--dry-run"])
+        .against(moto())
+        .run();
+    assert_eq!(
+        (output.success(), output.stderr.as_str()),
+        (
+            "tmp/1\ntmp/2\n",
+            format!("Would delete 2 objects from `{bucket}`\n").as_str()
+        )
+    );
+    let silent = s3c(&["delete-objects", &bucket, "other", "-d", "-s"])
+        .against(moto())
+        .run();
+    assert_eq!((silent.success(), silent.stderr.as_str()), ("other\n", ""));
+    assert_eq!(keys(moto(), &bucket), ["other", "tmp/1", "tmp/2"]);
+}
+
+#[test]
+fn every_refused_key_is_reported() {
+    let bucket = new_bucket(moto());
+    for key in ["a.txt", "locked/b.txt", "locked/c.txt"] {
+        put(moto(), &bucket, key, b"x");
+    }
+    let policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Deny","Principal":"*","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::{bucket}/locked/*"}}]}}"#
+    );
+    let s3 = moto().clients().s3;
+    block_on(s3.put_bucket_policy().bucket(&bucket).policy(policy).send()).unwrap();
+    let output = s3c(&[
+        "delete-objects",
+        &bucket,
+        "a.txt",
+        "locked/b.txt",
+        "locked/c.txt",
+    ])
+    .against(moto())
+    .run();
+    assert_eq!(
+        (output.code, output.stdout.as_str(), output.stderr.as_str()),
+        (
+            1,
+            "",
+            format!(
+                "Error: could not delete `locked/b.txt`: AccessDenied: Access Denied\n\
+                 Error: could not delete `locked/c.txt`: AccessDenied: Access Denied\n\
+                 Deleted 1 object from `{bucket}`\n\
+                 Error: 2 of 3 objects failed: `locked/b.txt`, `locked/c.txt`\n"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(keys(moto(), &bucket), ["locked/b.txt", "locked/c.txt"]);
+}
+
+#[test]
+fn a_missing_bucket_is_an_error() {
+    let output = s3c(&["delete-objects", "no-such-bucket-here", "k", "-s"])
+        .against(moto())
+        .run();
+    assert_eq!(
+        (output.code, output.stdout.as_str(), output.stderr.as_str()),
+        (
+            1,
+            "",
+            "Error: could not delete 1 key starting at `k`: DeleteObjects failed: NoSuchBucket: \
+             The specified bucket does not exist\n\
+             Error: 1 of 1 object failed: `k`\n"
+        )
+    );
+}
+
+#[test]
+fn keys_or_a_prefix_are_needed_but_not_both() {
+    s3c(&["delete-objects", "bucket"]).run().fails_with(
+        2,
+        "Error: the following required arguments were not provided: <KEYS|--prefix <PREFIX>>; \
+         see `s3-credentials delete-objects --help`\n",
+    );
+    s3c(&["delete-objects", "bucket", "k", "--prefix", "p"])
+        .run()
+        .fails_with(
+            2,
+            "Error: the argument '[KEYS]...' cannot be used with '--prefix <PREFIX>'; \
+             see `s3-credentials delete-objects --help`\n",
+        );
+    s3c(&["delete-objects", "bucket", "--prefix", ""])
+        .run()
+        .fails_with(
+            2,
+            "Error: `--prefix` must not be empty (that would delete the whole bucket)\n",
+        );
+}
