@@ -226,7 +226,16 @@ async fn wait_until_accepted(
     credentials: &NewCredentials,
     log: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    writeln!(log, "Waiting for AWS to accept the new credentials...")?;
+    let message = "Waiting for AWS to accept the new credentials...";
+    // A spinner on a terminal; a plain line where stderr is a file or pipe.
+    let spinner = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let spinner = indicatif::ProgressBar::new_spinner().with_message(message);
+        spinner.enable_steady_tick(Duration::from_millis(100));
+        spinner
+    });
+    if spinner.is_none() {
+        writeln!(log, "{message}")?;
+    }
     let probe = clients.with_credentials(credentials.sdk_credentials());
     let accepted = tokio::time::timeout(WAIT_LIMIT, async {
         while probe.sts.get_caller_identity().send().await.is_err() {
@@ -234,6 +243,9 @@ async fn wait_until_accepted(
         }
     })
     .await;
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
     if accepted.is_ok() {
         writeln!(log, "The new credentials are ready to use")?;
     } else {
