@@ -227,6 +227,18 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
             "cannot be used with",
         ),
         (vec!["completions", "tcsh"], "invalid value 'tcsh'"),
+        (
+            vec!["list-user-policies", "--nl", "--tsv"],
+            "cannot be used with",
+        ),
+        (
+            vec!["get-bucket-policy", "Bad_Bucket"],
+            "bucket name `Bad_Bucket`",
+        ),
+        (
+            vec!["get-public-access-block"],
+            "required arguments were not provided",
+        ),
         // Object commands.
         (
             vec!["list-bucket", "Bad_Bucket"],
@@ -368,6 +380,20 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
         ),
     ];
     owned.into_iter().chain(files).collect()
+}
+
+#[test]
+fn every_command_has_bad_input_cases() {
+    use clap::CommandFactory;
+    let dir = tempfile::tempdir().unwrap();
+    let covered: Vec<String> = cases(dir.path())
+        .into_iter()
+        .map(|(args, _)| args[0].clone())
+        .collect();
+    for command in s3_credentials::cli::Cli::command().get_subcommands() {
+        let name = command.get_name().to_owned();
+        assert!(covered.contains(&name), "no bad-input case for `{name}`");
+    }
 }
 
 #[test]
