@@ -381,6 +381,9 @@ def one_run(tool, path, workload, server, data, put, counter):
         if name.startswith("delete"):
             put("cp", str(data / "small"), f"s3://{bucket}/")
     argv = commands(tool, path, server.url, name, bucket, out, data)
+    # Start every run with no dirty pages left from the last one's writes.
+    os.sync()
+    time.sleep(0.2)
     result = timed(argv, environment(server), str(data), stdout_path)
     if result.ok:
         result.ok, result.note = check(workload, server, bucket, out, stdout_path, data)
@@ -524,7 +527,9 @@ def main():
         counter = 0
         for workload in workloads:
             for run in range(args.runs):
-                for tool in tool_names:
+                # Each round starts with a different tool, so no tool always
+                # runs right after another's clean-up.
+                for tool in tool_names[run % len(tool_names):] + tool_names[:run % len(tool_names)]:
                     counter += 1
                     result = one_run(tool, tools[tool], workload, server, data, put, counter)
                     workload.runs.setdefault(tool, []).append(result)

@@ -105,7 +105,95 @@ fn object_url(bucket_url: &str, key: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use aws_sdk_s3::Client;
+    use aws_sdk_s3::operation::list_objects_v2::ListObjectsV2Output;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
     use super::*;
+    use crate::cli::{ConnectionArgs, OutputArgs};
+
+    /// stdout that the test can read while the command is still running.
+    #[derive(Clone, Default)]
+    struct SharedOut(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for SharedOut {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl SharedOut {
+        fn lines(&self) -> usize {
+            String::from_utf8(self.0.lock().unwrap().clone())
+                .unwrap()
+                .lines()
+                .count()
+        }
+    }
+
+    fn page(keys: &[&str], next: Option<&str>) -> ListObjectsV2Output {
+        let contents = keys
+            .iter()
+            .map(|key| S3Object::builder().key(*key).size(1).build());
+        ListObjectsV2Output::builder()
+            .set_contents(Some(contents.collect()))
+            .is_truncated(next.is_some())
+            .set_next_continuation_token(next.map(str::to_owned))
+            .build()
+    }
+
+    #[tokio::test]
+    async fn prints_each_page_before_fetching_the_next() {
+        let out = SharedOut::default();
+        let printed_before_second_page = Arc::new(Mutex::new(0));
+        let first = mock!(Client::list_objects_v2)
+            .match_requests(|request| request.continuation_token().is_none())
+            .then_output(|| page(&["a", "b"], Some("page-2")));
+        let second = mock!(Client::list_objects_v2)
+            .match_requests(|request| request.continuation_token() == Some("page-2"))
+            .then_compute_output({
+                let (out, seen) = (out.clone(), printed_before_second_page.clone());
+                move |_| {
+                    *seen.lock().unwrap() = out.lines();
+                    page(&["c"], None)
+                }
+            });
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&first, &second]);
+        let config = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::from_static("us-east-1"))
+            .build();
+        let clients = Clients {
+            s3,
+            ..Clients::from_config(&config)
+        };
+        let args = ListBucketArgs {
+            bucket: "bucket".into(),
+            prefix: None,
+            urls: false,
+            output: OutputArgs {
+                nl: true,
+                ..OutputArgs::default()
+            },
+            connection: ConnectionArgs::default(),
+        };
+        let (mut stdout, mut stderr) = (out.clone(), Vec::new());
+        let mut console = Console {
+            out: &mut stdout,
+            err: &mut stderr,
+        };
+        let status = run(&args, &clients, &mut console).await.unwrap();
+        assert_eq!(status, ExitStatus::Success);
+        assert_eq!(out.lines(), 3);
+        assert_eq!(*printed_before_second_page.lock().unwrap(), 2);
+    }
 
     #[test]
     fn urls_are_percent_encoded_and_use_the_endpoint() {
