@@ -170,10 +170,8 @@ mod tests {
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::from_static("us-east-1"))
             .build();
-        let clients = Clients {
-            s3,
-            ..Clients::from_config(&config)
-        };
+        let mut clients = Clients::from_config(&config);
+        clients.s3 = s3;
         let args = ListBucketArgs {
             bucket: "bucket".into(),
             prefix: None,
