@@ -14,13 +14,13 @@ use crate::transfer::{Tally, error_line, plural};
 /// The most keys one `DeleteObjects` request may name.
 const BATCH: usize = 1000;
 
-/// How many batches may be deleted at once while the listing goes on.
+/// How many batches of named keys may be deleted at once.
 const BATCHES_IN_FLIGHT: usize = 4;
 
 /// The keys of one batch and the ones S3 refused, with its reason.
 type Finished = (Vec<String>, anyhow::Result<Vec<(String, String)>>);
 
-/// Delete in batches; with `--prefix`, each listed page is deleted while the
+/// Delete in batches; with `--prefix`, each listed page is deleted before the
 /// next is fetched, so memory stays flat for any number of keys. Every key
 /// S3 refuses is reported, and the exit code is then 1.
 pub(crate) async fn run(
@@ -77,7 +77,11 @@ struct Deletion<'a, 'c> {
 }
 
 impl Deletion<'_, '_> {
-    /// Delete every key under `prefix`, page by page.
+    /// Delete every key under `prefix`, page by page: each page is deleted
+    /// before the next is listed. Listing while deleting would save a little
+    /// time on S3, but S3-compatible servers that list by walking a folder
+    /// (s3s-fs among them) then fail the listing with a 500 when a file
+    /// vanishes under the walk, and the retry after it costs far more.
     async fn prefix(&mut self, prefix: &str) -> anyhow::Result<()> {
         let mut pages = self
             .clients
@@ -96,6 +100,7 @@ impl Deletion<'_, '_> {
                 .collect();
             if !keys.is_empty() {
                 self.batch(keys).await?;
+                self.drain().await?;
             }
         }
         Ok(())
