@@ -29,6 +29,7 @@ pub(crate) async fn run(
         return Ok(ExitStatus::Success);
     }
     let size = file_size(&args.path)?;
+    let transfer = transfer.for_uploads(size);
     let target = Target {
         key: args.key.clone(),
         content_type: content_type(&args.path, args.content_type.as_deref()),

@@ -37,9 +37,11 @@ pub(crate) async fn run(
         }
         return Ok(ExitStatus::Success);
     }
-    let transfer = Arc::new(Transfer::new(clients, &args.bucket, args.transfer));
+    let total = files.iter().map(|file| file.size).sum();
+    let transfer = Transfer::new(clients, &args.bucket, args.transfer).for_uploads(total);
+    let transfer = Arc::new(transfer);
     let progress = Progress::new("Uploading", args.silent);
-    progress.add_total(files.len() as u64, files.iter().map(|file| file.size).sum());
+    progress.add_total(files.len() as u64, total);
     let mut tally = Tally::new("file");
     let work = upload_all(files, &transfer, &progress, &mut tally, console, clients);
     until_interrupted(work).await?;

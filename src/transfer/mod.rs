@@ -38,6 +38,15 @@ pub(crate) const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
 /// local server, and real S3 connections are faster each, not fewer.
 const MAX_STREAMS: usize = 16;
 
+/// An upload run whose files could keep this many connections (or `-j`, if
+/// lower) busy on their own sends its large files whole, up to
+/// [`MAX_WHOLE_FILE`]: see [`Transfer::for_uploads`].
+const BUSY_STREAMS: usize = MAX_STREAMS / 2;
+
+/// The largest file sent in one request when parts would add no speed: a
+/// failed request resends at most this much.
+const MAX_WHOLE_FILE: u64 = 64 * 1024 * 1024;
+
 /// What every transfer task needs: where to, and the shared request limit.
 #[derive(Debug)]
 pub(crate) struct Transfer {
@@ -47,6 +56,8 @@ pub(crate) struct Transfer {
     pub(crate) bucket: String,
     /// The part size of multipart transfers.
     pub(crate) part_size: u64,
+    /// Files larger than this go up in parts.
+    pub(crate) whole_file_limit: u64,
     /// How many requests may run at once.
     pub(crate) concurrency: usize,
     requests: Semaphore,
@@ -63,14 +74,29 @@ impl Transfer {
     /// Settings for transfers to or from `bucket`.
     pub(crate) fn new(clients: &Clients, bucket: &str, args: TransferArgs) -> Self {
         let concurrency = usize::from(args.concurrency);
+        let part_size = args.part_size.unwrap_or(DEFAULT_PART_SIZE);
         Self {
             s3: clients.s3.clone(),
             bucket: bucket.to_owned(),
-            part_size: args.part_size.unwrap_or(DEFAULT_PART_SIZE),
+            part_size,
+            whole_file_limit: part_size,
             concurrency,
             requests: Semaphore::new(concurrency),
             streams: Semaphore::new(concurrency.min(MAX_STREAMS)),
         }
+    }
+
+    /// Settings for a run that uploads files of `total` bytes in all.
+    ///
+    /// Parts exist to spread one file over several connections. When the
+    /// run's files add up to enough that each of [`BUSY_STREAMS`] connections
+    /// gets a whole file of its own, splitting files only adds requests (and,
+    /// on servers that assemble parts by copying them, work), so files up to
+    /// that share, at most [`MAX_WHOLE_FILE`], go whole. A lone large file,
+    /// or a few, still go up in parallel parts.
+    pub(crate) fn for_uploads(mut self, total: u64) -> Self {
+        self.whole_file_limit = whole_file_limit(total, self.part_size, self.concurrency);
+        self
     }
 
     /// Wait for a free slot for a request whose body is small or in memory.
@@ -90,6 +116,12 @@ impl Transfer {
             _request: acquire(&self.requests).await?,
         })
     }
+}
+
+/// See [`Transfer::for_uploads`]; never below the part size.
+fn whole_file_limit(total: u64, part_size: u64, concurrency: usize) -> u64 {
+    let streams = concurrency.clamp(1, BUSY_STREAMS) as u64;
+    (total / streams).min(MAX_WHOLE_FILE).max(part_size)
 }
 
 async fn acquire(semaphore: &Semaphore) -> anyhow::Result<SemaphorePermit<'_>> {
@@ -207,6 +239,26 @@ pub(crate) async fn until_interrupted<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MIB: u64 = 1024 * 1024;
+
+    #[test]
+    fn large_files_go_whole_only_when_the_run_has_enough_of_them() {
+        let part = 8 * MIB;
+        // Eight 64 MiB files: one whole file per busy connection.
+        assert_eq!(whole_file_limit(8 * 64 * MIB, part, 64), 64 * MIB);
+        // Two of them: parts, so more than two connections work.
+        assert_eq!(whole_file_limit(2 * 64 * MIB, part, 64), 16 * MIB);
+        // One file: its share is itself over eight, below its size.
+        assert_eq!(whole_file_limit(40 * MIB, part, 64), part);
+        assert_eq!(whole_file_limit(1024 * MIB, part, 64), 64 * MIB);
+        // Never more than 64 MiB in one request, never below the part size.
+        assert_eq!(whole_file_limit(100 * 1024 * MIB, part, 64), 64 * MIB);
+        assert_eq!(whole_file_limit(0, part, 64), part);
+        assert_eq!(whole_file_limit(100 * MIB, 128 * MIB, 64), 128 * MIB);
+        // With `-j 2` two connections are all there is to fill.
+        assert_eq!(whole_file_limit(2 * 30 * MIB, part, 2), 30 * MIB);
+    }
 
     #[test]
     fn summaries_count_sizes_and_name_failures() {

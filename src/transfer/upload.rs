@@ -56,7 +56,8 @@ pub(crate) fn content_type(path: &Path, given: Option<&str>) -> Option<String> {
         .or_else(|| mime_guess::from_path(path).first_raw().map(str::to_owned))
 }
 
-/// Upload the file at `path`, `size` bytes long, to `target`.
+/// Upload the file at `path`, `size` bytes long, to `target`: in parts when
+/// it is larger than the run's whole-file limit.
 pub(crate) async fn upload_file(
     transfer: &Transfer,
     path: &Path,
@@ -64,7 +65,7 @@ pub(crate) async fn upload_file(
     target: &Target,
     progress: &Progress,
 ) -> anyhow::Result<()> {
-    if size > transfer.part_size {
+    if size > transfer.whole_file_limit {
         return upload_parts(transfer, path, size, target, progress).await;
     }
     let _permit = if size <= SMALL_FILE {

@@ -233,3 +233,47 @@ fn two_files_for_one_key_fail_before_anything_is_uploaded() {
         );
     assert!(keys(moto(), &bucket).is_empty());
 }
+
+/// How many parts S3 says an object was uploaded in (1 when sent whole).
+fn parts_of(bucket: &str, key: &str) -> usize {
+    let head = crate::common::s3::head(moto(), bucket, key);
+    let e_tag = head.e_tag().unwrap().trim_matches('"');
+    e_tag
+        .rsplit_once('-')
+        .map_or(1, |(_, parts)| parts.parse().unwrap())
+}
+
+#[test]
+fn large_files_go_whole_when_there_are_enough_of_them_to_fill_the_connections() {
+    use crate::put_object::PART;
+    let bucket = new_bucket(moto());
+    let source = tempfile::tempdir().unwrap();
+    let data = pattern(PART + 1000);
+    for name in ["a.bin", "b.bin"] {
+        fs::write(source.path().join(name), &data).unwrap();
+    }
+    fs::create_dir(source.path().join("alone")).unwrap();
+    fs::write(source.path().join("alone/c.bin"), &data).unwrap();
+    let upload = |paths: &[&str]| {
+        let mut args = vec!["put-objects", &bucket, "-s", "-j", "2"];
+        args.extend_from_slice(paths);
+        s3c(&args)
+            .env("S3_CREDENTIALS_PART_SIZE", PART.to_string())
+            .current_dir(source.path())
+            .against(moto())
+            .run()
+            .success();
+    };
+    // Two files for two connections: each goes whole.
+    upload(&["a.bin", "b.bin"]);
+    assert_eq!(
+        (parts_of(&bucket, "a.bin"), parts_of(&bucket, "b.bin")),
+        (1, 1)
+    );
+    // One file alone is split, so both connections carry it.
+    upload(&["alone"]);
+    assert_eq!(parts_of(&bucket, "alone/c.bin"), 2);
+    for key in ["a.bin", "b.bin", "alone/c.bin"] {
+        assert!(get(moto(), &bucket, key).unwrap() == data, "{key} differs");
+    }
+}
