@@ -2,9 +2,15 @@
 //! when stderr is a terminal, and lines printed above it.
 
 use std::io::{self, IsTerminal, Write};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 
+use aws_sdk_s3::primitives::ByteStream;
+use aws_smithy_types::body::SdkBody;
+use bytes::Bytes;
+use http_body::{Body, Frame, SizeHint};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A progress bar shared by the tasks of a transfer; does nothing when hidden.
@@ -70,6 +76,18 @@ impl Progress {
         }
     }
 
+    /// `body`, moving the bar as the SDK reads it to send it, so a large
+    /// request shows progress while it is under way.
+    pub(crate) fn track(&self, body: ByteStream) -> ByteStream {
+        match &self.0 {
+            Some(inner) => {
+                let inner = inner.clone();
+                counted(body, move |bytes| inner.bar.inc(bytes))
+            }
+            None => body,
+        }
+    }
+
     /// One more file is finished (or failed).
     pub(crate) fn file_done(&self) {
         if let Some(inner) = &self.0 {
@@ -101,5 +119,84 @@ impl Bar {
         let noun = if total == 1 { "file" } else { "files" };
         self.bar
             .set_message(format!("{} {done}/{total} {noun}", self.verb));
+    }
+}
+
+/// `body`, calling `report` with the number of new bytes as they are read. A
+/// retried request reads its body again from the start; only bytes past the
+/// furthest point already read are reported, so nothing counts twice.
+fn counted(body: ByteStream, report: impl Fn(u64) + Send + Sync + 'static) -> ByteStream {
+    let furthest = Arc::new(AtomicU64::new(0));
+    let report = Arc::new(report);
+    body.map(move |inner| {
+        SdkBody::from_body_1_x(Counting {
+            inner,
+            position: 0,
+            furthest: furthest.clone(),
+            report: report.clone(),
+        })
+    })
+}
+
+/// One reading of a request body, reporting what it reads.
+struct Counting<F> {
+    inner: SdkBody,
+    position: u64,
+    furthest: Arc<AtomicU64>,
+    report: Arc<F>,
+}
+
+impl<F: Fn(u64) + Send + Sync + 'static> Body for Counting<F> {
+    type Data = Bytes;
+    type Error = aws_smithy_types::body::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            self.position += data.len() as u64;
+            let before = self.furthest.fetch_max(self.position, Ordering::Relaxed);
+            if self.position > before {
+                (self.report)(self.position - before);
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        Body::size_hint(&self.inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_body_read_twice_is_counted_once() {
+        let total = Arc::new(AtomicU64::new(0));
+        let sink = total.clone();
+        let data = vec![7u8; 100_000];
+        let body = counted(ByteStream::from(data.clone()), move |bytes| {
+            sink.fetch_add(bytes, Ordering::Relaxed);
+        });
+        let body = body.into_inner();
+        // The length is kept, so the request still says how long it is.
+        assert_eq!(body.content_length(), Some(100_000));
+        // A retry reads a fresh copy of the body from the start.
+        let retry = body.try_clone().expect("a retryable body");
+        for reading in [body, retry] {
+            let read = ByteStream::new(reading).collect().await.unwrap();
+            assert!(read.into_bytes() == data);
+            assert_eq!(total.load(Ordering::Relaxed), 100_000);
+        }
     }
 }

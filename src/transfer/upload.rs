@@ -73,16 +73,16 @@ pub(crate) async fn upload_file(
     } else {
         transfer.stream_permit().await?
     };
-    let body = if size <= SMALL_FILE {
+    if size <= SMALL_FILE {
         let bytes = tokio::fs::read(path)
             .await
             .with_context(|| format!("could not read `{}`", path.display()))?;
-        ByteStream::from(bytes)
+        put(transfer, target, ByteStream::from(bytes)).await?;
+        progress.advance(size);
     } else {
-        file_body(path, 0, size).await?
-    };
-    put(transfer, target, body).await?;
-    progress.advance(size);
+        let body = file_body(path, 0, size).await?;
+        put(transfer, target, progress.track(body)).await?;
+    }
     Ok(())
 }
 
@@ -137,10 +137,8 @@ async fn upload_parts(
     let sent = stream::iter(ranges.into_iter().zip(1..))
         .map(|((offset, length), number)| async move {
             let _permit = transfer.stream_permit().await?;
-            let body = file_body(path, offset, length).await?;
-            let part = started.send_part(number, length, body, None).await?;
-            progress.advance(length);
-            Ok::<_, anyhow::Error>(part)
+            let body = progress.track(file_body(path, offset, length).await?);
+            started.send_part(number, length, body, None).await
         })
         .buffer_unordered(transfer.concurrency)
         .try_collect::<Vec<_>>()
