@@ -58,10 +58,9 @@ pub(crate) async fn download_file(
         },
         progress,
     };
-    let temp = TempFile::create(dest)?;
-    temp.file()?
-        .set_len(actual)
-        .context("could not size the file")?;
+    let (temp, file) = TempFile::create(dest)?;
+    file.set_len(actual).context("could not size the file")?;
+    drop(file);
     let received = ranged.fetch_all(&temp, actual).await?;
     verify(&expected, received)?;
     temp.commit(dest)?;
@@ -163,10 +162,9 @@ async fn download_small(
     let size = bytes.len() as u64;
     let dest = dest.to_owned();
     tokio::task::spawn_blocking(move || {
-        let temp = TempFile::create(&dest)?;
-        temp.file()?
-            .write_all(&bytes)
-            .context("could not write the file")?;
+        let (temp, mut file) = TempFile::create(&dest)?;
+        file.write_all(&bytes).context("could not write the file")?;
+        drop(file);
         temp.commit(&dest)
     })
     .await
@@ -194,8 +192,8 @@ async fn stream_to_file(
     progress: &Progress,
 ) -> anyhow::Result<u64> {
     let expected = object.content_length();
-    let temp = TempFile::create(dest)?;
-    let written = write_body(temp.file()?, 0, object.body, None, progress).await?;
+    let (temp, file) = TempFile::create(dest)?;
+    let written = write_body(file, 0, object.body, None, progress).await?;
     check_length(written.length, expected)?;
     temp.commit(dest)?;
     Ok(written.length)
@@ -315,8 +313,9 @@ pub(crate) struct TempFile {
 }
 
 impl TempFile {
-    /// Create the temporary file (and the destination's folder).
-    pub(crate) fn create(dest: &Path) -> anyhow::Result<Self> {
+    /// Create the temporary file (and the destination's folder), with a
+    /// handle to write it.
+    pub(crate) fn create(dest: &Path) -> anyhow::Result<(Self, File)> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let folder = dest.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(folder)
@@ -326,15 +325,16 @@ impl TempFile {
             ".s3-credentials-{}-{n}.partial",
             std::process::id()
         ));
-        OpenOptions::new()
+        let file = OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&path)
             .with_context(|| format!("could not create `{}`", path.display()))?;
-        Ok(Self {
+        let temp = Self {
             path,
             committed: false,
-        })
+        };
+        Ok((temp, file))
     }
 
     /// Another handle for writing, so ranges can be written side by side.
