@@ -204,20 +204,26 @@ class Server:
             meta.unlink(missing_ok=True)
 
 
-def default_store():
-    """Where s3s-fs keeps its data: in memory when there is room.
+def default_scratch():
+    """Where s3s-fs keeps its data and downloads land: in memory when there
+    is room.
 
     s3s-fs does several file-system operations per object (a temporary file,
     a rename, two metadata files); on a disk shared with other work those
     dominate the small-file workloads and swing from run to run, whichever
     tool is measured. A tmpfs takes the disk out, as a real S3 would.
+
+    Downloads land there too: each run deletes the 2,000 files the run
+    before it wrote, and ext4 then spends seconds of kernel time per run
+    skipping the recently freed inodes as it allocates new ones, whichever
+    tool writes them (seen with perf: `recently_deleted`, `find_inode_bit`).
     """
     shm = Path("/dev/shm")
     if shm.is_dir():
         stats = os.statvfs(shm)
         if stats.f_bavail * stats.f_frsize >= 4 * 1024 * MIB:
             return shm / "s3-credentials-bench"
-    return WORK / "store"
+    return WORK
 
 
 # ---------------------------------------------------------------- running
@@ -389,9 +395,9 @@ SOURCES = {
 }
 
 
-def one_run(tool, path, workload, server, data, put, counter):
-    """Set up, time and check one run of `tool` on `workload`."""
-    out = WORK / "out"
+def one_run(tool, path, workload, server, data, put, counter, out):
+    """Set up, time and check one run of `tool` on `workload`; downloads
+    go into the folder `out`."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     stdout_path = WORK / "stdout.txt"
@@ -525,9 +531,10 @@ def main():
                         help="comma-separated words; only workloads whose name contains one run")
     parser.add_argument("--no-apt", action="store_true",
                         help="do not apt-get install rclone or GNU time when missing")
-    parser.add_argument("--store", type=Path, default=None,
-                        help="where the server keeps its data (default: a tmpfs folder under "
-                             "/dev/shm when it has 4 GiB free, else bench/.work/store)")
+    parser.add_argument("--scratch", type=Path, default=None,
+                        help="where the server keeps its data (in store/) and downloads land "
+                             "(in downloads/); default: a tmpfs folder under /dev/shm when it "
+                             "has 4 GiB free, else bench/.work")
     parser.add_argument("--binary", type=Path, default=OURS,
                         help="the s3-credentials binary to time (default: target/release)")
     args = parser.parse_args()
@@ -544,7 +551,8 @@ def main():
     data = WORK / "data"
     generate(data)
 
-    store = args.store or default_store()
+    scratch = args.scratch or default_scratch()
+    store, out = scratch / "store", scratch / "downloads"
     server = Server(store)
     try:
         put = s3(tools, server)
@@ -560,7 +568,8 @@ def main():
                 # runs right after another's clean-up.
                 for tool in tool_names[run % len(tool_names):] + tool_names[:run % len(tool_names)]:
                     counter += 1
-                    result = one_run(tool, tools[tool], workload, server, data, put, counter)
+                    result = one_run(tool, tools[tool], workload, server, data, put, counter,
+                                     out)
                     workload.runs.setdefault(tool, []).append(result)
                     state = f"{result.wall:.2f} s, {result.rss_kib / 1024:.0f} MiB"
                     log(f"{workload.name} | {tool} | run {run + 1}: "
@@ -570,9 +579,14 @@ def main():
     finally:
         server.stop()
         shutil.rmtree(store, ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        try:
+            scratch.rmdir()  # only when empty: it may be a folder of the user's
+        except OSError:
+            pass
     print(f"\nMachine: {os.cpu_count()} cores ({platform.processor() or platform.machine()}), "
           f"Linux {platform.release()}; server: s3s-fs {S3S_FS_VERSION} on loopback, "
-          f"storing in {store}")
+          f"storing in {store}; downloads to {out}")
     for line in versions(tools):
         print(f"- {line}")
     report(workloads, tool_names, args.runs)
