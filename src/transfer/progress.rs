@@ -155,10 +155,12 @@ impl<F: Fn(u64) + Send + Sync + 'static> Body for Counting<F> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled
-            && let Some(data) = frame.data_ref()
-        {
-            self.position += data.len() as u64;
+        let read = match &polled {
+            Poll::Ready(Some(Ok(frame))) => frame.data_ref().map_or(0, Bytes::len),
+            _ => 0,
+        };
+        if read > 0 {
+            self.position += read as u64;
             let before = self.furthest.fetch_max(self.position, Ordering::Relaxed);
             if self.position > before {
                 (self.report)(self.position - before);
