@@ -77,8 +77,8 @@ pub(crate) async fn upload_file(
         // Read on the async worker itself: a read this small from the page
         // cache takes microseconds, and handing it to the blocking pool cost
         // two thread wake-ups per file, some 6% of a run of 2,000 small files.
-        let bytes = std::fs::read(path)
-            .with_context(|| format!("could not read `{}`", path.display()))?;
+        let bytes =
+            std::fs::read(path).with_context(|| format!("could not read `{}`", path.display()))?;
         put(transfer, target, ByteStream::from(bytes)).await?;
         progress.advance(size);
     } else {
