@@ -132,48 +132,14 @@ fn a_missing_path_fails_before_anything_is_uploaded() {
 /// keys under `up/ok/`: `(bucket, key, secret)`.
 pub(crate) fn scoped_writer() -> (String, String, String) {
     let server = enforcing_moto();
-    let admin = server
-        .emulator
-        .clients_as(&server.admin_key, &server.admin_secret);
-    let (bucket, user) = (unique("bkt"), unique("writer"));
-    let policy = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["s3:PutObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::{bucket}/up/ok/*"}}]}}"#
-    );
-    let key = block_on(async {
-        admin
-            .s3
-            .create_bucket()
-            .bucket(&bucket)
-            .send()
-            .await
-            .unwrap();
-        admin
-            .iam
-            .create_user()
-            .user_name(&user)
-            .send()
-            .await
-            .unwrap();
-        admin
-            .iam
-            .put_user_policy()
-            .user_name(&user)
-            .policy_name("up-ok-only")
-            .policy_document(policy)
-            .send()
-            .await
-            .unwrap();
-        admin
-            .iam
-            .create_access_key()
-            .user_name(&user)
-            .send()
-            .await
-            .unwrap()
-            .access_key
-            .unwrap()
-    });
-    (bucket, key.access_key_id, key.secret_access_key)
+    let bucket = unique("bkt");
+    block_on(server.admin().s3.create_bucket().bucket(&bucket).send()).unwrap();
+    let (_, key, secret) = server.user_with_statements(serde_json::json!([{
+        "Effect": "Allow",
+        "Action": ["s3:PutObject", "s3:DeleteObject"],
+        "Resource": format!("arn:aws:s3:::{bucket}/up/ok/*"),
+    }]));
+    (bucket, key, secret)
 }
 
 #[test]
@@ -205,10 +171,7 @@ fn a_failed_file_does_not_stop_the_others() {
              Error: 1 of 2 files failed: `up/secret.txt`\n"
         )
     );
-    let server = enforcing_moto();
-    let admin = server
-        .emulator
-        .clients_as(&server.admin_key, &server.admin_secret);
+    let admin = enforcing_moto().admin();
     let listed = block_on(admin.s3.list_objects_v2().bucket(&bucket).send()).unwrap();
     let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(keys, ["up/ok/fine.txt"]);
