@@ -17,11 +17,6 @@ use crate::create::{access_keys, bucket_exists, inline_policies, user_exists};
 
 const ROLE_NAME: &str = "s3-credentials.AmazonS3FullAccess";
 
-/// Admin clients of the enforcing emulator.
-fn admin(server: &Enforcing) -> Clients {
-    server.admin()
-}
-
 /// A user allowed everything except `denied`: `(name, key, secret)`.
 fn user_denied(server: &Enforcing, denied: &[&str]) -> (String, String, String) {
     server.user_with_statements(serde_json::json!([
@@ -87,7 +82,7 @@ fn denied_create_access_key_undoes_policy_user_and_bucket() {
              Error: {error}\n"
         )
     );
-    let admin = admin(server);
+    let admin = server.admin();
     assert!(!bucket_exists(&admin, &bucket));
     assert!(!user_exists(&admin, &user));
 }
@@ -95,7 +90,7 @@ fn denied_create_access_key_undoes_policy_user_and_bucket() {
 #[test]
 fn a_failure_at_each_step_leaves_nothing_behind() {
     let server = enforcing_moto();
-    let admin = admin(server);
+    let admin = server.admin();
     let steps: &[(&str, &[&str])] = &[
         ("s3:CreateBucket", &["-c"]),
         // PutPublicAccessBlock is not here: moto files it under another
@@ -138,7 +133,7 @@ fn a_failure_at_each_step_leaves_nothing_behind() {
 #[test]
 fn an_existing_users_replaced_policy_is_restored() {
     let server = enforcing_moto();
-    let admin = admin(server);
+    let admin = server.admin();
     let (bucket, user) = (unique("restore"), unique("keeper"));
     let name = format!("s3.read-write.{bucket}");
     let old = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]});
@@ -272,7 +267,7 @@ fn a_key_whose_secret_cannot_be_printed_is_deleted() {
 fn access_denied_on_a_bucket_is_not_reported_as_missing() {
     let server = enforcing_moto();
     let bucket = unique("denied");
-    block_on(admin(server).s3.create_bucket().bucket(&bucket).send()).unwrap();
+    block_on(server.admin().s3.create_bucket().bucket(&bucket).send()).unwrap();
     // Real S3 checks `s3:ListBucket` for HeadBucket; moto names it `s3:HeadBucket`.
     let (output, _) = create_denied_all(server, &["s3:ListBucket", "s3:HeadBucket"], &[&bucket]);
     assert_eq!(
@@ -331,7 +326,7 @@ fn try_bucket(clients: &Clients, bucket: &str) -> Allowed {
 #[test]
 fn created_credentials_can_do_exactly_what_their_mode_allows() {
     let server = enforcing_moto();
-    let admin = admin(server);
+    let admin = server.admin();
     let other = unique("other");
     let setup = |bucket: &str| {
         block_on(async {
