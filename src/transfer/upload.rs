@@ -68,12 +68,8 @@ pub(crate) async fn upload_file(
     if size > transfer.whole_file_limit {
         return upload_parts(transfer, path, size, target, progress).await;
     }
-    let _permit = if size <= SMALL_FILE {
-        transfer.permit().await?
-    } else {
-        transfer.stream_permit().await?
-    };
     if size <= SMALL_FILE {
+        let _permit = transfer.permit().await?;
         // Read on the async worker itself: a read this small from the page
         // cache takes microseconds, and handing it to the blocking pool cost
         // two thread wake-ups per file, some 6% of a run of 2,000 small files.
@@ -82,6 +78,7 @@ pub(crate) async fn upload_file(
         put(transfer, target, ByteStream::from(bytes)).await?;
         progress.advance(size);
     } else {
+        let _permit = transfer.stream_permit().await?;
         let body = file_body(path, 0, size).await?;
         put(transfer, target, progress.track(body)).await?;
     }
