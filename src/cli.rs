@@ -533,6 +533,16 @@ pub struct PolicyArgs {
     pub public_bucket: bool,
 }
 
+/// The default of `-j` for downloads, which [`TransferArgs`] sets to 64 for
+/// uploads. A small upload keeps this side busy reading and checksumming its
+/// file; a small download mostly waits for the server's first byte with
+/// nothing to do here, so downloads keep more requests waiting at once. Each
+/// holds at most 64 KiB of a small object in memory, and large bodies stream
+/// at most 16 at a time whatever `-j` is. On a 2-core machine against a local
+/// server, 2,000 small downloads were faster at 128 than at 64; uploads were
+/// slightly slower.
+const DOWNLOAD_CONCURRENCY: &str = "128";
+
 /// How object data moves: shared by the commands that upload and download.
 #[derive(Debug, Clone, Copy, Args)]
 #[command(next_help_heading = "Transfer")]
@@ -645,6 +655,7 @@ pub struct PutObjectsArgs {
 
 /// Arguments of `get-object`.
 #[derive(Debug, Args)]
+#[command(mut_arg("concurrency", |arg| arg.default_value(DOWNLOAD_CONCURRENCY)))]
 pub struct GetObjectArgs {
     /// The bucket to download from
     #[arg(value_parser = bucket_name)]
@@ -670,6 +681,7 @@ pub struct GetObjectArgs {
 
 /// Arguments of `get-objects`.
 #[derive(Debug, Args)]
+#[command(mut_arg("concurrency", |arg| arg.default_value(DOWNLOAD_CONCURRENCY)))]
 pub struct GetObjectsArgs {
     /// The bucket to download from
     #[arg(value_parser = bucket_name)]
@@ -730,4 +742,31 @@ pub struct DeleteObjectsArgs {
 /// mistyped name is a usage error before any request is made.
 fn bucket_name(value: &str) -> Result<String, String> {
     crate::settings_create::check_bucket_name(value).map(|()| value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `-j` a command line ends up with.
+    fn concurrency(words: &[&str]) -> u16 {
+        let cli = Cli::try_parse_from([&["s3-credentials"], words].concat()).unwrap();
+        match cli.command {
+            Command::PutObject(args) => args.transfer.concurrency,
+            Command::PutObjects(args) => args.transfer.concurrency,
+            Command::GetObject(args) => args.transfer.concurrency,
+            Command::GetObjects(args) => args.transfer.concurrency,
+            other => panic!("not a transfer command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn downloads_keep_more_requests_in_flight_by_default_and_j_overrides_both() {
+        assert_eq!(concurrency(&["put-object", "bkt", "k", "f"]), 64);
+        assert_eq!(concurrency(&["put-objects", "bkt", "f"]), 64);
+        assert_eq!(concurrency(&["get-object", "bkt", "k"]), 128);
+        assert_eq!(concurrency(&["get-objects", "bkt"]), 128);
+        assert_eq!(concurrency(&["get-objects", "bkt", "-j", "3"]), 3);
+        assert_eq!(concurrency(&["put-objects", "bkt", "f", "-j", "300"]), 300);
+    }
 }
