@@ -73,6 +73,7 @@ pub(crate) struct Slot<'a> {
 impl Transfer {
     /// Settings for transfers to or from `bucket`.
     pub(crate) fn new(clients: &Clients, bucket: &str, args: TransferArgs) -> Self {
+        raise_open_file_limit();
         let concurrency = usize::from(args.concurrency);
         let part_size = args.part_size.unwrap_or(DEFAULT_PART_SIZE);
         Self {
@@ -123,6 +124,43 @@ fn whole_file_limit(total: u64, part_size: u64, concurrency: usize) -> u64 {
     let streams = concurrency.clamp(1, BUSY_STREAMS) as u64;
     (total / streams).min(MAX_WHOLE_FILE).max(part_size)
 }
+
+/// Raise this process's soft limit on open files to its hard limit.
+///
+/// Every request in flight can hold a connection and a file at once, and
+/// many systems start programs with a soft limit far below that: 256 on
+/// macOS, so `-j 128` alone could run out. Go programs, s5cmd among them, do
+/// the same at start-up. The limit is only ever raised; if that fails, the
+/// run goes on with what it has and reports any file it cannot open.
+#[cfg(unix)]
+fn raise_open_file_limit() {
+    /// macOS refuses a soft limit above this when the hard one is unlimited.
+    const OPEN_MAX: libc::rlim_t = 10_240;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct it is given.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return;
+    }
+    for wanted in [limit.rlim_max, limit.rlim_max.min(OPEN_MAX)] {
+        if wanted <= limit.rlim_cur {
+            return;
+        }
+        let raised = libc::rlimit {
+            rlim_cur: wanted,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: setrlimit only reads the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
+            return;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn raise_open_file_limit() {}
 
 async fn acquire(semaphore: &Semaphore) -> anyhow::Result<SemaphorePermit<'_>> {
     // The semaphores are never closed, so this only waits.

@@ -283,3 +283,25 @@ fn bad_patterns_and_concurrency_are_usage_errors() {
          see `s3-credentials get-objects --help`\n",
     );
 }
+
+#[test]
+fn a_low_open_file_limit_does_not_fail_downloads_with_many_requests_in_flight() {
+    // macOS starts shells with a soft limit of 256 open files; 48 is lower
+    // than the connections alone that the default `-j 128` opens. The hard
+    // limit, which the tool may raise the soft one to, is left as it is.
+    let bucket = new_bucket(moto());
+    let objects: Vec<(String, Vec<u8>)> = (0..200)
+        .map(|n| (format!("many/{n:03}.txt"), n.to_string().into_bytes()))
+        .collect();
+    put_many(moto(), &bucket, &objects);
+    let out = tempfile::tempdir().unwrap();
+    let output = s3c(&["get-objects", &bucket, "-o", out.path().to_str().unwrap()])
+        .open_file_limit(48)
+        .against(moto())
+        .run();
+    assert_eq!(
+        (output.success(), output.stderr.as_str()),
+        ("", "Downloaded 200 files (490 B)\n")
+    );
+    assert_eq!(files(out.path()), objects);
+}

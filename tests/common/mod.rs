@@ -327,6 +327,32 @@ impl S3c {
         self
     }
 
+    /// Start the run with a soft limit of `soft` open files, as a shell's
+    /// `ulimit -Sn` would; the hard limit stays as it is.
+    pub fn open_file_limit(mut self, soft: u64) -> Self {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: between fork and exec only async-signal-safe calls are
+        // allowed; getrlimit and setrlimit are system calls, and nothing
+        // here allocates.
+        unsafe {
+            self.command.pre_exec(move || {
+                let mut limit = libc::rlimit {
+                    rlim_cur: 0,
+                    rlim_max: 0,
+                };
+                if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                limit.rlim_cur = soft.min(limit.rlim_max);
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        self
+    }
+
     /// Start without waiting, with stdout and stderr piped: for servers.
     pub fn spawn(mut self) -> Child {
         self.command
