@@ -73,8 +73,7 @@ pub(crate) struct Slot<'a> {
 impl Transfer {
     /// Settings for transfers to or from `bucket`.
     pub(crate) fn new(clients: &Clients, bucket: &str, args: TransferArgs) -> Self {
-        raise_open_file_limit();
-        let concurrency = usize::from(args.concurrency);
+        let concurrency = fit_open_files(usize::from(args.concurrency), raise_open_file_limit());
         let part_size = args.part_size.unwrap_or(DEFAULT_PART_SIZE);
         Self {
             s3: clients.s3.clone(),
@@ -125,15 +124,19 @@ fn whole_file_limit(total: u64, part_size: u64, concurrency: usize) -> u64 {
     (total / streams).min(MAX_WHOLE_FILE).max(part_size)
 }
 
-/// Raise this process's soft limit on open files to its hard limit.
+/// Open files kept aside for what is not a request: standard streams, the
+/// runtime's own descriptors, configuration and credential files.
+const RESERVED_FILES: u64 = 32;
+
+/// Raise this process's soft limit on open files to its hard limit, and
+/// return the limit it ends with (`None` when it cannot be read).
 ///
 /// Every request in flight can hold a connection and a file at once, and
 /// many systems start programs with a soft limit far below that: 256 on
 /// macOS, so `-j 128` alone could run out. Go programs, s5cmd among them, do
-/// the same at start-up. The limit is only ever raised; if that fails, the
-/// run goes on with what it has and reports any file it cannot open.
+/// the same at start-up. The limit is only ever raised.
 #[cfg(unix)]
-fn raise_open_file_limit() {
+fn raise_open_file_limit() -> Option<u64> {
     /// macOS refuses a soft limit above this when the hard one is unlimited.
     const OPEN_MAX: libc::rlim_t = 10_240;
     let mut limit = libc::rlimit {
@@ -142,11 +145,11 @@ fn raise_open_file_limit() {
     };
     // SAFETY: getrlimit only writes the struct it is given.
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
-        return;
+        return None;
     }
     for wanted in [limit.rlim_max, limit.rlim_max.min(OPEN_MAX)] {
         if wanted <= limit.rlim_cur {
-            return;
+            break;
         }
         let raised = libc::rlimit {
             rlim_cur: wanted,
@@ -154,13 +157,34 @@ fn raise_open_file_limit() {
         };
         // SAFETY: setrlimit only reads the struct it is given.
         if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } == 0 {
-            return;
+            limit.rlim_cur = wanted;
+            break;
         }
     }
+    #[allow(
+        clippy::useless_conversion,
+        reason = "rlim_t is 32 bits on some targets"
+    )]
+    Some(u64::from(limit.rlim_cur))
 }
 
 #[cfg(not(unix))]
-fn raise_open_file_limit() {}
+fn raise_open_file_limit() -> Option<u64> {
+    None
+}
+
+/// `-j`, lowered when the open-file limit cannot give every request a
+/// connection and a file: files that fail to open would fail the run, where
+/// fewer requests in flight only make it slower.
+fn fit_open_files(concurrency: usize, open_files: Option<u64>) -> usize {
+    let Some(open_files) = open_files else {
+        return concurrency;
+    };
+    let fits = open_files.saturating_sub(RESERVED_FILES) / 2;
+    concurrency
+        .min(usize::try_from(fits).unwrap_or(usize::MAX))
+        .max(1)
+}
 
 async fn acquire(semaphore: &Semaphore) -> anyhow::Result<SemaphorePermit<'_>> {
     // The semaphores are never closed, so this only waits.
@@ -296,6 +320,17 @@ mod tests {
         assert_eq!(whole_file_limit(100 * MIB, 128 * MIB, 64), 128 * MIB);
         // With `-j 2` two connections are all there is to fill.
         assert_eq!(whole_file_limit(2 * 30 * MIB, part, 2), 30 * MIB);
+    }
+
+    #[test]
+    fn requests_in_flight_fit_the_open_file_limit() {
+        // 256, macOS's default: 112 requests with a connection and a file each.
+        assert_eq!(fit_open_files(128, Some(256)), 112);
+        assert_eq!(fit_open_files(64, Some(256)), 64);
+        assert_eq!(fit_open_files(512, Some(1_048_576)), 512);
+        // Too few for even one: one at a time, and let the error say why.
+        assert_eq!(fit_open_files(128, Some(20)), 1);
+        assert_eq!(fit_open_files(128, None), 128);
     }
 
     #[test]

@@ -328,8 +328,9 @@ impl S3c {
     }
 
     /// Start the run with a soft limit of `soft` open files, as a shell's
-    /// `ulimit -Sn` would; the hard limit stays as it is.
-    pub fn open_file_limit(mut self, soft: u64) -> Self {
+    /// `ulimit -Sn` would, and a hard limit of `hard` (`ulimit -Hn`) when
+    /// one is given.
+    pub fn open_file_limits(mut self, soft: u64, hard: Option<u64>) -> Self {
         use std::os::unix::process::CommandExt;
         // SAFETY: between fork and exec only async-signal-safe calls are
         // allowed; getrlimit and setrlimit are system calls, and nothing
@@ -343,6 +344,7 @@ impl S3c {
                 if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
                     return Err(std::io::Error::last_os_error());
                 }
+                limit.rlim_max = hard.unwrap_or(limit.rlim_max);
                 limit.rlim_cur = soft.min(limit.rlim_max);
                 if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
                     return Err(std::io::Error::last_os_error());
