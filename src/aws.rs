@@ -75,6 +75,12 @@ impl Clients {
         clients
     }
 
+    /// The `Error: ...` line for one failed item of a command that carries on
+    /// with the others, explained as [`Self::explain`] does.
+    pub(crate) fn error_line(&self, error: anyhow::Error) -> String {
+        crate::error::error_line(&self.explain(error))
+    }
+
     /// Add what only the clients know to an AWS error anywhere in `error`'s
     /// chain: the endpoint of a failed connection, the profile of missing
     /// credentials.

@@ -65,7 +65,7 @@ impl Bucket {
         if let Err(error) = result {
             let error = AwsError::from_sdk("HeadBucket", &error);
             let usable =
-                error.status() == Some(403) || (region.is_some() && error.status() != Some(404));
+                error.is_access_denied() || (region.is_some() && error.status() != Some(404));
             if !usable {
                 return Err(bucket_error(error, name));
             }
@@ -233,7 +233,7 @@ pub fn bucket_error(error: AwsError, bucket: &str) -> anyhow::Error {
         || (error.status() == Some(404) && matches!(error.code(), None | Some("NotFound")));
     if missing {
         anyhow::anyhow!("bucket `{bucket}` does not exist")
-    } else if error.status() == Some(403) {
+    } else if error.is_access_denied() {
         anyhow::Error::new(error).context(format!("access denied to bucket `{bucket}`"))
     } else {
         anyhow::Error::new(error).context(format!("bucket `{bucket}`"))

@@ -1,8 +1,9 @@
 //! The command line, as clap definitions and nothing else.
 //!
-//! Doc comments here are the `--help` text. Values are kept raw: turning them
-//! into validated settings (reading `--auth` files, checking URLs) happens in
-//! [`crate::settings`], so that every check lives in one place.
+//! Doc comments here are the `--help` text. Values are mostly kept raw and
+//! turned into validated settings in [`crate::settings`]; clap itself checks
+//! what it can say best (numbers and their ranges, conflicting flags, and
+//! bucket arguments through [`crate::settings::values::check_bucket_name`]).
 
 use clap::builder::BoolishValueParser;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
@@ -376,7 +377,15 @@ pub struct LocalserverArgs {
     pub bucket: String,
 
     /// How long each set of credentials lasts: `3600`, `900s`, `15m`, `1h` (15 minutes to 12 hours)
-    #[arg(short = 'd', long, value_name = "DURATION", required = true)]
+    // Hyphen values reach the duration check, which names the option,
+    // rather than being taken for an unknown flag.
+    #[arg(
+        short = 'd',
+        long,
+        value_name = "DURATION",
+        required = true,
+        allow_hyphen_values = true
+    )]
     pub duration: String,
 
     /// Port to listen on
@@ -429,6 +438,9 @@ pub struct AccessArgs {
     pub write_only: bool,
 
     /// Only allow keys under this prefix, e.g. `uploads/` (repeatable)
+    ///
+    /// The prefix is matched as text: `--prefix reports` also grants
+    /// `reports-old/...`, so end a folder with `/`.
     #[arg(long, value_name = "PREFIX")]
     pub prefix: Vec<String>,
 
@@ -463,7 +475,8 @@ pub struct CreateArgs {
 
     /// Issue temporary credentials valid this long (e.g. `3600`, `900s`, `15m`, `12h`;
     /// 15 minutes to 12 hours) instead of creating a user
-    #[arg(short = 'd', long, value_name = "DURATION")]
+    // See `LocalserverArgs::duration` for the hyphen values.
+    #[arg(short = 'd', long, value_name = "DURATION", allow_hyphen_values = true)]
     pub duration: Option<String>,
 
     /// The user to create, or an existing user to give a new key
@@ -741,7 +754,7 @@ pub struct DeleteObjectsArgs {
 /// A bucket argument must follow the S3 naming rules: checked here so that a
 /// mistyped name is a usage error before any request is made.
 fn bucket_name(value: &str) -> Result<String, String> {
-    crate::settings_create::check_bucket_name(value).map(|()| value.to_owned())
+    crate::settings::values::check_bucket_name(value).map(|()| value.to_owned())
 }
 
 #[cfg(test)]

@@ -7,6 +7,6 @@ use clap::Parser;
 fn main() -> ExitCode {
     match s3_credentials::cli::Cli::try_parse() {
         Ok(cli) => s3_credentials::run(cli).into(),
-        Err(error) => s3_credentials::usage_error(&error).into(),
+        Err(error) => s3_credentials::error::usage_error(&error).into(),
     }
 }

@@ -9,8 +9,6 @@ use std::io::{self, Write};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::cli::OutputArgs;
-
 /// Where a command writes: `out` for data, `err` for messages and progress.
 pub struct Console<'a> {
     /// Standard output: data only.
@@ -95,28 +93,6 @@ pub enum Format {
     Csv,
     /// Tab-separated values with a header row.
     Tsv,
-}
-
-impl Format {
-    /// The mode chosen by the output flags, if any was given.
-    pub fn chosen(args: OutputArgs) -> Option<Self> {
-        if args.nl {
-            Some(Self::Nl)
-        } else if args.array {
-            Some(Self::Array)
-        } else if args.csv {
-            Some(Self::Csv)
-        } else if args.tsv {
-            Some(Self::Tsv)
-        } else {
-            None
-        }
-    }
-
-    /// The mode chosen by the output flags, pretty JSON when none was given.
-    pub fn from_args(args: OutputArgs) -> Self {
-        Self::chosen(args).unwrap_or(Self::Pretty)
-    }
 }
 
 /// Writes rows in one output mode as they arrive.

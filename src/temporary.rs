@@ -14,8 +14,10 @@ use crate::error::{AwsError, AwsResultExt};
 /// The role this tool creates once per account and assumes for temporary credentials.
 pub const ROLE_NAME: &str = "s3-credentials.AmazonS3FullAccess";
 
-/// The longest session AWS allows a role to grant: 12 hours.
-const MAX_SESSION_SECONDS: i32 = 12 * 60 * 60;
+/// The longest session AWS allows a role to grant: 12 hours, the longest
+/// `--duration` too.
+#[allow(clippy::cast_possible_wrap)] // 43,200 fits in an i32.
+const MAX_SESSION_SECONDS: i32 = crate::settings::values::MAX_DURATION_SECONDS as i32;
 
 /// Temporary credentials from STS.
 #[derive(Clone)]

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::aws::Clients;
 use crate::bucket_config::{Bucket, public_access_block_json};
 use crate::cli::BucketArgs;
-use crate::error::{ExitStatus, one_line};
+use crate::error::{ExitStatus, error_line};
 use crate::output::{Console, to_pretty_json};
 
 /// What one section found.
@@ -71,7 +71,7 @@ pub(crate) async fn run(
             Finding::Json(value) => writeln!(console.out, "{}", to_pretty_json(&value))?,
             Finding::Text(text) => writeln!(console.out, "{text}")?,
             Finding::Failed(error) => {
-                writeln!(console.out, "Error: {}", one_line(&format!("{error:#}")))?;
+                writeln!(console.out, "{}", error_line(&error))?;
                 failed.push(title);
             }
         }

@@ -9,7 +9,7 @@ use crate::aws::Clients;
 use crate::cli::DeleteObjectsArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
 use crate::output::Console;
-use crate::transfer::{Tally, error_line, plural};
+use crate::tally::{Tally, plural};
 
 /// The most keys one `DeleteObjects` request may name.
 const BATCH: usize = 1000;
@@ -148,7 +148,7 @@ impl Deletion<'_, '_> {
                     "could not delete {} starting at `{first}`",
                     plural(keys.len() as u64, "key")
                 ));
-                self.console.log(&error_line(error, self.clients))?;
+                self.console.log(&self.clients.error_line(error))?;
                 for key in &keys {
                     self.tally.failed(key);
                 }

@@ -8,8 +8,6 @@ use crate::error::{AwsResultExt, ExitStatus};
 use crate::iam::not_found;
 use crate::output::Console;
 
-use super::report_failure;
-
 /// Delete each user in turn: inline policies, attached managed policies,
 /// access keys, then the user, printing each step. A user that fails is
 /// reported and the others are still deleted; the exit code is then 1.
@@ -23,7 +21,7 @@ pub(crate) async fn run(
         if let Err(error) = delete_user(clients, user, console.out).await {
             status = ExitStatus::Failure;
             console.out.flush()?;
-            report_failure(console.err, clients, error)?;
+            writeln!(console.err, "{}", clients.error_line(error))?;
         }
     }
     Ok(status)

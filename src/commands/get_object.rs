@@ -4,6 +4,7 @@ use crate::aws::Clients;
 use crate::cli::GetObjectArgs;
 use crate::error::{AwsError, ExitStatus, UsageError};
 use crate::output::Console;
+use crate::settings::TransferConfig;
 use crate::transfer::download::{download_file, download_to};
 use crate::transfer::{Progress, Transfer, until_interrupted};
 
@@ -14,7 +15,11 @@ pub(crate) async fn run(
     clients: &Clients,
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let transfer = Transfer::new(clients, &args.bucket, args.transfer);
+    let transfer = Transfer::new(
+        clients,
+        &args.bucket,
+        TransferConfig::from_args(args.transfer),
+    );
     let result = match &args.output {
         None => {
             let progress = Progress::default();

@@ -13,9 +13,11 @@ use crate::aws::Clients;
 use crate::cli::GetObjectsArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
 use crate::output::Console;
+use crate::settings::TransferConfig;
+use crate::tally::Tally;
 use crate::transfer::download::{download_file, not_found};
 use crate::transfer::local::local_path;
-use crate::transfer::{Progress, Tally, Transfer, error_line, until_interrupted};
+use crate::transfer::{Progress, Transfer, until_interrupted};
 
 /// What one download task hands back: the key and how it went.
 type Finished = (String, anyhow::Result<u64>);
@@ -45,7 +47,11 @@ pub(crate) async fn run(
         .clone()
         .unwrap_or_else(|| PathBuf::from(&args.bucket));
     let mut downloads = Downloads {
-        transfer: Arc::new(Transfer::new(clients, &args.bucket, args.transfer)),
+        transfer: Arc::new(Transfer::new(
+            clients,
+            &args.bucket,
+            TransferConfig::from_args(args.transfer),
+        )),
         folder,
         tasks: JoinSet::new(),
         tally: Tally::new("file"),
@@ -148,7 +154,7 @@ impl Downloads<'_, '_> {
             Ok(bytes) => self.tally.succeeded(bytes),
             Err(error) => {
                 let error = not_found(error).context(format!("could not download `{key}`"));
-                let line = error_line(error, self.clients);
+                let line = self.clients.error_line(error);
                 self.progress.println(self.console.err, &line)?;
                 self.tally.failed(&key);
             }

@@ -13,8 +13,6 @@ use crate::cli::ListBucketsArgs;
 use crate::error::{AwsResultExt, ExitStatus};
 use crate::output::{Console, Format, Object, RowWriter, timestamp};
 
-use super::report_failure;
-
 /// The columns of CSV/TSV output; `--details` adds the last four, named as
 /// the original tool names them.
 const COLUMNS: &[&str] = &[
@@ -58,7 +56,7 @@ pub(crate) async fn run(
             rows.row(&row)?;
             for error in errors {
                 status = ExitStatus::Failure;
-                report_failure(console.err, clients, error)?;
+                writeln!(console.err, "{}", clients.error_line(error))?;
             }
         }
         rows.flush()?;

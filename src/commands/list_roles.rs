@@ -11,8 +11,6 @@ use crate::error::{AwsResultExt, ExitStatus};
 use crate::iam::{boundary_json, decode_policy_document, not_found, tags_json};
 use crate::output::{Console, Format, Object, RowWriter, timestamp};
 
-use super::report_failure;
-
 const COLUMNS: &[&str] = &[
     "Path",
     "RoleName",
@@ -73,7 +71,7 @@ pub(crate) async fn run(
                 Ok(role) => rows.row(&role)?,
                 Err(error) => {
                     status = ExitStatus::Failure;
-                    report_failure(console.err, clients, error)?;
+                    writeln!(console.err, "{}", clients.error_line(error))?;
                 }
             }
         }

@@ -11,8 +11,6 @@ use crate::error::{AwsResultExt, ExitStatus};
 use crate::iam::{decode_policy_document, not_found};
 use crate::output::{Console, Format, Object, RowWriter, to_pretty_json};
 
-use super::report_failure;
-
 const COLUMNS: &[&str] = &["UserName", "PolicyName", "PolicyDocument"];
 
 /// How many users have their policies fetched at once.
@@ -77,7 +75,7 @@ async fn print_users(
             Ok(policies) => print_user(layout, &name, &policies)?,
             Err(error) => {
                 failed = true;
-                report_failure(err, clients, error)?;
+                writeln!(err, "{}", clients.error_line(error))?;
             }
         }
     }

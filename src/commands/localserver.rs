@@ -10,17 +10,17 @@ use anyhow::Context;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::create::plan::Access;
 use crate::aws::Clients;
 use crate::bucket_config::Bucket;
 use crate::cli::LocalserverArgs;
 use crate::credential_server::cache::{CredentialCache, Fetch, Log};
-use crate::credential_server::respond::Policy;
+use crate::credential_server::respond::Admission;
 use crate::credential_server::{self, Server};
 use crate::error::{ExitStatus, UsageError};
 use crate::output::Console;
 use crate::policy::Permission;
-use crate::settings_create::{parse_duration, role_session_name};
+use crate::settings::Access;
+use crate::settings::values::{duration_option, role_session_name};
 use crate::signals::StopSignals;
 use crate::temporary::{self, ROLE_NAME, RoleChange};
 
@@ -45,6 +45,8 @@ impl Token {
 
 /// The checked options.
 struct Settings {
+    /// The checked access options, for their warnings.
+    access: Access,
     permission: Permission,
     policy: Value,
     session_name: String,
@@ -57,7 +59,7 @@ impl Settings {
     fn from_args(args: &LocalserverArgs, clients: &Clients) -> Result<Self, UsageError> {
         let buckets = [args.bucket.clone()];
         let access = Access::from_args(&args.access, &buckets)?;
-        let mut seconds = parse_duration(&args.duration).map_err(UsageError)?;
+        let mut seconds = duration_option(&args.duration)?;
         if let Some(test_seconds) = args.test_only_duration_seconds {
             // Clients name a custom endpoint by its URL, AWS by a description.
             if !clients.endpoint.starts_with("http") {
@@ -74,6 +76,7 @@ impl Settings {
             session_name: role_session_name(access.permission.label(custom), &buckets),
             duration_seconds: i32::try_from(seconds).unwrap_or(i32::MAX),
             token: read_token(args)?,
+            access,
         })
     }
 }
@@ -112,6 +115,7 @@ pub(crate) async fn run(
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
     let settings = Settings::from_args(args, clients)?;
+    settings.access.warn(console.err)?;
     let bucket = Bucket::locate(clients, &args.bucket).await?;
     let listeners = credential_server::bind(&args.host, args.port).await?;
     let addresses = listeners
@@ -126,7 +130,7 @@ pub(crate) async fn run(
         console.out.flush()?;
     }
     announce(console, args, &bucket, &settings, &addresses)?;
-    let policy = Policy {
+    let admission = Admission {
         token: settings.token.value(),
         // Host names are checked only when nobody else can connect anyway.
         host_names: addresses
@@ -135,7 +139,11 @@ pub(crate) async fn run(
             .then(|| vec![args.host.to_ascii_lowercase()]),
         container: args.container,
     };
-    let server = Arc::new(Server { cache, policy, log });
+    let server = Arc::new(Server {
+        cache,
+        admission,
+        log,
+    });
     let tasks = credential_server::serve(listeners, server);
     let signal = loop {
         tokio::select! {

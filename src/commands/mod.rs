@@ -1,4 +1,5 @@
-//! One module per subcommand; this file only dispatches.
+//! One module per subcommand; this file dispatches to them, connecting to
+//! AWS first for the commands that always need it.
 
 mod completions;
 mod create;
@@ -39,134 +40,223 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
         Command::Completions(args) => completions::completions(&args, console),
         Command::Man(args) => completions::man(&args, console),
         Command::Whoami(args) => {
-            let clients = connect(&args.connection).await?;
-            named(whoami::run(&clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    whoami::run(clients, console).await
+                },
+            )
+            .await
         }
         Command::ListUsers(args) => {
-            let clients = connect(&args.connection).await?;
-            named(list_users::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    list_users::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::ListBuckets(args) => {
-            let clients = connect(&args.connection).await?;
-            named(list_buckets::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    list_buckets::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::ListRoles(args) => {
-            let clients = connect(&args.connection).await?;
-            named(list_roles::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    list_roles::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::ListUserPolicies(args) => {
-            let clients = connect(&args.connection).await?;
-            named(
-                list_user_policies::run(&args, &clients, console).await,
-                &clients,
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    list_user_policies::run(&args, clients, console).await
+                },
             )
+            .await
         }
         Command::DeleteUser(args) => {
-            let clients = connect(&args.connection).await?;
-            named(delete_user::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    delete_user::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::ListBucket(args) => {
-            let clients = connect(&args.connection).await?;
-            named(list_bucket::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    list_bucket::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::PutObject(args) => {
-            let clients = connect(&args.connection).await?;
-            named(put_object::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    put_object::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::PutObjects(args) => {
-            let clients = connect(&args.connection).await?;
-            named(put_objects::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    put_objects::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::GetObject(args) => {
-            let clients = connect(&args.connection).await?;
-            named(get_object::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    get_object::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::GetObjects(args) => {
-            let clients = connect(&args.connection).await?;
-            named(get_objects::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    get_objects::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::DeleteObjects(args) => {
-            let clients = connect(&args.connection).await?;
-            named(
-                delete_objects::run(&args, &clients, console).await,
-                &clients,
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    delete_objects::run(&args, clients, console).await
+                },
             )
+            .await
         }
         Command::SetCorsPolicy(args) => {
-            let clients = connect(&args.connection).await?;
-            named(
-                set_cors_policy::run(&args, &clients, console).await,
-                &clients,
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    set_cors_policy::run(&args, clients, console).await
+                },
             )
+            .await
         }
         Command::GetCorsPolicy(args) => {
-            let clients = connect(&args.connection).await?;
-            named(
-                get_cors_policy::run(&args, &clients, console).await,
-                &clients,
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    get_cors_policy::run(&args, clients, console).await
+                },
             )
+            .await
         }
         Command::GetBucketPolicy(args) => {
-            let clients = connect(&args.connection).await?;
-            named(
-                get_bucket_policy::run(&args, &clients, console).await,
-                &clients,
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    get_bucket_policy::run(&args, clients, console).await
+                },
             )
+            .await
         }
         Command::SetBucketPolicy(args) => {
-            let clients = connect(&args.connection).await?;
-            named(
-                set_bucket_policy::run(&args, &clients, console).await,
-                &clients,
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    set_bucket_policy::run(&args, clients, console).await
+                },
             )
+            .await
         }
         Command::GetPublicAccessBlock(args) => {
-            let clients = connect(&args.connection).await?;
-            named(
-                get_public_access_block::run(&args, &clients, console).await,
-                &clients,
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    get_public_access_block::run(&args, clients, console).await
+                },
             )
+            .await
         }
         Command::SetPublicAccessBlock(args) => {
-            let clients = connect(&args.connection).await?;
-            named(
-                set_public_access_block::run(&args, &clients, console).await,
-                &clients,
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    set_public_access_block::run(&args, clients, console).await
+                },
             )
+            .await
         }
         Command::DebugBucket(args) => {
-            let clients = connect(&args.connection).await?;
-            named(debug_bucket::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    debug_bucket::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::Localserver(args) => {
-            let clients = connect(&args.connection).await?;
-            named(localserver::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    localserver::run(&args, clients, console).await
+                },
+            )
+            .await
         }
     }
 }
 
-/// Name the endpoint in a connection failure of a command's final error.
-fn named(result: anyhow::Result<ExitStatus>, clients: &Clients) -> anyhow::Result<ExitStatus> {
-    result.map_err(|error| clients.explain(error))
+/// Check the connection options, build the clients, run `command` with them,
+/// and name the endpoint if the command fails to reach it.
+async fn on_aws(
+    connection: &ConnectionArgs,
+    console: &mut Console<'_>,
+    command: impl AsyncFnOnce(&Clients, &mut Console<'_>) -> anyhow::Result<ExitStatus>,
+) -> anyhow::Result<ExitStatus> {
+    let clients = connect(connection).await?;
+    command(&clients, console)
+        .await
+        .map_err(|error| clients.explain(error))
 }
 
 /// Check the connection options and build the clients.
 async fn connect(args: &ConnectionArgs) -> anyhow::Result<Clients> {
     let connection = Connection::from_args(args)?;
     Ok(Clients::connect(&connection).await)
-}
-
-/// Report one failed item (a user, a role) on stderr and carry on with the
-/// others; the command then exits 1.
-fn report_failure(
-    err: &mut dyn std::io::Write,
-    clients: &Clients,
-    error: anyhow::Error,
-) -> std::io::Result<()> {
-    let error = clients.explain(error);
-    writeln!(
-        err,
-        "Error: {}",
-        crate::error::one_line(&format!("{error:#}"))
-    )
 }

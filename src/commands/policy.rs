@@ -4,9 +4,9 @@ use crate::cli::PolicyArgs;
 use crate::error::{ExitStatus, UsageError};
 use crate::output::{Console, to_pretty_json};
 use crate::policy::bucket_policy_allow_all_get;
-use crate::settings_create::check_bucket_name;
+use crate::settings::values::check_bucket_name;
 
-use super::create::plan::Access;
+use crate::settings::Access;
 
 /// Print the generated policy for the buckets, or with `--public-bucket` the
 /// bucket policy that makes one bucket publicly readable.
@@ -18,7 +18,9 @@ pub(crate) fn run(args: &PolicyArgs, console: &mut Console<'_>) -> anyhow::Resul
         check_bucket_name(bucket).map_err(UsageError)?;
         bucket_policy_allow_all_get(bucket)
     } else {
-        Access::from_args(&args.access, &args.buckets)?.policy(&args.buckets)
+        let access = Access::from_args(&args.access, &args.buckets)?;
+        access.warn(console.err)?;
+        access.policy(&args.buckets)
     };
     writeln!(console.out, "{}", to_pretty_json(&document))?;
     Ok(ExitStatus::Success)

@@ -6,6 +6,7 @@ use crate::aws::Clients;
 use crate::cli::PutObjectArgs;
 use crate::error::{ExitStatus, UsageError};
 use crate::output::Console;
+use crate::settings::TransferConfig;
 use crate::transfer::upload::{Target, content_type, upload_file, upload_stream};
 use crate::transfer::{Progress, Transfer, until_interrupted};
 
@@ -15,7 +16,11 @@ pub(crate) async fn run(
     clients: &Clients,
     _console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let transfer = Transfer::new(clients, &args.bucket, args.transfer);
+    let transfer = Transfer::new(
+        clients,
+        &args.bucket,
+        TransferConfig::from_args(args.transfer),
+    );
     if args.path == Path::new("-") {
         // Nothing names the data but the key, so its extension decides.
         let target = Target {

@@ -9,9 +9,11 @@ use crate::aws::Clients;
 use crate::cli::PutObjectsArgs;
 use crate::error::ExitStatus;
 use crate::output::Console;
+use crate::settings::TransferConfig;
+use crate::tally::Tally;
 use crate::transfer::local::{LocalFile, files_to_upload, key_prefix};
 use crate::transfer::upload::{Target, content_type, upload_file};
-use crate::transfer::{Progress, Tally, Transfer, error_line, until_interrupted};
+use crate::transfer::{Progress, Transfer, until_interrupted};
 
 /// What one upload task hands back: the file and how it went.
 type Finished = (LocalFile, anyhow::Result<()>);
@@ -38,7 +40,12 @@ pub(crate) async fn run(
         return Ok(ExitStatus::Success);
     }
     let total = files.iter().map(|file| file.size).sum();
-    let transfer = Transfer::new(clients, &args.bucket, args.transfer).for_uploads(total);
+    let transfer = Transfer::new(
+        clients,
+        &args.bucket,
+        TransferConfig::from_args(args.transfer),
+    )
+    .for_uploads(total);
     let transfer = Arc::new(transfer);
     let progress = Progress::new("Uploading", args.silent);
     progress.add_total(files.len() as u64, total);
@@ -99,7 +106,7 @@ fn record(
         Ok(()) => tally.succeeded(file.size),
         Err(error) => {
             let error = error.context(format!("could not upload `{}`", file.path.display()));
-            progress.println(console.err, &error_line(error, clients))?;
+            progress.println(console.err, &clients.error_line(error))?;
             tally.failed(&file.path.display().to_string());
         }
     }

@@ -11,7 +11,7 @@ use crate::cli::SetBucketPolicyArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
 use crate::output::{Console, to_pretty_json};
 use crate::policy::bucket_policy_allow_all_get;
-use crate::settings_create::{check_policy_document, parse_lenient_json};
+use crate::settings::values::{check_policy_document, parse_lenient_json};
 
 /// Read and check the policy, put it, and print it on stderr.
 pub(crate) async fn run(
@@ -41,7 +41,7 @@ pub(crate) async fn run(
         .await
         .aws("PutBucketPolicy");
     if let Err(error) = result {
-        let denied = error.status() == Some(403);
+        let denied = error.is_access_denied();
         let error = bucket.error(error);
         if denied {
             anyhow::bail!(

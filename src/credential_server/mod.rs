@@ -23,14 +23,14 @@ use tokio::task::JoinSet;
 
 use crate::output::to_pretty_json;
 use cache::{CredentialCache, Log};
-use respond::{Policy, Route};
+use respond::{Admission, Route};
 
 /// Everything a request needs.
 pub struct Server {
     /// The credentials.
     pub cache: CredentialCache,
     /// Who may ask, and the shape of the answer.
-    pub policy: Policy,
+    pub admission: Admission,
     /// Where request log lines go.
     pub log: Log,
 }
@@ -106,9 +106,12 @@ async fn answer(server: &Server, request: &Request<Incoming>) -> Response<Full<B
         host: header(HOST),
         authorization: header(AUTHORIZATION),
     };
-    let (status, body) = match server.policy.route(&view) {
+    let (status, body) = match server.admission.route(&view) {
         Route::Credentials => match server.cache.get().await {
-            Ok(credentials) => (StatusCode::OK, server.policy.credentials_body(&credentials)),
+            Ok(credentials) => (
+                StatusCode::OK,
+                server.admission.credentials_body(&credentials),
+            ),
             Err(reason) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 respond::error_body(&reason),

@@ -13,7 +13,7 @@ use crate::temporary::TemporaryCredentials;
 
 /// Who may fetch credentials, and in which shape they are served.
 #[derive(Debug, Clone, Default)]
-pub struct Policy {
+pub struct Admission {
     /// The exact `Authorization` header value required, if any.
     pub token: Option<String>,
     /// The host names requests may carry in `Host` besides loopback
@@ -45,7 +45,7 @@ pub enum Route {
     Refuse(StatusCode, &'static str),
 }
 
-impl Policy {
+impl Admission {
     /// Decide how to answer `request`. The host and token are checked before
     /// anything else, so that a client without them learns nothing more.
     pub fn route(&self, request: &Request<'_>) -> Route {
@@ -150,10 +150,10 @@ mod tests {
         }
     }
 
-    fn loopback() -> Policy {
-        Policy {
+    fn loopback() -> Admission {
+        Admission {
             host_names: Some(vec!["localhost".into()]),
-            ..Policy::default()
+            ..Admission::default()
         }
     }
 
@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn a_token_is_checked_before_anything_else() {
-        let policy = Policy {
+        let policy = Admission {
             token: Some("s3cr3t".into()),
             ..loopback()
         };
@@ -215,7 +215,7 @@ mod tests {
             ..get("/")
         };
         assert_eq!(policy.route(&rebound).status(), Some(StatusCode::FORBIDDEN));
-        assert_eq!(Policy::default().route(&rebound), Route::Credentials);
+        assert_eq!(Admission::default().route(&rebound), Route::Credentials);
     }
 
     #[test]
@@ -227,12 +227,14 @@ mod tests {
             expiration: aws_smithy_types::DateTime::from_fractional_secs(1_635_903_504, 0.25),
         };
         assert_eq!(
-            Policy::default().credentials_body(&credentials).to_string(),
+            Admission::default()
+                .credentials_body(&credentials)
+                .to_string(),
             r#"{"Version":1,"AccessKeyId":"ASIAEXAMPLE","SecretAccessKey":"secret","SessionToken":"token","Expiration":"2021-11-03T01:38:24Z"}"#
         );
-        let container = Policy {
+        let container = Admission {
             container: true,
-            ..Policy::default()
+            ..Admission::default()
         };
         assert_eq!(
             container.credentials_body(&credentials)["Token"],

@@ -23,8 +23,7 @@ use anyhow::Context;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use crate::aws::Clients;
-use crate::cli::TransferArgs;
-use crate::error::ExitStatus;
+use crate::settings::TransferConfig;
 
 pub(crate) use progress::Progress;
 
@@ -72,9 +71,9 @@ pub(crate) struct Slot<'a> {
 
 impl Transfer {
     /// Settings for transfers to or from `bucket`.
-    pub(crate) fn new(clients: &Clients, bucket: &str, args: TransferArgs) -> Self {
-        let concurrency = fit_open_files(usize::from(args.concurrency), raise_open_file_limit());
-        let part_size = args.part_size.unwrap_or(DEFAULT_PART_SIZE);
+    pub(crate) fn new(clients: &Clients, bucket: &str, config: TransferConfig) -> Self {
+        let concurrency = fit_open_files(config.concurrency, raise_open_file_limit());
+        let part_size = config.part_size;
         Self {
             s3: clients.s3.clone(),
             bucket: bucket.to_owned(),
@@ -194,98 +193,6 @@ async fn acquire(semaphore: &Semaphore) -> anyhow::Result<SemaphorePermit<'_>> {
         .context("the request limit was closed")
 }
 
-/// Counts what a multi-item command did, for its summary and exit code.
-#[derive(Debug)]
-pub(crate) struct Tally {
-    noun: &'static str,
-    done: u64,
-    bytes: u64,
-    failed: Vec<String>,
-}
-
-/// How many failed items the summary names before `and N more`.
-const NAMED_FAILURES: usize = 10;
-
-impl Tally {
-    /// Start counting items called `noun` ("file", "object").
-    pub(crate) fn new(noun: &'static str) -> Self {
-        Self {
-            noun,
-            done: 0,
-            bytes: 0,
-            failed: Vec::new(),
-        }
-    }
-
-    /// One item of `bytes` bytes succeeded.
-    pub(crate) fn succeeded(&mut self, bytes: u64) {
-        self.done += 1;
-        self.bytes += bytes;
-    }
-
-    /// The item `name` failed (its error was already reported).
-    pub(crate) fn failed(&mut self, name: &str) {
-        self.failed.push(name.to_owned());
-    }
-
-    /// Exit 1 when anything failed.
-    pub(crate) fn status(&self) -> ExitStatus {
-        if self.failed.is_empty() {
-            ExitStatus::Success
-        } else {
-            ExitStatus::Failure
-        }
-    }
-
-    /// `Uploaded 3 files (12 B)`, or `Deleted 2 objects` without sizes.
-    pub(crate) fn summary(&self, verb: &str, with_bytes: bool) -> String {
-        let count = plural(self.done, self.noun);
-        if with_bytes {
-            format!("{verb} {count} ({})", indicatif::BinaryBytes(self.bytes))
-        } else {
-            format!("{verb} {count}")
-        }
-    }
-
-    /// `Error: 2 of 5 files failed: `a`, `b`` when anything failed.
-    pub(crate) fn failure_line(&self) -> Option<String> {
-        if self.failed.is_empty() {
-            return None;
-        }
-        let total = self.done + self.failed.len() as u64;
-        let mut names: Vec<String> = self
-            .failed
-            .iter()
-            .take(NAMED_FAILURES)
-            .map(|name| format!("`{name}`"))
-            .collect();
-        if self.failed.len() > NAMED_FAILURES {
-            names.push(format!("and {} more", self.failed.len() - NAMED_FAILURES));
-        }
-        Some(format!(
-            "Error: {} of {} failed: {}",
-            self.failed.len(),
-            plural(total, self.noun),
-            names.join(", ")
-        ))
-    }
-}
-
-/// `1 file`, `2 files`.
-pub(crate) fn plural(count: u64, noun: &str) -> String {
-    if count == 1 {
-        format!("{count} {noun}")
-    } else {
-        format!("{count} {noun}s")
-    }
-}
-
-/// The `Error: ...` line for one failed item.
-pub(crate) fn error_line(error: anyhow::Error, clients: &Clients) -> String {
-    let error = clients.explain(error);
-    format!("Error: {}", crate::error::one_line(&format!("{error:#}")))
-}
-
 /// Run `work` until it ends or Ctrl+C or SIGTERM comes. Then the work is
 /// dropped, which cancels its tasks and removes their temporary files.
 pub(crate) async fn until_interrupted<T>(
@@ -331,30 +238,5 @@ mod tests {
         // Too few for even one: one at a time, and let the error say why.
         assert_eq!(fit_open_files(128, Some(20)), 1);
         assert_eq!(fit_open_files(128, None), 128);
-    }
-
-    #[test]
-    fn summaries_count_sizes_and_name_failures() {
-        let mut tally = Tally::new("file");
-        tally.succeeded(1536);
-        assert_eq!(
-            tally.summary("Uploaded", true),
-            "Uploaded 1 file (1.50 KiB)"
-        );
-        assert_eq!(tally.failure_line(), None);
-        assert_eq!(tally.status(), ExitStatus::Success);
-        for n in 0..12 {
-            tally.failed(&format!("f{n}"));
-        }
-        assert_eq!(tally.status(), ExitStatus::Failure);
-        assert_eq!(
-            tally.failure_line().unwrap(),
-            "Error: 12 of 13 files failed: `f0`, `f1`, `f2`, `f3`, `f4`, `f5`, `f6`, `f7`, \
-             `f8`, `f9`, and 2 more"
-        );
-        assert_eq!(
-            Tally::new("object").summary("Deleted", false),
-            "Deleted 0 objects"
-        );
     }
 }

@@ -796,6 +796,10 @@ fn usage_errors_come_before_any_request() {
             "Error: --duration: duration must look like 3600, 900s, 15m or 1h, not `15x`\n",
         ),
         (
+            &["create", "my-bucket", "-d", "-15m"],
+            "Error: --duration: duration must look like 3600, 900s, 15m or 1h, not `-15m`\n",
+        ),
+        (
             &["create", "my-bucket", "--prefix", "/x/"],
             "Error: prefix `/x/` starts with `/`, but S3 keys have no leading slash; use `--prefix x/`\n",
         ),

@@ -35,6 +35,39 @@ fn prints_each_generated_variant_exactly() {
     }
 }
 
+/// `--prefix reports` matches `reports-old/...` too (as in the original):
+/// the policy keeps the prefix as given, and one warning line says so.
+#[test]
+fn prefix_without_a_slash_warns() {
+    let output = s3c(&["policy", "my-bucket", "--prefix", "reports"]).run();
+    assert!(
+        output
+            .success()
+            .contains("\"arn:aws:s3:::my-bucket/reports*\"")
+    );
+    assert_eq!(
+        output.stderr,
+        "Warning: --prefix `reports` does not end in `/`, so it also grants keys such as \
+         `reports-old/...`; use `--prefix reports/` for a folder\n"
+    );
+    let output = s3c(&[
+        "create",
+        "my-bucket",
+        "--prefix",
+        "a/",
+        "--prefix",
+        "b",
+        "--dry-run",
+    ])
+    .run();
+    output.success();
+    assert_eq!(
+        output.stderr,
+        "Warning: --prefix `b` does not end in `/`, so it also grants keys such as \
+         `b-old/...`; use `--prefix b/` for a folder\n"
+    );
+}
+
 #[test]
 fn public_bucket_policy_takes_one_bucket() {
     assert_eq!(

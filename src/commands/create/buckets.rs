@@ -63,7 +63,7 @@ fn existing(plan: &Plan, bucket: &str, problems: &mut Vec<String>) {
 
 /// A failed look at a bucket, with 403 said plainly.
 fn access_problem(bucket: &str, error: &AwsError) -> String {
-    if error.status() == Some(403) {
+    if error.is_access_denied() {
         format!(
             "access to bucket `{bucket}` was denied (HTTP 403): it belongs to another account, \
              or these credentials may not use it or have expired"

@@ -41,6 +41,7 @@ pub(crate) async fn run(
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
     let plan = Plan::from_args(args, std::io::stdin())?;
+    plan.access.warn(console.err)?;
     if args.dry_run {
         plan.describe(console.out)?;
         return Ok(ExitStatus::Success);
@@ -216,7 +217,7 @@ async fn temporary_credentials(
 fn is_access_denied(error: &anyhow::Error) -> bool {
     error
         .downcast_ref::<crate::error::AwsError>()
-        .is_some_and(|aws| aws.status() == Some(403))
+        .is_some_and(|aws| aws.is_access_denied())
 }
 
 /// Try the new credentials until AWS accepts them (IAM takes a few seconds

@@ -5,13 +5,13 @@ use std::io::{Read, Write};
 
 use serde_json::Value;
 
-use crate::cli::{AccessArgs, CreateArgs, CredentialsFormat};
+use crate::cli::{CreateArgs, CredentialsFormat};
 use crate::error::UsageError;
 use crate::output::to_pretty_json;
 use crate::policy::{self, Permission};
-use crate::settings_create::{
-    IamName, check_bucket_name, check_name_length, check_prefix, parse_duration, parse_policy_arg,
-    parse_statement, role_session_name,
+use crate::settings::Access;
+use crate::settings::values::{
+    IamName, check_name_length, duration_option, parse_policy_arg, role_session_name,
 };
 use crate::temporary::ROLE_NAME;
 
@@ -19,44 +19,6 @@ use crate::temporary::ROLE_NAME;
 const READ_ONLY_BOUNDARY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 /// The permissions boundary of other new users.
 const FULL_ACCESS_BOUNDARY: &str = "arn:aws:iam::aws:policy/AmazonS3FullAccess";
-
-/// The checked access options shared by `create` and `policy`.
-#[derive(Debug, Clone)]
-pub(crate) struct Access {
-    pub permission: Permission,
-    pub prefixes: Vec<String>,
-    pub statements: Vec<Value>,
-}
-
-impl Access {
-    /// Check bucket names, prefixes and statements.
-    pub fn from_args(args: &AccessArgs, buckets: &[String]) -> Result<Self, UsageError> {
-        // clap already refuses both flags together; this keeps the rule in one place.
-        let permission =
-            Permission::from_flags(args.read_only, args.write_only).map_err(UsageError)?;
-        for bucket in buckets {
-            check_bucket_name(bucket).map_err(UsageError)?;
-        }
-        for prefix in &args.prefix {
-            check_prefix(prefix).map_err(UsageError)?;
-        }
-        let statements = args
-            .statement
-            .iter()
-            .map(|statement| parse_statement(statement).map_err(UsageError))
-            .collect::<Result<_, _>>()?;
-        Ok(Self {
-            permission,
-            prefixes: args.prefix.clone(),
-            statements,
-        })
-    }
-
-    /// The generated policy for all the buckets, as `policy` prints it.
-    pub fn policy(&self, buckets: &[String]) -> Value {
-        policy::buckets_policy(self.permission, buckets, &self.prefixes, &self.statements)
-    }
-}
 
 /// Everything `create` was asked to do, checked.
 #[derive(Debug, Clone)]
@@ -98,12 +60,7 @@ impl Plan {
             .map_err(UsageError)?;
         let custom = custom_policy.is_some() || !access.statements.is_empty();
         let label = access.permission.label(custom);
-        let duration = args
-            .duration
-            .as_deref()
-            .map(parse_duration)
-            .transpose()
-            .map_err(|e| UsageError(format!("--duration: {e}")))?;
+        let duration = args.duration.as_deref().map(duration_option).transpose()?;
         let username = match &args.username {
             Some(name) if name.trim().is_empty() => {
                 return Err(UsageError::new("--username cannot be empty"));

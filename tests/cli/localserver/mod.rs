@@ -309,7 +309,11 @@ fn startup_problems_stop_the_server_with_one_line() {
     };
     usage(
         &["-d", "10m"],
-        "duration must be between 15 minutes and 12 hours, not `10m`",
+        "--duration: duration must be between 15 minutes and 12 hours, not `10m`",
+    );
+    usage(
+        &["-d", "-15m"],
+        "--duration: duration must look like 3600, 900s, 15m or 1h, not `-15m`",
     );
     let output = s3c(&[
         "localserver",

@@ -5,6 +5,10 @@
 //! top level or a command branches on them: [`UsageError`] (exit 2) and
 //! [`AwsError`] (not found, access denied, could not connect).
 
+mod render;
+
+pub use render::{error_line, usage_error};
+
 use std::error::Error as StdError;
 use std::fmt;
 
@@ -158,6 +162,11 @@ impl AwsError {
             AwsFailure::Service { status, .. } => Some(*status),
             _ => None,
         }
+    }
+
+    /// Whether AWS refused the call for lack of permission (HTTP 403).
+    pub fn is_access_denied(&self) -> bool {
+        self.status() == Some(403)
     }
 
     /// The AWS error code, if AWS answered with one.

@@ -1,7 +1,6 @@
-//! Raw command-line values turned into checked settings.
-//!
-//! Everything that can be validated without AWS is validated here, before the
-//! first AWS call, and fails with a [`UsageError`] (exit 2).
+//! The connection settings every AWS command shares: credentials (from
+//! `--access-key`/`--secret-key` or an `--auth` file), endpoint, profile and
+//! region.
 
 use std::io::Read;
 

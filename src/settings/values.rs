@@ -1,6 +1,6 @@
-//! Checks and parsers for the values `create`, `policy` and `localserver` take:
-//! policy and statement JSON, durations, bucket names, prefixes and the names
-//! derived from them.
+//! Checks and parsers for single values, used by many commands: policy and
+//! statement JSON, durations, bucket names, prefixes, and the IAM and STS
+//! names derived from them.
 //!
 //! Everything here is pure (apart from reading a `--policy` file or standard
 //! input) and fails with a one-line message; the caller turns it into a usage
@@ -9,6 +9,8 @@
 use std::io::Read;
 
 use serde_json::Value;
+
+use crate::error::UsageError;
 
 /// The shortest duration STS issues credentials for, in seconds.
 pub const MIN_DURATION_SECONDS: u32 = 15 * 60;
@@ -186,6 +188,11 @@ pub fn parse_duration(arg: &str) -> Result<u32, String> {
         .and_then(|n| u32::try_from(n).ok())
         .filter(|n| (MIN_DURATION_SECONDS..=MAX_DURATION_SECONDS).contains(n));
     seconds.ok_or_else(|| format!("duration must be between 15 minutes and 12 hours, not `{arg}`"))
+}
+
+/// Parse the `--duration` option, naming it in the error.
+pub fn duration_option(arg: &str) -> Result<u32, UsageError> {
+    parse_duration(arg).map_err(|e| UsageError(format!("--duration: {e}")))
 }
 
 /// Suffixes S3 reserves for access points, aliases and directory buckets.

@@ -1,0 +1,100 @@
+//! The one way an error reaches the user: a single `Error: ...` line on
+//! stderr, for failures of ours and for command lines clap rejects.
+
+use std::io::{self, Write};
+
+use super::{ExitStatus, one_line};
+
+/// The `Error: ...` line for a failure: its whole context chain, on one line.
+pub fn error_line(error: &anyhow::Error) -> String {
+    format!("Error: {}", one_line(&format!("{error:#}")))
+}
+
+/// Report a command line clap rejected as one `Error:` line (exit 2), or
+/// print help and version as asked (exit 0).
+pub fn usage_error(error: &clap::Error) -> ExitStatus {
+    use clap::error::ErrorKind;
+    match error.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            // Printing help can only fail when stdout is gone.
+            let _ = error.print();
+            ExitStatus::Success
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = error.print();
+            ExitStatus::Usage
+        }
+        _ => {
+            let _ = writeln!(
+                io::stderr(),
+                "Error: {}",
+                one_line_usage(&error.render().to_string())
+            );
+            ExitStatus::Usage
+        }
+    }
+}
+
+/// Fold clap's multi-line message (error, tips, usage) into one line that
+/// still says where to look for help.
+fn one_line_usage(rendered: &str) -> String {
+    one_line_usage_for(rendered, subcommand_in_args())
+}
+
+/// The subcommand named on this process's command line, if any: clap leaves
+/// the usage line out of some errors (a bad value), and the hint should still
+/// name the command.
+fn subcommand_in_args() -> Option<String> {
+    use clap::CommandFactory;
+    let name = std::env::args().nth(1)?;
+    crate::cli::Cli::command()
+        .find_subcommand(&name)
+        .map(|_| format!("s3-credentials {name}"))
+}
+
+fn one_line_usage_for(rendered: &str, command_in_args: Option<String>) -> String {
+    let mut message = String::new();
+    let mut command = command_in_args.unwrap_or_else(|| String::from("s3-credentials"));
+    for line in rendered.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if let Some(first) = line.strip_prefix("error: ") {
+            message.push_str(first);
+        } else if let Some(tip) = line.strip_prefix("tip: ") {
+            message.push_str(&format!(" ({tip})"));
+        } else if let Some(usage) = line.strip_prefix("Usage: ") {
+            command = usage
+                .split_whitespace()
+                .take_while(|word| !word.starts_with(['-', '[', '<']))
+                .collect::<Vec<_>>()
+                .join(" ");
+        } else if !line.starts_with("For more information") {
+            // The lines under the first one, such as the missing arguments.
+            message.push(' ');
+            message.push_str(line);
+        }
+    }
+    format!("{message}; see `{command} --help`")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clap_errors_become_one_line() {
+        let rendered = "error: unexpected argument '--n' found\n\n  tip: a similar argument exists: '--nl'\n\n\
+                        Usage: s3-credentials list-users --nl\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            one_line_usage_for(rendered, None),
+            "unexpected argument '--n' found (a similar argument exists: '--nl'); \
+             see `s3-credentials list-users --help`"
+        );
+        let rendered = "error: the following required arguments were not provided:\n  --secret-key <SECRET>\n\n\
+                        Usage: s3-credentials whoami --access-key <KEY> --secret-key <SECRET>\n\n\
+                        For more information, try '--help'.\n";
+        assert_eq!(
+            one_line_usage_for(rendered, None),
+            "the following required arguments were not provided: --secret-key <SECRET>; \
+             see `s3-credentials whoami --help`"
+        );
+    }
+}
