@@ -20,6 +20,7 @@ use crate::error::{ExitStatus, UsageError};
 use crate::output::Console;
 use crate::policy::Permission;
 use crate::settings::Access;
+use crate::settings::input::OptionText;
 use crate::settings::values::{duration_option, role_session_name};
 use crate::signals::StopSignals;
 use crate::temporary::{self, ROLE_NAME, RoleChange};
@@ -84,14 +85,8 @@ impl Settings {
 /// The token from `--token-file`, or a new one for `--generate-token`.
 fn read_token(args: &LocalserverArgs) -> Result<Token, UsageError> {
     if let Some(path) = &args.token_file {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            let reason = match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_owned(),
-                _ => e.to_string(),
-            };
-            UsageError::new(format!("could not read --token-file `{path}`: {reason}"))
-        })?;
-        let token = text.trim();
+        let input = OptionText::read_file("--token-file", path)?;
+        let token = input.text.trim();
         if token.is_empty() {
             return Err(UsageError::new(format!("--token-file `{path}` is empty")));
         }

@@ -11,6 +11,7 @@ use crate::cli::SetBucketPolicyArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
 use crate::output::{Console, to_pretty_json};
 use crate::policy::bucket_policy_allow_all_get;
+use crate::settings::input::OptionText;
 use crate::settings::values::{check_policy_document, parse_lenient_json};
 
 /// Read and check the policy, put it, and print it on stderr.
@@ -63,27 +64,11 @@ pub(crate) async fn run(
 /// Read a policy document from a file, or standard input for `-`. Trailing
 /// commas are accepted (the document is sent as strict JSON); anything else
 /// that is not a policy document is a usage error.
-fn read_policy_file(path: &str, mut stdin: impl Read) -> Result<Value, UsageError> {
-    let (source, text) = if path == "-" {
-        let mut text = String::new();
-        stdin.read_to_string(&mut text).map_err(|e| {
-            UsageError::new(format!(
-                "could not read the policy from standard input: {e}"
-            ))
-        })?;
-        ("policy from standard input".to_owned(), text)
-    } else {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            UsageError::new(match e.kind() {
-                std::io::ErrorKind::NotFound => format!("policy file `{path}` not found"),
-                _ => format!("could not read policy file `{path}`: {e}"),
-            })
-        })?;
-        (format!("policy file `{path}`"), text)
-    };
-    let document = parse_lenient_json(&text)
+fn read_policy_file(path: &str, stdin: impl Read) -> Result<Value, UsageError> {
+    let input = OptionText::read("--policy-file", path, stdin)?;
+    let document = parse_lenient_json(&input.text)
         .and_then(|document| check_policy_document(&document).map(|()| document))
-        .map_err(|reason| UsageError::new(format!("{source}: {reason}")))?;
+        .map_err(|reason| input.error(reason))?;
     Ok(document)
 }
 
@@ -110,17 +95,17 @@ mod tests {
         };
         assert_eq!(
             error("{\n  \"Statement\": [}"),
-            "policy from standard input: invalid JSON at line 2, column 17: expected value"
+            "--policy-file from standard input: invalid JSON at line 2, column 17: expected value"
         );
         assert_eq!(
             error("[]"),
-            "policy from standard input: a policy must be a JSON object with a `Statement` key, not an array"
+            "--policy-file from standard input: a policy must be a JSON object with a `Statement` key, not an array"
         );
         assert_eq!(
             read_policy_file("/no/such/file.json", std::io::empty())
                 .unwrap_err()
                 .to_string(),
-            "policy file `/no/such/file.json` not found"
+            "could not read --policy-file `/no/such/file.json`: no such file"
         );
     }
 }

@@ -2,10 +2,9 @@
 //! `--access-key`/`--secret-key` or an `--auth` file), endpoint, profile and
 //! region.
 
-use std::io::Read;
-
 use serde_json::Value;
 
+use super::input::OptionText;
 use crate::cli::ConnectionArgs;
 use crate::error::UsageError;
 
@@ -94,35 +93,8 @@ fn check_endpoint_url(url: &str) -> Result<(), UsageError> {
 
 /// Read credentials from a JSON or INI file, or standard input for `-`.
 pub fn read_auth_file(path: &str) -> Result<StaticCredentials, UsageError> {
-    let name = if path == "-" {
-        "standard input".to_owned()
-    } else {
-        format!("`{path}`")
-    };
-    let content = if path == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| UsageError(format!("could not read --auth from standard input: {e}")))?;
-        text
-    } else {
-        std::fs::read_to_string(path).map_err(|e| {
-            UsageError(format!(
-                "could not read --auth file `{path}`: {}",
-                io_reason(&e)
-            ))
-        })?
-    };
-    parse_auth(&content).map_err(|reason| UsageError(format!("--auth {name}: {reason}")))
-}
-
-/// `NotFound` reads better as a sentence than as Rust's io error text.
-fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_owned(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        _ => error.to_string(),
-    }
+    let input = OptionText::read("--auth", path, std::io::stdin())?;
+    parse_auth(&input.text).map_err(|reason| input.error(reason))
 }
 
 /// Parse the text of an auth file: JSON when it starts with `{`, INI otherwise.

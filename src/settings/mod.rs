@@ -8,6 +8,7 @@
 pub mod access;
 pub mod connection;
 mod format;
+pub mod input;
 pub mod values;
 
 pub use access::Access;

@@ -10,6 +10,7 @@ use std::io::Read;
 
 use serde_json::Value;
 
+use super::input::OptionText;
 use crate::error::UsageError;
 
 /// The shortest duration STS issues credentials for, in seconds.
@@ -90,26 +91,22 @@ fn trailing_commas(bytes: &[u8]) -> Vec<usize> {
 /// Read a `--policy` value: literal JSON when it starts with `{`, standard
 /// input for `-`, otherwise a file path. The document must be an object with
 /// a `Statement` (one statement object or an array of them).
-pub fn parse_policy_arg(arg: &str, mut stdin: impl Read) -> Result<Value, String> {
-    let (source, text) = if arg.trim_start().starts_with('{') {
-        ("--policy".to_owned(), arg.to_owned())
-    } else if arg == "-" {
-        let mut text = String::new();
-        stdin
-            .read_to_string(&mut text)
-            .map_err(|e| format!("could not read --policy from standard input: {e}"))?;
-        ("--policy from standard input".to_owned(), text)
+pub fn parse_policy_arg(arg: &str, stdin: impl Read) -> Result<Value, String> {
+    let input = if arg.trim_start().starts_with('{') {
+        OptionText {
+            source: "--policy".to_owned(),
+            text: arg.to_owned(),
+        }
     } else {
-        let text = std::fs::read_to_string(arg).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => format!(
-                "policy file `{arg}` not found (--policy takes a file path, literal JSON or `-` for standard input)"
-            ),
-            _ => format!("could not read policy file `{arg}`: {e}"),
-        })?;
-        (format!("policy file `{arg}`"), text)
+        OptionText::read("--policy", arg, stdin).map_err(|e| {
+            format!(
+                "{} (--policy takes a file path, literal JSON or `-` for standard input)",
+                e.0
+            )
+        })?
     };
-    let document = parse_lenient_json(&text).map_err(|e| format!("{source}: {e}"))?;
-    check_policy_document(&document).map_err(|e| format!("{source}: {e}"))?;
+    let document = parse_lenient_json(&input.text).map_err(|e| input.error(e).0)?;
+    check_policy_document(&document).map_err(|e| input.error(e).0)?;
     Ok(document)
 }
 
@@ -409,7 +406,9 @@ mod tests {
         let missing = missing.to_str().unwrap();
         let error = parse_policy_arg(missing, Cursor::new("")).unwrap_err();
         assert!(
-            error.starts_with(&format!("policy file `{missing}` not found")),
+            error.starts_with(&format!(
+                "could not read --policy `{missing}`: no such file"
+            )),
             "{error}"
         );
     }

@@ -313,7 +313,7 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
                 "--policy".into(),
                 path(&dir.join("missing.json")),
             ],
-            "not found",
+            "no such file",
         ),
         (
             vec![
@@ -322,7 +322,7 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
                 "--policy".into(),
                 unreadable.clone(),
             ],
-            "could not read policy file",
+            "could not read --policy `",
         ),
         (
             vec![
@@ -340,7 +340,7 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
                 "--policy-file".into(),
                 path(&dir.join("missing.json")),
             ],
-            "not found",
+            "no such file",
         ),
         (
             vec![
@@ -376,7 +376,7 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
                 "--auth".into(),
                 unreadable,
             ],
-            "could not read --auth file",
+            "could not read --auth `",
         ),
     ];
     owned.into_iter().chain(files).collect()

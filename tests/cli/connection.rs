@@ -79,7 +79,7 @@ fn missing_auth_file_is_a_usage_error_naming_the_file() {
         .run()
         .fails_with(
             2,
-            "Error: could not read --auth file `/nonexistent/auth.json`: no such file\n",
+            "Error: could not read --auth `/nonexistent/auth.json`: no such file\n",
         );
 }
 

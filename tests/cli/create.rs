@@ -300,8 +300,8 @@ fn malformed_custom_policies_are_usage_errors() {
     );
     s3c(&["create", "some-bucket", "--policy", "/nonexistent/policy.json"]).against(moto()).run().fails_with(
         2,
-        "Error: policy file `/nonexistent/policy.json` not found (--policy takes a file path, literal JSON \
-         or `-` for standard input)\n",
+        "Error: could not read --policy `/nonexistent/policy.json`: no such file (--policy takes a file \
+         path, literal JSON or `-` for standard input)\n",
     );
 }
 

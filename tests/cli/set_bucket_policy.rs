@@ -141,11 +141,11 @@ fn bad_policy_files_are_usage_errors_before_any_aws_call() {
     };
     run("{\n  \"Statement\": [\n    {\"Effect\" \"Allow\"}\n  ]\n}").fails_with(
         2,
-        "Error: policy from standard input: invalid JSON at line 3, column 15: expected `:`\n",
+        "Error: --policy-file from standard input: invalid JSON at line 3, column 15: expected `:`\n",
     );
     run(r#"{"Version": "2012-10-17"}"#).fails_with(
         2,
-        "Error: policy from standard input: the policy has no `Statement` key\n",
+        "Error: --policy-file from standard input: the policy has no `Statement` key\n",
     );
     s3c(&[
         "set-bucket-policy",
@@ -156,7 +156,10 @@ fn bad_policy_files_are_usage_errors_before_any_aws_call() {
         nowhere,
     ])
     .run()
-    .fails_with(2, "Error: policy file `/no/such/policy.json` not found\n");
+    .fails_with(
+        2,
+        "Error: could not read --policy-file `/no/such/policy.json`: no such file\n",
+    );
 }
 
 #[test]
