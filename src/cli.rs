@@ -389,7 +389,12 @@ pub struct LocalserverArgs {
     pub duration: String,
 
     /// Port to listen on
-    #[arg(short = 'p', long, default_value_t = 8094)]
+    #[arg(
+        short = 'p',
+        long,
+        default_value_t = 8094,
+        allow_negative_numbers = true
+    )]
     pub port: u16,
 
     /// Host name or address to listen on
@@ -564,6 +569,7 @@ pub struct TransferArgs {
     #[arg(
         short = 'j',
         long,
+        allow_negative_numbers = true,
         value_name = "N",
         default_value_t = 64,
         value_parser = clap::value_parser!(u16).range(1..=512)

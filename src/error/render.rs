@@ -25,14 +25,54 @@ pub fn usage_error(error: &clap::Error) -> ExitStatus {
             ExitStatus::Usage
         }
         _ => {
-            let _ = writeln!(
-                io::stderr(),
-                "Error: {}",
-                one_line_usage(&error.render().to_string())
-            );
+            let message = value_like_an_option(error)
+                .unwrap_or_else(|| one_line_usage(&error.render().to_string()));
+            let _ = writeln!(io::stderr(), "Error: {message}");
             ExitStatus::Usage
         }
     }
+}
+
+/// For `--prefix -x`, clap reports an unknown argument `-x` and suggests
+/// `-- -x`, which would end the options: name the option instead, and the
+/// `--prefix=-x` form that passes such a value.
+fn value_like_an_option(error: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if error.kind() != ErrorKind::UnknownArgument {
+        return None;
+    }
+    let Some(ContextValue::String(value)) = error.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let words: Vec<String> = std::env::args().collect();
+    let position = words.iter().position(|word| word == value)?;
+    let option = words.get(position.checked_sub(1)?)?;
+    let command = words.get(1)?;
+    takes_value(command, option).then(|| {
+        format!(
+            "{option} needs a value, and `{value}` looks like an option; write `{option}={value}` \
+             if it is the value; see `s3-credentials {command} --help`"
+        )
+    })
+}
+
+/// Whether `option` (`--prefix`, `-j`) is an option of `command` that takes a value.
+fn takes_value(command: &str, option: &str) -> bool {
+    use clap::CommandFactory;
+    let cli = crate::cli::Cli::command();
+    let Some(subcommand) = cli.find_subcommand(command) else {
+        return false;
+    };
+    subcommand.get_arguments().any(|arg| {
+        let named = option.strip_prefix("--").map_or_else(
+            || {
+                option.strip_prefix('-').and_then(|s| s.chars().next()) == arg.get_short()
+                    && option.len() == 2
+            },
+            |long| arg.get_long() == Some(long),
+        );
+        named && arg.get_action().takes_values()
+    })
 }
 
 /// Fold clap's multi-line message (error, tips, usage) into one line that

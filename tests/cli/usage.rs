@@ -63,3 +63,38 @@ fn help_goes_to_stdout_and_succeeds() {
         );
     }
 }
+
+/// A value that starts with `-` is named with its option, not reported as an
+/// unknown argument `-1`.
+#[test]
+fn hyphen_values_name_their_option() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["create", "my-bucket", "--duration", "-15m"],
+            "Error: --duration: duration must look like 3600, 900s, 15m or 1h, not `-15m`\n",
+        ),
+        (
+            &["get-objects", "my-bucket", "-j", "-3"],
+            "Error: invalid value '-3' for '--concurrency <N>': -3 is not in 1..=512; \
+             see `s3-credentials get-objects --help`\n",
+        ),
+        (
+            &["localserver", "my-bucket", "-d", "1h", "-p", "-1"],
+            "Error: invalid value '-1' for '--port <PORT>': -1 is not in 0..=65535; \
+             see `s3-credentials localserver --help`\n",
+        ),
+        (
+            &["policy", "my-bucket", "--prefix", "-x"],
+            "Error: --prefix needs a value, and `-x` looks like an option; write `--prefix=-x` \
+             if it is the value; see `s3-credentials policy --help`\n",
+        ),
+        (
+            &["create", "my-bucket", "--username", "-u", "--dry-run"],
+            "Error: --username needs a value, and `-u` looks like an option; write `--username=-u` \
+             if it is the value; see `s3-credentials create --help`\n",
+        ),
+    ];
+    for (args, stderr) in cases {
+        s3c(args).run().fails_with(2, stderr);
+    }
+}
