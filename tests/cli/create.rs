@@ -122,16 +122,12 @@ fn read_write_credentials_for_a_new_bucket() {
     let bucket = unique("rw");
     let user = format!("s3.read-write.{bucket}");
     let output = s3c(&["create", &bucket, "-c"]).against(moto()).run();
-    let key = printed_key(output.success());
-    assert_eq!(
-        output.stderr,
-        format!(
-            "Created bucket: {bucket}\n\
-             Created user: {user} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
-             Attached policy {user} to user {user}\n\
-             Created access key for user: {user}\n"
-        )
-    );
+    let key = printed_key(output.success_with_stderr(&format!(
+        "Created bucket: {bucket}\n\
+         Created user: {user} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
+         Attached policy {user} to user {user}\n\
+         Created access key for user: {user}\n"
+    )));
     assert_eq!(key["UserName"], user.as_str());
     assert!(bucket_exists(&moto().clients(), &bucket));
     assert_eq!(
@@ -177,8 +173,8 @@ fn read_only_write_only_and_prefix_policies() {
         args.extend_from_slice(options);
         let output = s3c(&args).against(moto()).run();
         let user = format!("s3.{permission}.{bucket}");
+        // --silent: nothing on stderr.
         assert_eq!(printed_key(output.success())["UserName"], user.as_str());
-        assert_eq!(output.stderr, "", "--silent prints nothing else");
         assert_eq!(
             inline_policies(&moto().clients(), &user),
             [(user.clone(), golden(fixture, &bucket))],
@@ -196,7 +192,16 @@ fn several_buckets_get_one_policy_each() {
         .against(moto())
         .run();
     let user = format!("s3.read-only.{first},{second}");
-    assert_eq!(printed_key(output.success())["UserName"], user.as_str());
+    let stderr = format!(
+        "Created user: {user} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\n\
+         Attached policy s3.read-only.{first} to user {user}\n\
+         Attached policy s3.read-only.{second} to user {user}\n\
+         Created access key for user: {user}\n"
+    );
+    assert_eq!(
+        printed_key(output.success_with_stderr(&stderr))["UserName"],
+        user.as_str()
+    );
     assert_eq!(
         inline_policies(&moto().clients(), &user),
         [
@@ -207,9 +212,6 @@ fn several_buckets_get_one_policy_each() {
             ),
         ]
     );
-    assert!(output.stderr.contains(&format!(
-        "Attached policy s3.read-only.{first} to user {user}\nAttached policy s3.read-only.{second} to user {user}\n"
-    )));
 }
 
 /// The seed README's custom policy, trailing comma included.
@@ -261,8 +263,13 @@ fn custom_policy_from_a_file_literal_json_or_stdin() {
         .stdin(SEED_POLICY)
         .run();
         let user = format!("s3.custom.{bucket}");
+        // A custom policy means no default permissions boundary.
+        let stderr = format!(
+            "Created user: {user}\nAttached policy {user} to user {user}\n\
+             Created access key for user: {user}\n"
+        );
         assert_eq!(
-            printed_key(output.success())["UserName"],
+            printed_key(output.success_with_stderr(&stderr))["UserName"],
             user.as_str(),
             "{source}"
         );
@@ -271,16 +278,9 @@ fn custom_policy_from_a_file_literal_json_or_stdin() {
             [(user.clone(), seed_policy_for(&bucket))],
             "{source}"
         );
-        // A custom policy means no default permissions boundary.
         let created = proxy.actions("CreateUser");
         assert_eq!(created.len(), 1);
         assert_eq!(created[0].form("PermissionsBoundary"), None, "{source}");
-        assert!(
-            output
-                .stderr
-                .starts_with(&format!("Created user: {user}\n")),
-            "{output:#?}"
-        );
     }
 }
 
@@ -348,14 +348,10 @@ fn an_existing_user_gets_a_second_key_and_keeps_the_first() {
         &proxy.endpoint,
     ])
     .run();
-    let key = printed_key(output.success());
-    assert_eq!(
-        output.stderr,
-        format!(
-            "Using existing user: {user}\nAttached policy s3.read-write.{bucket} to user {user}\n\
-             Created access key for user: {user}\n"
-        )
-    );
+    let key = printed_key(output.success_with_stderr(&format!(
+        "Using existing user: {user}\nAttached policy s3.read-write.{bucket} to user {user}\n\
+         Created access key for user: {user}\n"
+    )));
     assert_eq!(
         access_keys(&moto().clients(), &user),
         [first_key, key["AccessKeyId"].as_str().unwrap().to_owned()]
@@ -365,26 +361,33 @@ fn an_existing_user_gets_a_second_key_and_keeps_the_first() {
 
 #[test]
 fn permissions_boundaries_default_none_and_custom() {
-    let cases: &[(&[&str], Option<&str>)] = &[
-        (&[], Some("arn:aws:iam::aws:policy/AmazonS3FullAccess")),
+    let cases: &[(&[&str], &str, Option<&str>)] = &[
+        (
+            &[],
+            "read-write",
+            Some("arn:aws:iam::aws:policy/AmazonS3FullAccess"),
+        ),
         (
             &["--read-only"],
+            "read-only",
             Some("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
         ),
         (
             &["--write-only"],
+            "write-only",
             Some("arn:aws:iam::aws:policy/AmazonS3FullAccess"),
         ),
-        (&["--user-permissions-boundary", "none"], None),
+        (&["--user-permissions-boundary", "none"], "read-write", None),
         (
             &[
                 "--user-permissions-boundary",
                 "arn:aws:iam::123456789012:policy/Custom",
             ],
+            "read-write",
             Some("arn:aws:iam::123456789012:policy/Custom"),
         ),
     ];
-    for (options, boundary) in cases {
+    for (options, permission, boundary) in cases {
         let bucket = unique("boundary");
         create_bucket(moto(), &bucket);
         let proxy = Proxy::start(&moto().endpoint);
@@ -395,8 +398,14 @@ fn permissions_boundaries_default_none_and_custom() {
             proxy.endpoint.as_str(),
         ];
         args.extend_from_slice(options);
-        let output = s3c(&args).run();
-        output.success();
+        let user = format!("s3.{permission}.{bucket}");
+        let created_user = match boundary {
+            Some(arn) => format!("Created user: {user} with permissions boundary: {arn}\n"),
+            None => format!("Created user: {user}\n"),
+        };
+        s3c(&args).run().success_with_stderr(&format!(
+            "{created_user}Attached policy {user} to user {user}\nCreated access key for user: {user}\n"
+        ));
         let created = proxy.actions("CreateUser");
         assert_eq!(
             created[0].form("PermissionsBoundary").as_deref(),
@@ -434,6 +443,9 @@ fn ini_format() {
     assert!(whoami.success().contains(&format!(":user/{user}\"")));
 }
 
+/// The role `create --duration` assumes, in moto's account.
+const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/s3-credentials.AmazonS3FullAccess";
+
 #[test]
 fn temporary_credentials_assume_the_role_with_one_session_policy() {
     let (_lock, server) = exclusive_moto();
@@ -451,12 +463,11 @@ fn temporary_credentials_assume_the_role_with_one_session_policy() {
         &proxy.endpoint,
     ])
     .run();
-    let role_arn = "arn:aws:iam::123456789012:role/s3-credentials.AmazonS3FullAccess";
-    assert_eq!(
-        output.stderr,
-        format!("Created role: {role_arn}\nAssume role against {role_arn} for 900s\n")
-    );
-    let credentials: Value = serde_json::from_str(output.success()).unwrap();
+    let role_arn = ROLE_ARN;
+    let credentials: Value = serde_json::from_str(output.success_with_stderr(&format!(
+        "Created role: {role_arn}\nAssume role against {role_arn} for 900s\n"
+    )))
+    .unwrap();
     let fields: Vec<&str> = credentials
         .as_object()
         .unwrap()
@@ -529,11 +540,10 @@ fn temporary_credentials_assume_the_role_with_one_session_policy() {
     let again = s3c(&["create", first, "-d", "1h", "-f", "ini"])
         .against(server)
         .run();
-    assert_eq!(
-        again.stderr,
-        format!("Assume role against {role_arn} for 3600s\n")
-    );
-    let lines: Vec<&str> = again.success().lines().collect();
+    let lines: Vec<&str> = again
+        .success_with_stderr(&format!("Assume role against {role_arn} for 3600s\n"))
+        .lines()
+        .collect();
     assert_eq!(lines[0], "[default]");
     assert!(lines[1].starts_with("aws_access_key_id=ASIA"));
     assert!(lines[3].starts_with("aws_session_token="));
@@ -541,10 +551,12 @@ fn temporary_credentials_assume_the_role_with_one_session_policy() {
 
 #[test]
 fn a_custom_policy_covers_every_bucket_in_the_session_policy() {
+    // An empty account, so the role is created by this run and not another.
+    let (_lock, server) = exclusive_moto();
     let (first, second) = (unique("sess"), unique("sess"));
-    create_bucket(moto(), &first);
-    create_bucket(moto(), &second);
-    let proxy = Proxy::start(&moto().endpoint);
+    create_bucket(server, &first);
+    create_bucket(server, &second);
+    let proxy = Proxy::start(&server.endpoint);
     s3c(&[
         "create",
         &first,
@@ -557,7 +569,9 @@ fn a_custom_policy_covers_every_bucket_in_the_session_policy() {
         &proxy.endpoint,
     ])
     .run()
-    .success();
+    .success_with_stderr(&format!(
+        "Created role: {ROLE_ARN}\nAssume role against {ROLE_ARN} for 900s\n"
+    ));
     let policy: Value =
         serde_json::from_str(&proxy.actions("AssumeRole")[0].form("Policy").unwrap()).unwrap();
     let mut statements = seed_policy_for(&first)["Statement"]
@@ -713,7 +727,6 @@ fn dry_run_needs_no_credentials_and_makes_no_request() {
             policy.trim_end()
         )
     );
-    assert_eq!(output.stderr, "");
     assert!(proxy.requests().is_empty());
 
     let temporary = s3c(&["create", "my-bucket", "--dry-run", "-d", "20m"])
@@ -843,10 +856,14 @@ fn wait_checks_the_new_key_before_printing_it() {
         &proxy.endpoint,
     ])
     .run();
-    let key = printed_key(output.success());
-    assert!(output.stderr.ends_with(
-        "Waiting for AWS to accept the new credentials...\nThe new credentials are ready to use\n"
-    ));
+    let user = format!("s3.read-write.{bucket}");
+    let key = printed_key(output.success_with_stderr(&format!(
+        "Created user: {user} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
+         Attached policy {user} to user {user}\n\
+         Created access key for user: {user}\n\
+         Waiting for AWS to accept the new credentials...\n\
+         The new credentials are ready to use\n"
+    )));
     // The probe is signed with the new key itself.
     let probe = proxy.actions("GetCallerIdentity");
     assert_eq!(probe.len(), 1);

@@ -11,8 +11,8 @@ fn deletes_the_named_keys() {
         .against(moto())
         .run();
     assert_eq!(
-        (output.success(), output.stderr.as_str()),
-        ("", format!("Deleted 2 objects from `{bucket}`\n").as_str())
+        output.success_with_stderr(&format!("Deleted 2 objects from `{bucket}`\n")),
+        ""
     );
     assert_eq!(keys(moto(), &bucket), ["b.txt"]);
 }
@@ -30,11 +30,8 @@ fn a_prefix_deletes_every_key_under_it_in_batches_of_1000() {
         .against(moto())
         .run();
     assert_eq!(
-        (output.success(), output.stderr.as_str()),
-        (
-            "",
-            format!("Deleted 1003 objects from `{bucket}`\n").as_str()
-        )
+        output.success_with_stderr(&format!("Deleted 1003 objects from `{bucket}`\n")),
+        ""
     );
     assert_eq!(keys(moto(), &bucket), ["keep/1.txt", "logsbook.txt"]);
 }
@@ -49,16 +46,13 @@ fn dry_run_prints_the_keys_and_deletes_nothing() {
         .against(moto())
         .run();
     assert_eq!(
-        (output.success(), output.stderr.as_str()),
-        (
-            "tmp/1\ntmp/2\n",
-            format!("Would delete 2 objects from `{bucket}`\n").as_str()
-        )
+        output.success_with_stderr(&format!("Would delete 2 objects from `{bucket}`\n")),
+        "tmp/1\ntmp/2\n"
     );
     let silent = s3c(&["delete-objects", &bucket, "other", "-d", "-s"])
         .against(moto())
         .run();
-    assert_eq!((silent.success(), silent.stderr.as_str()), ("other\n", ""));
+    assert_eq!(silent.success(), "other\n");
     assert_eq!(keys(moto(), &bucket), ["other", "tmp/1", "tmp/2"]);
 }
 

@@ -51,10 +51,7 @@ fn downloads_the_whole_bucket_into_a_folder_named_after_it() {
         .current_dir(cwd.path())
         .against(moto())
         .run();
-    assert_eq!(
-        (output.success(), output.stderr.as_str()),
-        ("", "Downloaded 2 files (4 B)\n")
-    );
+    assert_eq!(output.success_with_stderr("Downloaded 2 files (4 B)\n"), "");
     assert_eq!(
         files(&cwd.path().join(&bucket)),
         text(&[("a.txt", "a"), ("x/y/z.txt", "xyz")])
@@ -88,7 +85,7 @@ fn named_keys_and_patterns_choose_what_to_download() {
     ])
     .against(moto())
     .run();
-    assert_eq!((output.success(), output.stderr.as_str()), ("", ""));
+    assert_eq!(output.success(), "");
     assert_eq!(
         files(out.path()),
         text(&[
@@ -302,8 +299,8 @@ fn a_low_open_file_limit_does_not_fail_downloads_with_many_requests_in_flight() 
             .against(moto())
             .run();
         assert_eq!(
-            (output.success(), output.stderr.as_str()),
-            ("", "Downloaded 200 files (490 B)\n"),
+            output.success_with_stderr("Downloaded 200 files (490 B)\n"),
+            "",
             "hard limit {hard:?}"
         );
         assert_eq!(files(out.path()), objects, "hard limit {hard:?}");

@@ -39,13 +39,12 @@ fn allow_all_get_sets_the_public_read_policy() {
     let output = s3c(&["set-bucket-policy", &bucket, "--allow-all-get"])
         .against(moto())
         .run();
-    assert_eq!(output.success(), "");
     assert_eq!(
-        output.stderr,
-        format!(
+        output.success_with_stderr(&format!(
             "Set bucket policy of bucket `{bucket}` to:\n{}",
             allow_all_get(&bucket)
-        )
+        )),
+        ""
     );
     let stored: Value = serde_json::from_str(&stored_policy(&bucket)).unwrap();
     assert_eq!(
@@ -64,7 +63,6 @@ fn allow_all_get_sets_the_public_read_policy() {
 
     let output = s3c(&["get-bucket-policy", &bucket]).against(moto()).run();
     assert_eq!(output.success(), allow_all_get(&bucket));
-    assert_eq!(output.stderr, "");
 }
 
 /// A policy as a person might write it, with trailing commas.
@@ -84,6 +82,29 @@ fn handwritten_policy(bucket: &str) -> String {
     )
 }
 
+/// What `set-bucket-policy` reports on stderr for [`handwritten_policy`].
+fn handwritten_policy_set(bucket: &str) -> String {
+    format!(
+        r#"Set bucket policy of bucket `{bucket}` to:
+{{
+    "Version": "2012-10-17",
+    "Statement": [
+        {{
+            "Effect": "Allow",
+            "Principal": {{
+                "AWS": "arn:aws:iam::123456789012:root"
+            }},
+            "Action": [
+                "s3:ListBucket"
+            ],
+            "Resource": "arn:aws:s3:::{bucket}"
+        }}
+    ]
+}}
+"#
+    )
+}
+
 #[test]
 fn a_policy_file_is_sent_as_strict_json() {
     let bucket = new_bucket("policy-file");
@@ -98,7 +119,10 @@ fn a_policy_file_is_sent_as_strict_json() {
     ])
     .against(moto())
     .run();
-    output.success();
+    assert_eq!(
+        output.success_with_stderr(&handwritten_policy_set(&bucket)),
+        ""
+    );
     assert_eq!(
         stored_policy(&bucket),
         format!(
@@ -114,7 +138,10 @@ fn the_policy_file_can_be_standard_input() {
         .against(moto())
         .stdin(handwritten_policy(&bucket))
         .run();
-    output.success();
+    assert_eq!(
+        output.success_with_stderr(&handwritten_policy_set(&bucket)),
+        ""
+    );
     let stored: Value = serde_json::from_str(&stored_policy(&bucket)).unwrap();
     assert_eq!(stored["Statement"][0]["Action"], json!(["s3:ListBucket"]));
     let printed = s3c(&["get-bucket-policy", &bucket]).against(moto()).run();

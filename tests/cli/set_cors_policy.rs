@@ -51,10 +51,11 @@ const DEFAULT_RULE_JSON: &str = "[
 fn without_options_allows_get_from_any_origin() {
     let bucket = new_bucket("cors-default");
     let output = s3c(&["set-cors-policy", &bucket]).against(moto()).run();
-    assert_eq!(output.success(), "");
     assert_eq!(
-        output.stderr,
-        format!("Set CORS policy of bucket `{bucket}` to:\n{DEFAULT_RULE_JSON}")
+        output.success_with_stderr(&format!(
+            "Set CORS policy of bucket `{bucket}` to:\n{DEFAULT_RULE_JSON}"
+        )),
+        ""
     );
     assert_eq!(
         rules(&bucket),
@@ -70,8 +71,32 @@ fn without_options_allows_get_from_any_origin() {
 
     let output = s3c(&["get-cors-policy", &bucket]).against(moto()).run();
     assert_eq!(output.success(), DEFAULT_RULE_JSON);
-    assert_eq!(output.stderr, "");
 }
+
+/// The rule that [`every_option_is_repeatable_and_replaces_the_rules`] sets.
+const ALL_OPTIONS_JSON: &str = r#"[
+    {
+        "ID": "set-by-s3-credentials",
+        "AllowedHeaders": [
+            "Authorization",
+            "Content-Type"
+        ],
+        "AllowedMethods": [
+            "GET",
+            "PUT"
+        ],
+        "AllowedOrigins": [
+            "https://www.example.com",
+            "https://*.example.org"
+        ],
+        "ExposeHeaders": [
+            "ETag",
+            "x-amz-version-id"
+        ],
+        "MaxAgeSeconds": 60
+    }
+]
+"#;
 
 #[test]
 fn every_option_is_repeatable_and_replaces_the_rules() {
@@ -79,7 +104,9 @@ fn every_option_is_repeatable_and_replaces_the_rules() {
     s3c(&["set-cors-policy", &bucket])
         .against(moto())
         .run()
-        .success();
+        .success_with_stderr(&format!(
+            "Set CORS policy of bucket `{bucket}` to:\n{DEFAULT_RULE_JSON}"
+        ));
     let output = s3c(&[
         "set-cors-policy",
         &bucket,
@@ -104,7 +131,12 @@ fn every_option_is_repeatable_and_replaces_the_rules() {
     ])
     .against(moto())
     .run();
-    output.success();
+    assert_eq!(
+        output.success_with_stderr(&format!(
+            "Set CORS policy of bucket `{bucket}` to:\n{ALL_OPTIONS_JSON}"
+        )),
+        ""
+    );
     assert_eq!(
         rules(&bucket),
         [(
@@ -117,33 +149,7 @@ fn every_option_is_repeatable_and_replaces_the_rules() {
         )]
     );
     let printed = s3c(&["get-cors-policy", &bucket]).against(moto()).run();
-    assert_eq!(
-        printed.success(),
-        r#"[
-    {
-        "ID": "set-by-s3-credentials",
-        "AllowedHeaders": [
-            "Authorization",
-            "Content-Type"
-        ],
-        "AllowedMethods": [
-            "GET",
-            "PUT"
-        ],
-        "AllowedOrigins": [
-            "https://www.example.com",
-            "https://*.example.org"
-        ],
-        "ExposeHeaders": [
-            "ETag",
-            "x-amz-version-id"
-        ],
-        "MaxAgeSeconds": 60
-    }
-]
-"#
-    );
-    assert!(output.stderr.ends_with(printed.stdout.as_str()));
+    assert_eq!(printed.success(), ALL_OPTIONS_JSON);
 }
 
 #[test]

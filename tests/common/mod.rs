@@ -398,10 +398,21 @@ impl S3c {
 }
 
 impl Output {
-    /// Assert success and return stdout.
+    /// Assert success with nothing on stderr, and return stdout.
     #[track_caller]
     pub fn success(&self) -> &str {
-        assert_eq!(self.code, 0, "expected success, got {self:#?}");
+        self.success_with_stderr("")
+    }
+
+    /// Assert success with exactly `stderr` on stderr (a run that succeeds
+    /// declares every line it writes there), and return stdout.
+    #[track_caller]
+    pub fn success_with_stderr(&self, stderr: &str) -> &str {
+        assert_eq!(
+            (self.code, self.stderr.as_str()),
+            (0, stderr),
+            "expected success with exactly this stderr, got {self:#?}"
+        );
         &self.stdout
     }
 
