@@ -2,6 +2,7 @@ use std::fs;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use crate::common::proxy::Proxy;
 use crate::common::s3::{new_bucket, pattern, put, put_many};
 use crate::common::{moto, s3c};
 use crate::get_object::{names, put_damaged};
@@ -171,10 +172,13 @@ fn a_missing_key_is_reported_and_the_others_still_downloaded() {
 #[test]
 fn many_objects_download_concurrently() {
     let bucket = new_bucket(moto());
-    let objects: Vec<(String, Vec<u8>)> = (0..60)
+    let objects: Vec<(String, Vec<u8>)> = (0..24)
         .map(|i| (format!("d{}/f{i}.bin", i % 4), pattern(1000 + i)))
         .collect();
     put_many(moto(), &bucket, &objects);
+    // Each request is held a while: downloads sent one at a time would
+    // never overlap there, downloads sent together always do.
+    let proxy = Proxy::holding(&moto().endpoint, Duration::from_millis(200));
     let out = tempfile::tempdir().unwrap();
     s3c(&[
         "get-objects",
@@ -184,13 +188,15 @@ fn many_objects_download_concurrently() {
         "8",
         "-o",
         out.path().to_str().unwrap(),
+        "--endpoint-url",
+        &proxy.endpoint,
     ])
-    .against(moto())
     .run()
     .success();
     let mut expected = objects;
     expected.sort();
     assert_eq!(files(out.path()), expected);
+    assert_eq!(proxy.most_in_flight(), 8, "-j 8: eight requests at once");
 }
 
 #[test]

@@ -8,8 +8,10 @@ use crate::common::{enforcing_moto, moto, s3c, unique};
 const SECRET: &str = "SECRETsecretSECRETsecretSECRETsecret1234";
 const TOKEN: &str = "TOKENtokenTOKENtokenTOKENtokenTOKENtoken";
 
-/// Arguments that make each AWS command do real work.
-fn commands() -> Vec<Vec<String>> {
+/// Arguments that make each AWS command do real work, with the exit code
+/// each has against the permissive emulator: 0 but where the test means a
+/// failure (a missing user or bucket).
+fn commands() -> Vec<(Vec<String>, i32)> {
     // Files to upload, kept for the whole run (the test process is short-lived).
     static FILES: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     let files = FILES.get_or_init(|| {
@@ -29,12 +31,14 @@ fn commands() -> Vec<Vec<String>> {
     let bucket = unique("secret");
     let user = unique("secret-user");
     let missing = unique("secret-missing");
+    let failing = [user.as_str(), missing.as_str()];
     [
         vec!["whoami"],
         vec!["list-users"],
         vec!["list-buckets"],
         vec!["list-roles", "--details"],
         vec!["list-user-policies"],
+        // A user that does not exist: fails.
         vec!["delete-user", &user],
         vec!["create", &bucket, "-c"],
         // The bucket exists from here on (where `create` could make it).
@@ -62,13 +66,19 @@ fn commands() -> Vec<Vec<String>> {
         vec!["localserver", &missing, "-d", "15m", "--port", "0"],
     ]
     .into_iter()
-    .map(|args| args.into_iter().map(str::to_owned).collect())
+    .map(|args| {
+        let code = i32::from(args.iter().any(|arg| failing.contains(arg)));
+        (args.into_iter().map(str::to_owned).collect(), code)
+    })
     .collect()
 }
 
 #[test]
 fn every_aws_command_is_covered() {
-    let covered: Vec<String> = commands().into_iter().map(|args| args[0].clone()).collect();
+    let covered: Vec<String> = commands()
+        .into_iter()
+        .map(|(args, _)| args[0].clone())
+        .collect();
     for command in s3_credentials::cli::Cli::command().get_subcommands() {
         let takes_credentials = command.get_arguments().any(|a| a.get_id() == "secret_key");
         if takes_credentials {
@@ -87,13 +97,16 @@ fn secrets_stay_out_of_stderr_on_success_and_failure() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", listener.local_addr().unwrap())
     };
+    // Each run must get as far as AWS: a usage error (exit 2) would leave
+    // nothing to leak. The enforcing emulator refuses the unknown key and
+    // the unreachable one answers nothing: both exit 1.
     let endpoints = [
-        moto().endpoint.clone(),
-        enforcing_moto().emulator.endpoint.clone(),
-        unreachable,
+        (moto().endpoint.clone(), None),
+        (enforcing_moto().emulator.endpoint.clone(), Some(1)),
+        (unreachable, Some(1)),
     ];
-    for endpoint in &endpoints {
-        for mut args in commands() {
+    for (endpoint, code) in &endpoints {
+        for (mut args, moto_code) in commands() {
             args.extend(
                 [
                     "--endpoint-url",
@@ -108,6 +121,11 @@ fn secrets_stay_out_of_stderr_on_success_and_failure() {
             args.extend(["--session-token".to_owned(), TOKEN.to_owned()]);
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
             let output = s3c(&args).run();
+            assert_eq!(
+                output.code,
+                code.unwrap_or(moto_code),
+                "{args:?}: {output:#?}"
+            );
             for secret in [SECRET, TOKEN] {
                 assert!(
                     !output.stderr.contains(secret),

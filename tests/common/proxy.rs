@@ -3,10 +3,14 @@
 //!
 //! One request per connection: each request is forwarded with
 //! `Connection: close`, so the SDK opens a new connection for the next one.
+//! It also counts how many requests it holds at once, and can hold each one
+//! for a while, so a test can prove that requests really overlap.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A request the proxy forwarded.
 #[derive(Debug, Clone)]
@@ -36,10 +40,47 @@ impl Request {
 /// the HTTP status and AWS error code to answer with.
 pub type Fault = Arc<dyn Fn(&Request) -> Option<(u16, &'static str)> + Send + Sync>;
 
+/// Requests read in full and not yet answered: now and at most. A request
+/// counts from when the client has sent all of it until just before its
+/// answer goes out, so a client that waits for each answer is never seen
+/// with two requests at once.
+#[derive(Default)]
+struct InFlight {
+    now: AtomicUsize,
+    most: AtomicUsize,
+}
+
+impl InFlight {
+    /// Count one more request until the returned guard is dropped.
+    fn enter(&self) -> InFlightGuard<'_> {
+        let now = self.now.fetch_add(1, Ordering::SeqCst) + 1;
+        self.most.fetch_max(now, Ordering::SeqCst);
+        InFlightGuard(self)
+    }
+}
+
+/// One request in flight; dropping it (answered or failed) counts it out.
+struct InFlightGuard<'a>(&'a InFlight);
+
+impl Drop for InFlightGuard<'_> {
+    fn drop(&mut self) {
+        self.0.now.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How the proxy treats the requests it forwards.
+struct Behaviour {
+    fault: Fault,
+    /// How long each request is held before it is forwarded.
+    hold: Duration,
+    in_flight: InFlight,
+}
+
 /// The proxy: point the tool at `endpoint`.
 pub struct Proxy {
     pub endpoint: String,
     requests: Arc<Mutex<Vec<Request>>>,
+    behaviour: Arc<Behaviour>,
 }
 
 impl Proxy {
@@ -51,20 +92,44 @@ impl Proxy {
     /// Forward to `target`, but answer the requests `fault` picks with an
     /// AWS error instead (they are still recorded).
     pub fn with_faults(target: &str, fault: Fault) -> Self {
+        Self::with(target, fault, Duration::ZERO)
+    }
+
+    /// Forward to `target`, holding each request for `hold` first: requests
+    /// sent at once then overlap here, and [`Proxy::most_in_flight`] shows it.
+    pub fn holding(target: &str, hold: Duration) -> Self {
+        Self::with(target, Arc::new(|_| None), hold)
+    }
+
+    fn with(target: &str, fault: Fault, hold: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let target = target.trim_start_matches("http://").to_owned();
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let recorded = requests.clone();
+        let behaviour = Arc::new(Behaviour {
+            fault,
+            hold,
+            in_flight: InFlight::default(),
+        });
+        let (recorded, shared) = (requests.clone(), behaviour.clone());
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                let (target, recorded, fault) = (target.clone(), recorded.clone(), fault.clone());
+                let (target, recorded, shared) = (target.clone(), recorded.clone(), shared.clone());
                 std::thread::spawn(move || {
-                    let _ = forward(client, &target, &recorded, &*fault);
+                    let _ = forward(client, &target, &recorded, &shared);
                 });
             }
         });
-        Self { endpoint, requests }
+        Self {
+            endpoint,
+            requests,
+            behaviour,
+        }
+    }
+
+    /// The most requests the proxy held at the same time so far.
+    pub fn most_in_flight(&self) -> usize {
+        self.behaviour.in_flight.most.load(Ordering::SeqCst)
     }
 
     /// Every request so far with this IAM/STS `Action`.
@@ -88,7 +153,7 @@ fn forward(
     client: TcpStream,
     target: &str,
     recorded: &Mutex<Vec<Request>>,
-    fault: &(dyn Fn(&Request) -> Option<(u16, &'static str)> + Send + Sync),
+    behaviour: &Behaviour,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
     let mut head = Vec::new();
@@ -127,10 +192,13 @@ fn forward(
         body: String::from_utf8_lossy(&body).into_owned(),
         authorization,
     };
-    let failure = fault(&request);
+    let in_flight = behaviour.in_flight.enter();
+    let failure = (behaviour.fault)(&request);
     recorded.lock().unwrap().push(request);
+    std::thread::sleep(behaviour.hold);
     let mut client = client;
     if let Some((status, code)) = failure {
+        drop(in_flight);
         let body = format!(
             "<ErrorResponse><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></ErrorResponse>"
         );
@@ -146,6 +214,7 @@ fn forward(
     upstream.write_all(&body)?;
     let mut response = Vec::new();
     upstream.read_to_end(&mut response)?;
+    drop(in_flight);
     client.write_all(&response)?;
     client.shutdown(std::net::Shutdown::Both)
 }
