@@ -284,8 +284,14 @@ mod properties {
 
     proptest! {
         #[test]
-        fn any_text_parses_or_fails_without_panicking(text in ".{0,300}") {
-            let _ = parse_auth(&text);
+        fn any_text_gives_a_key_and_secret_or_a_one_line_error(text in "[\\[\\]{}\":=a-z_ \n]{0,300}") {
+            match parse_auth(&text) {
+                Ok(credentials) => {
+                    prop_assert!(!credentials.access_key_id.trim().is_empty());
+                    prop_assert!(!credentials.secret_access_key.trim().is_empty());
+                }
+                Err(error) => prop_assert!(!error.contains('\n'), "{}", error),
+            }
         }
 
         #[test]
@@ -309,8 +315,11 @@ mod properties {
         }
 
         #[test]
-        fn endpoint_check_never_panics(url in ".{0,100}") {
-            let _ = check_endpoint_url(&url);
+        fn accepted_endpoints_are_http_urls_and_errors_name_the_option(url in "(https?://)?[a-z0-9 /:.]{0,40}") {
+            match check_endpoint_url(&url) {
+                Ok(()) => prop_assert!(url.starts_with("http://") || url.starts_with("https://"), "{}", url),
+                Err(error) => prop_assert!(error.0.starts_with("--endpoint-url `"), "{}", error.0),
+            }
         }
     }
 }

@@ -688,8 +688,18 @@ mod properties {
 
     proptest! {
         #[test]
-        fn lenient_json_never_panics(text in ".{0,200}") {
-            let _ = parse_lenient_json(&text);
+        fn lenient_json_agrees_with_strict_json_or_names_the_position(text in ".{0,200}") {
+            match parse_lenient_json(&text) {
+                Ok(value) => {
+                    if let Ok(strict) = serde_json::from_str::<Value>(&text) {
+                        prop_assert_eq!(value, strict);
+                    }
+                }
+                Err(error) => {
+                    prop_assert!(error.starts_with("invalid JSON at line "), "{}", error);
+                    prop_assert!(!error.contains('\n'), "{}", error);
+                }
+            }
         }
 
         #[test]
@@ -703,13 +713,26 @@ mod properties {
         }
 
         #[test]
-        fn statements_never_panic(text in ".{0,200}") {
-            let _ = parse_statement(&text);
+        fn statements_have_the_three_keys_or_an_error_naming_the_option(text in ".{0,200}") {
+            match parse_statement(&text) {
+                Ok(statement) => {
+                    for key in ["Effect", "Action", "Resource"] {
+                        prop_assert!(statement.get(key).is_some(), "{}", statement);
+                    }
+                }
+                Err(error) => {
+                    prop_assert!(error.starts_with("--statement"), "{}", error);
+                    prop_assert!(!error.contains('\n'), "{}", error);
+                }
+            }
         }
 
         #[test]
-        fn durations_never_panic(text in ".{0,30}") {
-            let _ = parse_duration(&text);
+        fn any_duration_is_in_range_or_an_error(text in prop_oneof!["[0-9]{1,7}[smh]?", ".{0,30}"]) {
+            match parse_duration(&text) {
+                Ok(seconds) => prop_assert!((MIN_DURATION_SECONDS..=MAX_DURATION_SECONDS).contains(&seconds)),
+                Err(error) => prop_assert!(error.starts_with("duration must"), "{}", error),
+            }
         }
 
         #[test]
@@ -728,8 +751,16 @@ mod properties {
         }
 
         #[test]
-        fn bucket_names_never_panic(name in ".{0,80}") {
-            let _ = check_bucket_name(&name);
+        fn accepted_bucket_names_follow_the_s3_rules(name in prop_oneof!["[a-z0-9][a-z0-9-]{59,64}[a-z0-9]", "[a-z0-9.-]{0,70}", ".{0,70}"]) {
+            match check_bucket_name(&name) {
+                Ok(()) => {
+                    prop_assert!((3..=63).contains(&name.len()), "{}", name);
+                    prop_assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-'), "{}", name);
+                    prop_assert!(name.starts_with(|c: char| c.is_ascii_alphanumeric()), "{}", name);
+                    prop_assert!(name.ends_with(|c: char| c.is_ascii_alphanumeric()), "{}", name);
+                }
+                Err(error) => prop_assert!(error.starts_with("bucket name"), "{}", error),
+            }
         }
 
         #[test]
