@@ -265,7 +265,6 @@ fn a_killed_download_leaves_no_file_under_the_final_name() {
 #[test]
 fn an_interrupted_download_removes_its_temporary_file() {
     let (mut child, out) = start_slow_download();
-    #[allow(clippy::cast_possible_wrap)]
     let pid = child.id() as libc::pid_t;
     // SAFETY: sending a signal to the child this test started and has not reaped.
     unsafe { libc::kill(pid, libc::SIGINT) };

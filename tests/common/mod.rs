@@ -6,8 +6,6 @@
 //! [`unique`]). They stop when the test process exits: by PID from an
 //! `atexit` hook, and by themselves when the pipe to their stdin closes.
 
-#![allow(dead_code)]
-
 pub mod counter;
 pub mod proxy;
 pub mod s3;
@@ -34,7 +32,6 @@ static STARTED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 extern "C" fn stop_emulators() {
     let pids = STARTED.lock().map(|p| p.clone()).unwrap_or_default();
     for pid in pids {
-        #[allow(clippy::cast_possible_wrap)]
         let pid = pid as libc::pid_t;
         // SAFETY: plain libc calls on a PID this process spawned and has not reaped.
         unsafe {

@@ -102,7 +102,6 @@ impl Running {
 
     /// Stop with SIGTERM, as a service manager would: (exit code, stderr).
     pub fn terminate(mut self) -> (Option<i32>, Vec<String>) {
-        #[allow(clippy::cast_possible_wrap)]
         let pid = self.child.id() as libc::pid_t;
         // SAFETY: a plain signal to the child this test spawned and has not reaped.
         unsafe { libc::kill(pid, libc::SIGTERM) };
