@@ -420,13 +420,6 @@ pub struct LocalserverArgs {
     #[arg(long)]
     pub generate_token: bool,
 
-    /// For tests against an emulator only: ask STS for credentials lasting this many seconds
-    ///
-    /// STS itself refuses less than 900 seconds, so this only works with a
-    /// custom endpoint, where the tests use it to see refreshes within seconds.
-    #[arg(long, value_name = "SECONDS", hide = true)]
-    pub test_only_duration_seconds: Option<u32>,
-
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

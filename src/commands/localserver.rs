@@ -57,19 +57,10 @@ struct Settings {
 
 impl Settings {
     /// Check every option before any AWS call.
-    fn from_args(args: &LocalserverArgs, clients: &Clients) -> Result<Self, UsageError> {
+    fn from_args(args: &LocalserverArgs) -> Result<Self, UsageError> {
         let buckets = [args.bucket.clone()];
         let access = Access::from_args(&args.access, &buckets)?;
-        let mut seconds = duration_option(&args.duration)?;
-        if let Some(test_seconds) = args.test_only_duration_seconds {
-            // Clients name a custom endpoint by its URL, AWS by a description.
-            if !clients.endpoint.starts_with("http") {
-                return Err(UsageError::new(
-                    "--test-only-duration-seconds is for tests against an emulator (--endpoint-url)",
-                ));
-            }
-            seconds = test_seconds.max(1);
-        }
+        let seconds = duration_option(&args.duration)?;
         let custom = !access.statements.is_empty();
         Ok(Self {
             permission: access.permission,
@@ -109,7 +100,7 @@ pub(crate) async fn run(
     clients: &Clients,
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let settings = Settings::from_args(args, clients)?;
+    let settings = Settings::from_args(args)?;
     settings.access.warn(console.err)?;
     let bucket = Bucket::locate(clients, &args.bucket).await?;
     let listeners = credential_server::bind(&args.host, args.port).await?;

@@ -167,7 +167,7 @@ pub fn rfc3339(time: SystemTime) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
     use super::*;
@@ -176,15 +176,15 @@ mod tests {
 
     /// A clock that only moves when told to, and a fetcher that counts its
     /// calls, takes a while, fails when told to, and issues credentials for
-    /// an hour.
-    struct Fixture {
+    /// an hour. The server's tests use it too.
+    pub(in crate::credential_server) struct Fixture {
         now: Arc<AtomicU64>,
-        calls: Arc<AtomicUsize>,
+        pub(in crate::credential_server) calls: Arc<AtomicUsize>,
         failing: Arc<std::sync::atomic::AtomicBool>,
     }
 
     impl Fixture {
-        fn new() -> Self {
+        pub(in crate::credential_server) fn new() -> Self {
             Self {
                 now: Arc::new(AtomicU64::new(START)),
                 calls: Arc::new(AtomicUsize::new(0)),
@@ -224,11 +224,13 @@ mod tests {
             })
         }
 
-        fn advance(&self, seconds: u64) {
+        pub(in crate::credential_server) fn advance(&self, seconds: u64) {
             self.now.fetch_add(seconds, Ordering::SeqCst);
         }
 
-        async fn cache(&self) -> (CredentialCache, mpsc::UnboundedReceiver<String>) {
+        pub(in crate::credential_server) async fn cache(
+            &self,
+        ) -> (CredentialCache, mpsc::UnboundedReceiver<String>) {
             let (log, lines) = mpsc::unbounded_channel();
             let cache = CredentialCache::start(self.fetch(), self.clock(), log)
                 .await

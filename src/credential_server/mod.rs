@@ -152,3 +152,83 @@ fn printable(path: &str) -> String {
         .map(|c| if c.is_ascii_graphic() { c } else { '?' })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use serde_json::Value;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::sync::mpsc;
+
+    use super::*;
+    use cache::tests::Fixture;
+
+    /// `GET /` on a new connection, as `credential_process` clients ask:
+    /// the JSON body of a 200 answer.
+    async fn get_credentials(address: SocketAddr) -> Value {
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("HTTP/1.1 200 "), "{response}");
+        serde_json::from_str(body).unwrap()
+    }
+
+    /// Each request is answered from the cache as it is at that moment: once
+    /// the refresh point has passed, requests arriving together all get the
+    /// one new set, with its own expiry, from one STS call logged once.
+    #[tokio::test]
+    async fn requests_after_the_refresh_point_share_one_new_set() {
+        let fixture = Fixture::new();
+        let (cache, mut cache_lines) = fixture.cache().await;
+        let (log, mut request_lines) = mpsc::unbounded_channel();
+        let admission = Admission {
+            host_names: Some(vec!["localhost".to_owned()]),
+            ..Admission::default()
+        };
+        let listeners = bind("127.0.0.1", 0).await.unwrap();
+        let address = listeners[0].local_addr().unwrap();
+        let _tasks = serve(
+            listeners,
+            Arc::new(Server {
+                cache,
+                admission,
+                log,
+            }),
+        );
+
+        let first = get_credentials(address).await;
+        assert_eq!(
+            (&first["AccessKeyId"], &first["Expiration"]),
+            (&"ASIA0".into(), &"2027-01-15T09:00:00Z".into())
+        );
+        // The refresh point of one-hour credentials: 15 minutes before expiry.
+        fixture.advance(2700);
+        let served =
+            futures_util::future::join_all((0..20).map(|_| get_credentials(address))).await;
+        for credentials in &served {
+            assert_eq!(
+                (&credentials["AccessKeyId"], &credentials["Expiration"]),
+                (&"ASIA1".into(), &"2027-01-15T09:45:00Z".into())
+            );
+        }
+        assert_eq!(get_credentials(address).await, served[0]);
+        assert_eq!(fixture.calls.load(Ordering::SeqCst), 2, "one STS call each");
+        assert_eq!(
+            cache_lines.try_recv().unwrap(),
+            "Refreshed credentials: ASIA1, valid until 2027-01-15T09:45:00Z"
+        );
+        assert!(cache_lines.try_recv().is_err(), "one refresh logged");
+        let mut requests = Vec::new();
+        while let Ok(line) = request_lines.try_recv() {
+            requests.push(line);
+        }
+        assert_eq!(requests.len(), 22, "{requests:#?}");
+        assert!(requests.iter().all(|line| line.ends_with(" GET / 200")));
+    }
+}

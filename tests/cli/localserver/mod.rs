@@ -3,9 +3,6 @@
 
 mod running;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use serde_json::Value;
 
 use crate::bucket_setup::{missing_bucket, new_bucket};
@@ -159,43 +156,6 @@ fn other_paths_methods_and_host_names_are_refused() {
 }
 
 #[test]
-fn refreshes_before_expiry_with_one_sts_call_for_concurrent_requests() {
-    let bucket = new_bucket("localserver-refresh");
-    // Credentials for 9 seconds: replaced with a third (3 s) left.
-    let server = Running::start(&[&bucket, "-d", "15m", "--test-only-duration-seconds", "9"]);
-    let first = server.credentials(&[]);
-    let left = seconds_left(&first);
-    assert!((7..=9).contains(&left), "{first}");
-    // Two seconds before expiry the refresh point has passed.
-    std::thread::sleep(Duration::from_secs(u64::try_from(left - 2).unwrap()));
-    let server = Arc::new(server);
-    let fetches: Vec<_> = (0..20)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            std::thread::spawn(move || server.credentials(&[]))
-        })
-        .collect();
-    let served: Vec<Value> = fetches.into_iter().map(|t| t.join().unwrap()).collect();
-    let second = &served[0];
-    assert_ne!(second["AccessKeyId"], first["AccessKeyId"]);
-    assert!(
-        served.iter().all(|c| c == second),
-        "all requests got one new set"
-    );
-    assert!(seconds_left(second) >= 7, "{second}");
-    assert_eq!(&server.credentials(&[]), second);
-
-    let refreshes: Vec<String> = server
-        .stderr()
-        .into_iter()
-        .filter(|line| line.starts_with("Refreshed credentials: "))
-        .collect();
-    assert_eq!(refreshes.len(), 1, "one STS call: {refreshes:#?}");
-    let key = second["AccessKeyId"].as_str().unwrap();
-    assert!(refreshes[0].starts_with(&format!("Refreshed credentials: {key}, valid until ")));
-}
-
-#[test]
 fn a_token_is_required_when_one_is_set() {
     let bucket = new_bucket("localserver-token");
     let mut server = Running::start(&[&bucket, "-d", "15m", "--generate-token"]);
@@ -337,10 +297,6 @@ fn startup_problems_stop_the_server_with_one_line() {
         &["-d", "1h", "--statement", "{\"Effect\": \"Allow\"}"],
         // The `--statement` rules are shared with `create`, message included.
         "--statement is missing required keys: `Action`, `Resource`",
-    );
-    usage(
-        &["-d", "1h", "--test-only-duration-seconds", "5"],
-        "--test-only-duration-seconds is for tests against an emulator (--endpoint-url)",
     );
     usage(
         &["-d", "1h", "--token-file", "/no/such/token"],
