@@ -1,6 +1,7 @@
 //! The documentation stays true: every command line shown in README.md and
 //! docs/ parses with the real CLI definition (so every documented flag
-//! exists), and docs/help.md is exactly what `--help` prints.
+//! exists), docs/help.md is exactly what `--help` prints, and every command
+//! and option docs/differences.md names exists where it says.
 
 use std::path::{Path, PathBuf};
 
@@ -120,4 +121,110 @@ fn help_page_matches_the_binary() {
         written == current,
         "docs/help.md is out of date: run `UPDATE_HELP=1 cargo test --test cli docs::` and commit it"
     );
+}
+
+/// The code spans of a piece of Markdown: `x` and ``x `y` z``.
+fn code_spans(text: &str) -> Vec<&str> {
+    let mut spans = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('`') {
+        let fence = rest[start..].len() - rest[start..].trim_start_matches('`').len();
+        let body = &rest[start + fence..];
+        let Some(end) = body.find(&"`".repeat(fence)) else {
+            break;
+        };
+        spans.push(body[..end].trim());
+        rest = &body[end + fence..];
+    }
+    spans
+}
+
+/// The bullets of docs/differences.md: each `- **commands**: text`, with
+/// its continuation lines.
+fn difference_bullets() -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("docs/differences.md")).unwrap();
+    let mut bullets: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("- ") {
+            bullets.push(line.to_owned());
+        } else if line.starts_with("  ") && !bullets.is_empty() {
+            let last = bullets.len() - 1;
+            bullets[last].push(' ');
+            bullets[last].push_str(line.trim());
+        } else if !line.trim().is_empty() {
+            // A paragraph or heading ends the bullet before it.
+            bullets.push(String::new());
+        }
+    }
+    bullets.retain(|bullet| !bullet.is_empty());
+    bullets
+}
+
+/// Every option a command accepts: `--long` and `-s` forms.
+fn options_of(command: &clap::Command) -> Vec<String> {
+    let mut options = vec!["--help".to_owned(), "-h".to_owned()];
+    for argument in command.get_arguments() {
+        options.extend(argument.get_long().map(|long| format!("--{long}")));
+        options.extend(argument.get_short().map(|short| format!("-{short}")));
+    }
+    options
+}
+
+#[test]
+fn the_differences_page_names_only_commands_and_options_that_exist() {
+    use clap::CommandFactory;
+    let cli = s3_credentials::cli::Cli::command();
+    let subcommands: Vec<&clap::Command> = cli.get_subcommands().collect();
+    let command = |name: &str| subcommands.iter().copied().find(|c| c.get_name() == name);
+    let mut top = options_of(&cli);
+    top.push("--version".to_owned());
+    let is_option = |span: &str| {
+        span.starts_with('-')
+            && span.len() > 1
+            && span[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '-')
+    };
+    let bullets = difference_bullets();
+    assert!(bullets.len() >= 20, "only {} bullets found", bullets.len());
+    for bullet in &bullets {
+        // `- **`create`, `policy`**: ...` or `- **every command...**: ...`
+        let (label, text) = bullet
+            .strip_prefix("- **")
+            .and_then(|rest| rest.split_once("**:"))
+            .unwrap_or_else(|| panic!("a bullet without a `**commands**:` label: {bullet}"));
+        let named: Vec<&str> = code_spans(label);
+        let allowed: Vec<String> = if label.starts_with("every command") && named.is_empty() {
+            subcommands
+                .iter()
+                .flat_map(|c| options_of(c))
+                .chain(top.clone())
+                .collect()
+        } else {
+            assert!(!named.is_empty(), "no command named in `{label}`");
+            named
+                .iter()
+                .map(|name| {
+                    command(name).unwrap_or_else(|| panic!("no command `{name}`: {bullet}"))
+                })
+                .flat_map(options_of)
+                .collect()
+        };
+        for span in code_spans(text) {
+            let words: Vec<&str> = span.split_whitespace().collect();
+            if let Some(own) = words.first().and_then(|w| command(w)) {
+                // `set-bucket-policy --allow-all-get`: that command's options.
+                for word in words.iter().skip(1).filter(|w| is_option(w)) {
+                    assert!(
+                        options_of(own).contains(&(*word).to_owned()),
+                        "`{span}`: no {word}"
+                    );
+                }
+            } else if is_option(span) {
+                let option = words[0];
+                assert!(
+                    allowed.contains(&option.to_owned()),
+                    "{label}: no {option} in: {bullet}"
+                );
+            }
+        }
+    }
 }
