@@ -3,20 +3,7 @@
 
 use s3_credentials::aws::Clients;
 
-use crate::common::{Emulator, block_on, enforcing_moto, moto, unique};
-
-/// A new empty bucket on the shared emulator, named after `prefix`.
-pub fn new_bucket(prefix: &str) -> String {
-    new_bucket_on(moto(), prefix)
-}
-
-/// A new empty bucket on `emulator`, named after `prefix`.
-pub fn new_bucket_on(emulator: &Emulator, prefix: &str) -> String {
-    let name = unique(prefix);
-    let s3 = emulator.clients().s3;
-    block_on(s3.create_bucket().bucket(&name).send()).unwrap();
-    name
-}
+use crate::common::{enforcing_moto, moto, unique};
 
 /// SDK clients for the shared emulator.
 pub fn sdk() -> Clients {
@@ -34,12 +21,4 @@ pub fn user_allowed(actions: &[&str]) -> (String, String) {
     let statements = serde_json::json!([{"Effect": "Allow", "Action": actions, "Resource": "*"}]);
     let (_, key, secret) = enforcing_moto().user_with_statements(statements);
     (key, secret)
-}
-
-/// A new bucket on the enforcing emulator, made by its admin.
-pub fn enforced_bucket(prefix: &str) -> String {
-    let s3 = enforcing_moto().admin().s3;
-    let name = unique(prefix);
-    block_on(s3.create_bucket().bucket(&name).send()).unwrap();
-    name
 }

@@ -4,9 +4,10 @@
 use serde_json::Value;
 
 use crate::common::proxy::Proxy;
-use s3_credentials::aws::Clients;
 
-use crate::common::{Emulator, block_on, exclusive_moto, moto, s3c, unique};
+use crate::common::iam::{access_keys, inline_policies, user_exists};
+use crate::common::s3::{bucket_exists, new_bucket};
+use crate::common::{block_on, exclusive_moto, moto, s3c, unique};
 
 /// A golden policy with `my-bucket` replaced by `bucket`.
 pub(crate) fn golden(name: &str, bucket: &str) -> Value {
@@ -18,67 +19,6 @@ pub(crate) fn golden(name: &str, bucket: &str) -> Value {
         .unwrap()
         .replace("my-bucket", bucket);
     serde_json::from_str(&text).unwrap()
-}
-
-/// Inline policies of a user as `(name, document)`, by name: `create` puts
-/// them concurrently, so IAM's own order varies.
-pub(crate) fn inline_policies(clients: &Clients, user: &str) -> Vec<(String, Value)> {
-    let iam = &clients.iam;
-    block_on(async {
-        let names = iam
-            .list_user_policies()
-            .user_name(user)
-            .send()
-            .await
-            .unwrap()
-            .policy_names;
-        let mut policies = Vec::new();
-        for name in names {
-            let policy = iam
-                .get_user_policy()
-                .user_name(user)
-                .policy_name(&name)
-                .send()
-                .await
-                .unwrap();
-            let text = percent_encoding::percent_decode_str(policy.policy_document())
-                .decode_utf8_lossy()
-                .into_owned();
-            policies.push((name, serde_json::from_str(&text).unwrap()));
-        }
-        policies.sort_by(|a, b| a.0.cmp(&b.0));
-        policies
-    })
-}
-
-/// Whether AWS says it exists; any answer but yes or "not found" fails the test.
-fn exists<T, E: std::fmt::Debug>(
-    result: Result<
-        T,
-        aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
-    >,
-) -> bool {
-    match result {
-        Ok(_) => true,
-        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => false,
-        Err(error) => panic!("could not tell whether it exists: {error:?}"),
-    }
-}
-
-pub(crate) fn user_exists(clients: &Clients, user: &str) -> bool {
-    exists(block_on(clients.iam.get_user().user_name(user).send()))
-}
-
-pub(crate) fn bucket_exists(clients: &Clients, bucket: &str) -> bool {
-    exists(block_on(clients.s3.head_bucket().bucket(bucket).send()))
-}
-
-pub(crate) fn access_keys(clients: &Clients, user: &str) -> Vec<String> {
-    let keys = block_on(clients.iam.list_access_keys().user_name(user).send()).unwrap();
-    keys.access_key_metadata()
-        .iter()
-        .filter_map(|k| k.access_key_id().map(str::to_owned))
-        .collect()
 }
 
 /// The printed access key JSON, checked for its exact layout.
@@ -111,10 +51,6 @@ fn printed_key(stdout: &str) -> Value {
         "{date}"
     );
     key
-}
-
-fn create_bucket(server: &Emulator, bucket: &str) {
-    block_on(server.clients().s3.create_bucket().bucket(bucket).send()).unwrap();
 }
 
 #[test]
@@ -167,8 +103,7 @@ fn read_only_write_only_and_prefix_policies() {
         ),
     ];
     for (options, permission, fixture) in cases {
-        let bucket = unique("mode");
-        create_bucket(moto(), &bucket);
+        let bucket = new_bucket(&moto().clients(), "mode");
         let mut args = vec!["create", bucket.as_str(), "--silent"];
         args.extend_from_slice(options);
         let output = s3c(&args).against(moto()).run();
@@ -185,9 +120,10 @@ fn read_only_write_only_and_prefix_policies() {
 
 #[test]
 fn several_buckets_get_one_policy_each() {
-    let (first, second) = (unique("multi"), unique("multi"));
-    create_bucket(moto(), &first);
-    create_bucket(moto(), &second);
+    let (first, second) = (
+        new_bucket(&moto().clients(), "multi"),
+        new_bucket(&moto().clients(), "multi"),
+    );
     let output = s3c(&["create", &first, &second, "--read-only"])
         .against(moto())
         .run();
@@ -244,8 +180,7 @@ fn custom_policy_from_a_file_literal_json_or_stdin() {
     let file = dir.path().join("custom-policy.json");
     std::fs::write(&file, SEED_POLICY).unwrap();
     for source in ["file", "literal", "stdin"] {
-        let bucket = unique("custom");
-        create_bucket(moto(), &bucket);
+        let bucket = new_bucket(&moto().clients(), "custom");
         let policy_arg = match source {
             "file" => file.to_str().unwrap().to_owned(),
             "literal" => SEED_POLICY.to_owned(),
@@ -307,8 +242,7 @@ fn malformed_custom_policies_are_usage_errors() {
 
 #[test]
 fn extra_statements_are_appended_and_make_the_policy_custom() {
-    let bucket = unique("stmt");
-    create_bucket(moto(), &bucket);
+    let bucket = new_bucket(&moto().clients(), "stmt");
     let statement = r#"{"Effect": "Allow", "Action": "textract:*", "Resource": "*"}"#;
     let output = s3c(&["create", &bucket, "--statement", statement, "--silent"])
         .against(moto())
@@ -323,8 +257,7 @@ fn extra_statements_are_appended_and_make_the_policy_custom() {
 
 #[test]
 fn an_existing_user_gets_a_second_key_and_keeps_the_first() {
-    let bucket = unique("existing");
-    create_bucket(moto(), &bucket);
+    let bucket = new_bucket(&moto().clients(), "existing");
     let user = unique("person");
     let first_key = block_on(async {
         let iam = moto().clients().iam;
@@ -388,8 +321,7 @@ fn permissions_boundaries_default_none_and_custom() {
         ),
     ];
     for (options, permission, boundary) in cases {
-        let bucket = unique("boundary");
-        create_bucket(moto(), &bucket);
+        let bucket = new_bucket(&moto().clients(), "boundary");
         let proxy = Proxy::start(&moto().endpoint);
         let mut args = vec![
             "create",
@@ -423,8 +355,7 @@ fn permissions_boundaries_default_none_and_custom() {
 
 #[test]
 fn ini_format() {
-    let bucket = unique("ini");
-    create_bucket(moto(), &bucket);
+    let bucket = new_bucket(&moto().clients(), "ini");
     let output = s3c(&["create", &bucket, "-f", "ini", "--silent"])
         .against(moto())
         .run();
@@ -449,9 +380,10 @@ const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/s3-credentials.AmazonS3Fu
 #[test]
 fn temporary_credentials_assume_the_role_with_one_session_policy() {
     let (_lock, server) = exclusive_moto();
-    let (first, second) = ("tmp-bucket-one", "tmp-bucket-two");
-    create_bucket(server, first);
-    create_bucket(server, second);
+    let (first, second) = (
+        &new_bucket(&server.clients(), "tmp"),
+        &new_bucket(&server.clients(), "tmp"),
+    );
     let proxy = Proxy::start(&server.endpoint);
     let output = s3c(&[
         "create",
@@ -495,7 +427,7 @@ fn temporary_credentials_assume_the_role_with_one_session_policy() {
     assert_eq!(assumed[0].form("DurationSeconds").as_deref(), Some("900"));
     assert_eq!(
         assumed[0].form("RoleSessionName").as_deref(),
-        Some("s3.read-write.tmp-bucket-one,tmp-bucket-two")
+        Some(format!("s3.read-write.{first},{second}").as_str())
     );
     let session_policy: Value = serde_json::from_str(&assumed[0].form("Policy").unwrap()).unwrap();
     let mut expected = golden("read-write", first);
@@ -553,9 +485,10 @@ fn temporary_credentials_assume_the_role_with_one_session_policy() {
 fn a_custom_policy_covers_every_bucket_in_the_session_policy() {
     // An empty account, so the role is created by this run and not another.
     let (_lock, server) = exclusive_moto();
-    let (first, second) = (unique("sess"), unique("sess"));
-    create_bucket(server, &first);
-    create_bucket(server, &second);
+    let (first, second) = (
+        new_bucket(&server.clients(), "sess"),
+        new_bucket(&server.clients(), "sess"),
+    );
     let proxy = Proxy::start(&server.endpoint);
     s3c(&[
         "create",
@@ -628,8 +561,7 @@ fn public_and_website_buckets() {
 
 #[test]
 fn public_is_refused_for_an_existing_bucket_before_any_change() {
-    let bucket = unique("existing-public");
-    create_bucket(moto(), &bucket);
+    let bucket = new_bucket(&moto().clients(), "existing-public");
     s3c(&["create", &bucket, "-c", "--public"]).against(moto()).run().fails_with(
         1,
         &format!(
@@ -845,8 +777,7 @@ fn usage_errors_come_before_any_request() {
 
 #[test]
 fn wait_checks_the_new_key_before_printing_it() {
-    let bucket = unique("wait");
-    create_bucket(moto(), &bucket);
+    let bucket = new_bucket(&moto().clients(), "wait");
     let proxy = Proxy::start(&moto().endpoint);
     let output = s3c(&[
         "create",

@@ -8,12 +8,13 @@ use std::sync::Arc;
 
 use s3_credentials::aws::Clients;
 
+use crate::common::iam::{access_keys, inline_policies, user_exists};
 use crate::common::proxy::Proxy;
+use crate::common::s3::{bucket_exists, new_bucket};
 use crate::common::{
     Enforcing, Output, TEST_KEY, TEST_SECRET, block_on, enforcing_moto, exclusive_moto, moto, s3c,
     unique,
 };
-use crate::create::{access_keys, bucket_exists, inline_policies, user_exists};
 
 const ROLE_NAME: &str = "s3-credentials.AmazonS3FullAccess";
 
@@ -134,17 +135,10 @@ fn a_failure_at_each_step_leaves_nothing_behind() {
 fn an_existing_users_replaced_policy_is_restored() {
     let server = enforcing_moto();
     let admin = server.admin();
-    let (bucket, user) = (unique("restore"), unique("keeper"));
+    let (bucket, user) = (new_bucket(&admin, "restore"), unique("keeper"));
     let name = format!("s3.read-write.{bucket}");
     let old = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]});
     block_on(async {
-        admin
-            .s3
-            .create_bucket()
-            .bucket(&bucket)
-            .send()
-            .await
-            .unwrap();
         admin
             .iam
             .create_user()
@@ -235,9 +229,8 @@ fn temporary_credentials_failures_remove_the_new_role_and_buckets() {
 
 #[test]
 fn a_key_whose_secret_cannot_be_printed_is_deleted() {
-    let bucket = unique("nopipe");
     let clients = moto().clients();
-    block_on(clients.s3.create_bucket().bucket(&bucket).send()).unwrap();
+    let bucket = new_bucket(&clients, "nopipe");
     let mut child = Command::new(env!("CARGO_BIN_EXE_s3-credentials"))
         .args(["create", &bucket])
         .env_clear()
@@ -266,8 +259,7 @@ fn a_key_whose_secret_cannot_be_printed_is_deleted() {
 #[test]
 fn access_denied_on_a_bucket_is_not_reported_as_missing() {
     let server = enforcing_moto();
-    let bucket = unique("denied");
-    block_on(server.admin().s3.create_bucket().bucket(&bucket).send()).unwrap();
+    let bucket = new_bucket(&server.admin(), "denied");
     // Real S3 checks `s3:ListBucket` for HeadBucket; moto names it `s3:HeadBucket`.
     let (output, _) = create_denied_all(server, &["s3:ListBucket", "s3:HeadBucket"], &[&bucket]);
     assert_eq!(
@@ -327,28 +319,23 @@ fn try_bucket(clients: &Clients, bucket: &str) -> Allowed {
 fn created_credentials_can_do_exactly_what_their_mode_allows() {
     let server = enforcing_moto();
     let admin = server.admin();
-    let other = unique("other");
-    let setup = |bucket: &str| {
+    // A new bucket holding one object.
+    let setup = |prefix: &str| {
+        let bucket = new_bucket(&admin, prefix);
         block_on(async {
             admin
                 .s3
-                .create_bucket()
-                .bucket(bucket)
-                .send()
-                .await
-                .unwrap();
-            admin
-                .s3
                 .put_object()
-                .bucket(bucket)
+                .bucket(&bucket)
                 .key("existing.txt")
                 .body(b"x".to_vec().into())
                 .send()
                 .await
                 .unwrap();
         });
+        bucket
     };
-    setup(&other);
+    let other = setup("other");
     let modes: &[(&str, Allowed)] = &[
         (
             "--read-write",
@@ -379,8 +366,7 @@ fn created_credentials_can_do_exactly_what_their_mode_allows() {
         ),
     ];
     for (mode, expected) in modes {
-        let bucket = unique("mode");
-        setup(&bucket);
+        let bucket = setup("mode");
         let mut args = vec!["create", bucket.as_str(), "--silent"];
         if *mode != "--read-write" {
             args.push(mode);

@@ -3,7 +3,7 @@ use crate::common::{block_on, moto, s3c};
 
 #[test]
 fn deletes_the_named_keys() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     for key in ["a.txt", "b.txt", "c.txt"] {
         put(moto(), &bucket, key, b"x");
     }
@@ -19,7 +19,7 @@ fn deletes_the_named_keys() {
 
 #[test]
 fn a_prefix_deletes_every_key_under_it_in_batches_of_1000() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let mut objects: Vec<(String, Vec<u8>)> = (0..1003)
         .map(|i| (format!("logs/{i:04}.txt"), Vec::new()))
         .collect();
@@ -38,7 +38,7 @@ fn a_prefix_deletes_every_key_under_it_in_batches_of_1000() {
 
 #[test]
 fn dry_run_prints_the_keys_and_deletes_nothing() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     for key in ["tmp/1", "tmp/2", "other"] {
         put(moto(), &bucket, key, b"x");
     }
@@ -58,7 +58,7 @@ fn dry_run_prints_the_keys_and_deletes_nothing() {
 
 #[test]
 fn every_refused_key_is_reported() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     for key in ["a.txt", "locked/b.txt", "locked/c.txt"] {
         put(moto(), &bucket, key, b"x");
     }

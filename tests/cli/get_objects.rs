@@ -42,7 +42,7 @@ fn text(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn downloads_the_whole_bucket_into_a_folder_named_after_it() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "a.txt", b"a");
     put(moto(), &bucket, "x/y/z.txt", b"xyz");
     // A folder marker, as the AWS console makes: no file for it.
@@ -61,7 +61,7 @@ fn downloads_the_whole_bucket_into_a_folder_named_after_it() {
 
 #[test]
 fn named_keys_and_patterns_choose_what_to_download() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     for key in [
         "a.txt",
         "b.txt",
@@ -118,7 +118,7 @@ fn named_keys_and_patterns_choose_what_to_download() {
 
 #[test]
 fn keys_that_would_escape_the_folder_are_refused() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "fine.txt", b"ok");
     put(moto(), &bucket, "../escape.txt", b"evil");
     put(moto(), &bucket, "a/../../up.txt", b"evil");
@@ -143,7 +143,7 @@ fn keys_that_would_escape_the_folder_are_refused() {
 
 #[test]
 fn a_missing_key_is_reported_and_the_others_still_downloaded() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "here.txt", b"here");
     let out = tempfile::tempdir().unwrap();
     let output = s3c(&[
@@ -171,7 +171,7 @@ fn a_missing_key_is_reported_and_the_others_still_downloaded() {
 
 #[test]
 fn many_objects_download_concurrently() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let objects: Vec<(String, Vec<u8>)> = (0..24)
         .map(|i| (format!("d{}/f{i}.bin", i % 4), pattern(1000 + i)))
         .collect();
@@ -201,7 +201,7 @@ fn many_objects_download_concurrently() {
 
 #[test]
 fn a_damaged_object_is_reported_and_no_file_written() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "good.txt", b"good");
     put_damaged(&bucket, "bad.txt", b"bad bytes");
     let out = tempfile::tempdir().unwrap();
@@ -226,7 +226,7 @@ fn a_damaged_object_is_reported_and_no_file_written() {
 /// Start downloading a 12 MiB object in 64 KiB ranges one at a time, and
 /// wait until its temporary file appears.
 fn start_slow_download() -> (std::process::Child, tempfile::TempDir) {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "big.bin", &pattern(12 * 1024 * 1024));
     let out = tempfile::tempdir().unwrap();
     let child = s3c(&[
@@ -288,7 +288,7 @@ fn bad_patterns_and_concurrency_are_usage_errors() {
 
 #[test]
 fn a_low_open_file_limit_does_not_fail_downloads_with_many_requests_in_flight() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let objects: Vec<(String, Vec<u8>)> = (0..200)
         .map(|n| (format!("many/{n:03}.txt"), n.to_string().into_bytes()))
         .collect();

@@ -25,6 +25,7 @@ mod list_roles;
 mod list_user_policies;
 mod list_users;
 mod localserver;
+mod missing_bucket;
 mod output_modes;
 mod policy;
 mod put_object;

@@ -2,7 +2,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::common::s3::{get, keys, new_bucket, pattern};
-use crate::common::{block_on, enforcing_moto, moto, s3c, unique};
+use crate::common::{block_on, enforcing_moto, moto, s3c};
 
 /// A folder tree with files at several depths; returns `(relative path, bytes)`.
 fn tree(root: &Path) -> Vec<(&'static str, Vec<u8>)> {
@@ -23,7 +23,7 @@ fn tree(root: &Path) -> Vec<(&'static str, Vec<u8>)> {
 
 #[test]
 fn a_nested_folder_round_trips_byte_for_byte() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let source = tempfile::tempdir().unwrap();
     let files = tree(source.path());
     let upload = s3c(&["put-objects", &bucket, "site"])
@@ -55,7 +55,7 @@ fn a_nested_folder_round_trips_byte_for_byte() {
 
 #[test]
 fn files_keep_their_names_under_the_prefix() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let source = tempfile::tempdir().unwrap();
     tree(source.path());
     fs::write(source.path().join("notes.txt"), "n").unwrap();
@@ -81,7 +81,7 @@ fn files_keep_their_names_under_the_prefix() {
 
 #[test]
 fn dry_run_prints_the_plan_and_uploads_nothing() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let source = tempfile::tempdir().unwrap();
     tree(source.path());
     let output = s3c(&[
@@ -107,7 +107,7 @@ fn dry_run_prints_the_plan_and_uploads_nothing() {
 
 #[test]
 fn a_missing_path_fails_before_anything_is_uploaded() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let source = tempfile::tempdir().unwrap();
     tree(source.path());
     s3c(&[
@@ -131,8 +131,7 @@ fn a_missing_path_fails_before_anything_is_uploaded() {
 /// keys under `up/ok/`: `(bucket, key, secret)`.
 pub(crate) fn scoped_writer() -> (String, String, String) {
     let server = enforcing_moto();
-    let bucket = unique("bkt");
-    block_on(server.admin().s3.create_bucket().bucket(&bucket).send()).unwrap();
+    let bucket = new_bucket(&server.admin(), "bkt");
     let (_, key, secret) = server.user_with_statements(serde_json::json!([{
         "Effect": "Allow",
         "Action": ["s3:PutObject", "s3:DeleteObject"],
@@ -178,7 +177,7 @@ fn a_failed_file_does_not_stop_the_others() {
 
 #[test]
 fn two_files_for_one_key_fail_before_anything_is_uploaded() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let source = tempfile::tempdir().unwrap();
     for dir in ["a", "b"] {
         fs::create_dir(source.path().join(dir)).unwrap();
@@ -208,7 +207,7 @@ fn parts_of(bucket: &str, key: &str) -> usize {
 #[test]
 fn large_files_go_whole_when_there_are_enough_of_them_to_fill_the_connections() {
     use crate::put_object::PART;
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let source = tempfile::tempdir().unwrap();
     let data = pattern(PART + 1000);
     for name in ["a.bin", "b.bin"] {

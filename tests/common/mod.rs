@@ -7,6 +7,7 @@
 //! `atexit` hook, and by themselves when the pipe to their stdin closes.
 
 pub mod counter;
+pub mod iam;
 pub mod proxy;
 pub mod s3;
 
@@ -228,6 +229,20 @@ impl Enforcing {
         });
         let key = key.access_key.unwrap();
         (user, key.access_key_id, key.secret_access_key)
+    }
+}
+
+/// Whether AWS says it exists; any answer but yes or "not found" fails the test.
+pub fn exists<T, E: std::fmt::Debug>(
+    result: Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    >,
+) -> bool {
+    match result {
+        Ok(_) => true,
+        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => false,
+        Err(error) => panic!("could not tell whether it exists: {error:?}"),
     }
 }
 

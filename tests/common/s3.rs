@@ -4,14 +4,22 @@
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
 use aws_sdk_s3::types::ChecksumMode;
 
-use super::{Emulator, block_on, unique};
+use s3_credentials::aws::Clients;
 
-/// Create a bucket with a name no other test uses.
-pub fn new_bucket(emulator: &Emulator) -> String {
-    let name = unique("bkt");
-    let s3 = emulator.clients().s3;
-    block_on(s3.create_bucket().bucket(&name).send()).unwrap();
+use super::{Emulator, block_on, exists, unique};
+
+/// Create a bucket named after `prefix` that no other test uses, as
+/// `clients` (the emulator's default user, or an enforcing emulator's
+/// admin), and return its name. Every test makes its buckets with this.
+pub fn new_bucket(clients: &Clients, prefix: &str) -> String {
+    let name = unique(prefix);
+    block_on(clients.s3.create_bucket().bucket(&name).send()).unwrap();
     name
+}
+
+/// Whether the bucket exists.
+pub fn bucket_exists(clients: &Clients, bucket: &str) -> bool {
+    exists(block_on(clients.s3.head_bucket().bucket(bucket).send()))
 }
 
 /// Store `body` under `key`.
