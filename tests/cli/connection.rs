@@ -2,7 +2,8 @@
 
 use std::net::TcpListener;
 
-use crate::common::{TEST_SECRET, enforcing_moto, moto, s3c, user_with_key};
+use crate::common::iam::user_with_key;
+use crate::common::{TEST_SECRET, enforcing_moto, moto, s3c};
 
 /// The ARN `whoami` printed: moto answers with the user that owns the key.
 fn arn(stdout: &str) -> String {

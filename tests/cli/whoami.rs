@@ -1,4 +1,5 @@
-use crate::common::{moto, s3c, user_with_key};
+use crate::common::iam::user_with_key;
+use crate::common::{moto, s3c};
 
 #[test]
 fn prints_the_caller_identity_as_indented_json() {

@@ -1,10 +1,61 @@
-//! IAM state on an emulator, read back after a run: users, their keys and
-//! inline policies.
+//! IAM on an emulator: users with keys to run as, and the state a run
+//! leaves (users, their keys and inline policies).
 
 use s3_credentials::aws::Clients;
 use serde_json::Value;
 
-use super::{block_on, exists};
+use super::{Emulator, Enforcing, block_on, exists, unique};
+
+/// Create a user with an access key on `emulator`: `(user, key, secret)`.
+/// moto's `whoami` then answers with that user's ARN, which shows which
+/// credentials a run really used.
+pub fn user_with_key(emulator: &Emulator) -> (String, String, String) {
+    let user = unique("user");
+    let iam = emulator.clients().iam;
+    let key = block_on(async {
+        iam.create_user().user_name(&user).send().await.unwrap();
+        iam.create_access_key()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap()
+    });
+    let key = key.access_key.unwrap();
+    (user, key.access_key_id, key.secret_access_key)
+}
+
+impl Enforcing {
+    /// SDK clients signed as the admin: allowed everything.
+    pub fn admin(&self) -> Clients {
+        self.emulator
+            .clients_as(&self.admin_key, &self.admin_secret)
+    }
+
+    /// A new user whose only inline policy has these statements, with an
+    /// access key: `(name, key, secret)`.
+    pub fn user_with_statements(&self, statements: serde_json::Value) -> (String, String, String) {
+        let iam = self.admin().iam;
+        let user = unique("restricted");
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": statements});
+        let key = block_on(async {
+            iam.create_user().user_name(&user).send().await.unwrap();
+            iam.put_user_policy()
+                .user_name(&user)
+                .policy_name("restricted")
+                .policy_document(policy.to_string())
+                .send()
+                .await
+                .unwrap();
+            iam.create_access_key()
+                .user_name(&user)
+                .send()
+                .await
+                .unwrap()
+        });
+        let key = key.access_key.unwrap();
+        (user, key.access_key_id, key.secret_access_key)
+    }
+}
 
 /// Inline policies of a user as `(name, document)`, by name: `create` puts
 /// them concurrently, so IAM's own order varies.
