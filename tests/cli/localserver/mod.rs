@@ -240,14 +240,7 @@ fn the_rust_sdk_reads_credentials_through_the_container_provider() {
     );
     let refused = whoami(None);
     assert_eq!(refused.code, 1, "{refused:#?}");
-    assert!(
-        server
-            .stderr()
-            .iter()
-            .any(|line| line.ends_with(" GET / 401")),
-        "{:#?}",
-        server.stderr()
-    );
+    server.wait_for_stderr_ending(" GET / 401");
 }
 
 #[test]

@@ -66,6 +66,21 @@ impl Running {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Wait (up to 10 seconds) until a stderr line ends with `end`: the
+    /// server logs a request after answering it, and its stderr is read by
+    /// another thread, so the line can come a moment after the answer.
+    pub fn wait_for_stderr_ending(&self, end: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self.stderr().iter().any(|line| line.ends_with(end)) {
+            assert!(
+                Instant::now() < deadline,
+                "no line ending with {end:?}: {:#?}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// The first line the server printed on stdout.
     pub fn stdout_line(&mut self) -> String {
         let mut line = String::new();
