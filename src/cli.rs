@@ -613,6 +613,7 @@ pub struct PutObjectArgs {
     pub bucket: String,
 
     /// The key to store the object under
+    #[arg(value_parser = object_key)]
     pub key: String,
 
     /// The file to upload, or `-` for standard input
@@ -674,6 +675,7 @@ pub struct GetObjectArgs {
     pub bucket: String,
 
     /// The key of the object
+    #[arg(value_parser = object_key)]
     pub key: String,
 
     /// Write to this file instead of standard output
@@ -700,7 +702,7 @@ pub struct GetObjectsArgs {
     pub bucket: String,
 
     /// Keys to download (default: every key, or those matching `--pattern`)
-    #[arg(value_name = "KEYS")]
+    #[arg(value_name = "KEYS", value_parser = object_key)]
     pub keys: Vec<String>,
 
     /// Folder to write into (default: a folder named after the bucket)
@@ -710,6 +712,11 @@ pub struct GetObjectsArgs {
     /// Also download keys matching this glob, e.g. `*.js` (repeatable; `*` matches `/` too)
     #[arg(short, long = "pattern", value_name = "GLOB")]
     pub patterns: Vec<String>,
+
+    /// Leave files that already exist as they are, and report them (by
+    /// default a download replaces an existing file)
+    #[arg(long)]
+    pub no_clobber: bool,
 
     /// Do not show the progress bar or the summary
     #[arg(short, long)]
@@ -731,7 +738,7 @@ pub struct DeleteObjectsArgs {
     pub bucket: String,
 
     /// Keys to delete
-    #[arg(value_name = "KEYS")]
+    #[arg(value_name = "KEYS", value_parser = object_key)]
     pub keys: Vec<String>,
 
     /// Delete every key that starts with this prefix
@@ -754,6 +761,16 @@ pub struct DeleteObjectsArgs {
 /// mistyped name is a usage error before any request is made.
 fn bucket_name(value: &str) -> Result<String, String> {
     crate::settings::values::check_bucket_name(value).map(|()| value.to_owned())
+}
+
+/// An object key must name something: S3 has no object with an empty key,
+/// and the SDK would otherwise fail to build the request.
+fn object_key(value: &str) -> Result<String, String> {
+    if value.is_empty() {
+        Err("a key cannot be empty".to_owned())
+    } else {
+        Ok(value.to_owned())
+    }
 }
 
 #[cfg(test)]

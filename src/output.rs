@@ -4,6 +4,7 @@
 //! Rows are written as they arrive, so a listing of any length uses the memory
 //! of one page.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
@@ -22,6 +23,24 @@ impl Console<'_> {
     pub fn log(&mut self, line: &str) -> io::Result<()> {
         writeln!(self.err, "{line}")
     }
+}
+
+/// `text` with its control characters escaped (`\u{1b}`, `\n`), for lines
+/// read on a terminal: a key may hold any character, and a raw escape
+/// sequence in a message would be obeyed by the terminal, not shown.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            escaped.extend(c.escape_debug());
+        } else {
+            escaped.push(c);
+        }
+    }
+    Cow::Owned(escaped)
 }
 
 /// JSON with 4-space indentation, as every JSON document of the tool is printed.
@@ -242,6 +261,12 @@ mod tests {
             "Name\tTags\r\na\t\"[{\"\"Key\"\":\"\"k\"\",\"\"Value\"\":\"\"v\"\"}]\"\r\n\"b,\"\"c\"\"\"\t\r\n"
         );
         assert_eq!(render(Format::Csv, &[]), "Name,Tags\r\n");
+    }
+
+    #[test]
+    fn control_characters_print_escaped() {
+        assert_eq!(printable("plain/ü.txt"), "plain/ü.txt");
+        assert_eq!(printable("ctrl\u{1b}[31mx\ny\t"), "ctrl\\u{1b}[31mx\\ny\\t");
     }
 
     #[test]

@@ -66,7 +66,7 @@ impl Tally {
             .failed
             .iter()
             .take(NAMED_FAILURES)
-            .map(|name| format!("`{name}`"))
+            .map(|name| format!("`{}`", crate::output::printable(name)))
             .collect();
         if self.failed.len() > NAMED_FAILURES {
             names.push(format!("and {} more", self.failed.len() - NAMED_FAILURES));

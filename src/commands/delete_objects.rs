@@ -8,8 +8,9 @@ use tokio::task::JoinSet;
 use crate::aws::Clients;
 use crate::cli::DeleteObjectsArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
-use crate::output::Console;
+use crate::output::{Console, printable};
 use crate::tally::{Tally, plural};
+use crate::transfer::listing;
 
 /// The most keys one `DeleteObjects` request may name.
 const BATCH: usize = 1000;
@@ -83,20 +84,13 @@ impl Deletion<'_, '_> {
     /// (s3s-fs among them) then fail the listing with a 500 when a file
     /// vanishes under the walk, and the retry after it costs far more.
     async fn prefix(&mut self, prefix: &str) -> anyhow::Result<()> {
-        let mut pages = self
-            .clients
-            .s3
-            .list_objects_v2()
-            .bucket(self.bucket)
-            .prefix(prefix)
+        let mut pages = listing::list(&self.clients.s3, self.bucket, Some(prefix))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let keys: Vec<String> = page
-                .aws("ListObjectsV2")?
-                .contents()
-                .iter()
-                .filter_map(|object| object.key().map(str::to_owned))
+            let keys: Vec<String> = listing::objects(page.aws("ListObjectsV2")?)?
+                .into_iter()
+                .filter_map(|object| object.key)
                 .collect();
             if !keys.is_empty() {
                 self.batch(keys).await?;
@@ -110,7 +104,7 @@ impl Deletion<'_, '_> {
     async fn batch(&mut self, keys: Vec<String>) -> anyhow::Result<()> {
         if self.dry_run {
             for key in &keys {
-                writeln!(self.console.out, "{key}")?;
+                writeln!(self.console.out, "{}", printable(key))?;
                 self.tally.succeeded(0);
             }
             return Ok(());
@@ -143,7 +137,7 @@ impl Deletion<'_, '_> {
         let refused = match result {
             Ok(refused) => refused,
             Err(error) => {
-                let first = keys.first().map_or("", String::as_str);
+                let first = printable(keys.first().map_or("", String::as_str));
                 let error = error.context(format!(
                     "could not delete {} starting at `{first}`",
                     plural(keys.len() as u64, "key")
@@ -156,8 +150,10 @@ impl Deletion<'_, '_> {
             }
         };
         for (key, reason) in &refused {
-            self.console
-                .log(&format!("Error: could not delete `{key}`: {reason}"))?;
+            self.console.log(&format!(
+                "Error: could not delete `{}`: {reason}",
+                printable(key)
+            ))?;
             self.tally.failed(key);
         }
         for _ in refused.len()..keys.len() {
@@ -167,15 +163,52 @@ impl Deletion<'_, '_> {
     }
 }
 
-/// One quiet `DeleteObjects`: returns the keys S3 did not delete and why.
+/// Delete one batch: returns the keys S3 did not delete and why. Keys that
+/// XML 1.0 cannot carry (most control characters) cannot go in a
+/// `DeleteObjects` request body, so each of them gets a `DeleteObject`.
 async fn delete_batch(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     keys: &[String],
 ) -> anyhow::Result<Vec<(String, String)>> {
+    let (plain, awkward): (Vec<&String>, Vec<&String>) = keys.iter().partition(|key| xml_safe(key));
+    let mut refused = if plain.is_empty() {
+        Vec::new()
+    } else {
+        delete_many(s3, bucket, &plain).await?
+    };
+    for key in awkward {
+        let deleted = s3
+            .delete_object()
+            .bucket(bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .aws("DeleteObject");
+        if let Err(error) = deleted {
+            refused.push((key.clone(), crate::error::one_line(&error)));
+        }
+    }
+    Ok(refused)
+}
+
+/// Whether XML 1.0 can hold `key`: no control characters but tab, line
+/// feed and carriage return, and no U+FFFE or U+FFFF.
+fn xml_safe(key: &str) -> bool {
+    !key.chars().any(|c| {
+        (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
+    })
+}
+
+/// One quiet `DeleteObjects`: returns the keys S3 did not delete and why.
+async fn delete_many(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    keys: &[&String],
+) -> anyhow::Result<Vec<(String, String)>> {
     let objects = keys
         .iter()
-        .map(|key| ObjectIdentifier::builder().key(key).build())
+        .map(|key| ObjectIdentifier::builder().key(key.as_str()).build())
         .collect::<Result<Vec<_>, _>>()
         .context("could not build the request")?;
     let delete = Delete::builder()

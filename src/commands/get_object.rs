@@ -1,15 +1,40 @@
-//! `get-object`: download one object to standard output or a file.
+//! `get-object`: download one object to standard output, a file, or a
+//! device or pipe.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
 
 use crate::aws::Clients;
 use crate::cli::GetObjectArgs;
 use crate::error::{AwsError, ExitStatus, UsageError};
-use crate::output::Console;
+use crate::output::{Console, printable};
 use crate::settings::TransferConfig;
-use crate::transfer::download::{download_file, download_to};
+use crate::transfer::download::{Downloaded, download_file, download_to};
 use crate::transfer::{Progress, Transfer, until_interrupted};
 
-/// Stream the object to stdout, or download it (in parallel ranges when
-/// large) to a temporary file that is renamed to `-o FILE` when complete.
+/// Where `-o` sends the object.
+#[derive(Debug, PartialEq, Eq)]
+enum Target {
+    /// Standard output: no `-o`, `-o -` or `-o /dev/stdout`.
+    Stdout,
+    /// Something that is not a regular file (a device such as `/dev/null`,
+    /// a FIFO) or lives in `/dev` or `/proc`: written into as it is, never
+    /// replaced by a file.
+    Stream(PathBuf),
+    /// A regular file or a new name: written under a temporary name that
+    /// is renamed to it when complete and verified.
+    File(PathBuf),
+}
+
+/// Names of standard output itself: written through this process's own
+/// descriptor, so a shell's `>` or `>>` keeps its meaning.
+const STDOUT: &[&str] = &["-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"];
+
+/// Stream the object to stdout, a device or a pipe, or download it (in
+/// parallel ranges when large) to a temporary file that is renamed to
+/// `-o FILE` when complete.
 pub(crate) async fn run(
     args: &GetObjectArgs,
     clients: &Clients,
@@ -20,31 +45,124 @@ pub(crate) async fn run(
         &args.bucket,
         TransferConfig::from_args(args.transfer),
     );
-    let result = match &args.output {
-        None => {
+    let result = match target(args.output.as_deref())? {
+        Target::Stdout => {
             let progress = Progress::default();
             until_interrupted(download_to(&transfer, &args.key, console.out, &progress)).await
         }
-        Some(path) => {
-            if path.is_dir() {
-                return Err(UsageError::new(format!(
-                    "`-o {}` is a folder: give a file name (or use `get-objects -o DIR`)",
-                    path.display()
-                ))
-                .into());
-            }
+        Target::Stream(path) => {
             let progress = Progress::new("Downloading", args.silent);
             progress.add_total(1, 0);
-            let download = download_file(&transfer, &args.key, path, None, &progress);
+            let result = until_interrupted(async {
+                let mut file = open_for_writing(&path).await?;
+                download_to(&transfer, &args.key, &mut file, &progress).await
+            })
+            .await;
+            progress.finish();
+            result
+        }
+        Target::File(path) => {
+            let progress = Progress::new("Downloading", args.silent);
+            progress.add_total(1, 0);
+            let download = download_file(&transfer, &args.key, &path, None, &progress, true);
             let result = until_interrupted(download).await;
             progress.finish();
             result
         }
     };
     match result {
-        Ok(_) => Ok(ExitStatus::Success),
+        Ok(downloaded) => report(downloaded, args, console),
         Err(error) => Err(explain_not_found(error, args, clients).await),
     }
+}
+
+/// What `-o` names; a folder is a usage error.
+fn target(output: Option<&Path>) -> Result<Target, UsageError> {
+    let Some(path) = output else {
+        return Ok(Target::Stdout);
+    };
+    if STDOUT.iter().any(|name| path == Path::new(name)) {
+        return Ok(Target::Stdout);
+    }
+    if path.is_dir() {
+        return Err(UsageError::new(format!(
+            "`-o {}` is a folder: give a file name (or use `get-objects -o DIR`)",
+            path.display()
+        )));
+    }
+    // A temporary file renamed over `/dev/stderr` or `/proc/self/fd/3`
+    // would replace the link itself, even as root `/dev/null`.
+    let special = path.starts_with("/dev") || path.starts_with("/proc");
+    match fs::metadata(path) {
+        Ok(metadata) if !metadata.is_file() => Ok(Target::Stream(path.to_owned())),
+        _ if special => Ok(Target::Stream(path.to_owned())),
+        _ => Ok(Target::File(path.to_owned())),
+    }
+}
+
+/// Warn when the object could not be checked.
+fn report(
+    downloaded: Downloaded,
+    args: &GetObjectArgs,
+    console: &mut Console<'_>,
+) -> anyhow::Result<ExitStatus> {
+    if let Some(note) = downloaded.unchecked_note(&args.key) {
+        console.log(&note)?;
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Open an existing device, FIFO or descriptor for writing, as a shell's
+/// `>` would (without creating or truncating anything). A FIFO is opened
+/// without blocking, waiting for a reader in between tries, so Ctrl+C still
+/// ends the wait. A regular file reached through `/proc` or `/dev/fd` is
+/// appended to, as `>>` would: its descriptor may have been opened so.
+#[cfg(unix)]
+async fn open_for_writing(path: &Path) -> anyhow::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let file = loop {
+        let opened = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path);
+        match opened {
+            Ok(file) => break file,
+            // A FIFO that no one reads yet.
+            Err(error) if error.raw_os_error() == Some(libc::ENXIO) => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("could not open `{}`", path.display()));
+            }
+        }
+    };
+    let regular = file.metadata().is_ok_and(|metadata| metadata.is_file());
+    let descriptor = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor this function owns, with plain flags.
+    let changed = unsafe {
+        let flags = libc::fcntl(descriptor, libc::F_GETFL);
+        let append = if regular { libc::O_APPEND } else { 0 };
+        flags >= 0
+            && libc::fcntl(
+                descriptor,
+                libc::F_SETFL,
+                (flags & !libc::O_NONBLOCK) | append,
+            ) == 0
+    };
+    if !changed {
+        return Err(std::io::Error::last_os_error())
+            .with_context(|| format!("could not set up `{}` for writing", path.display()));
+    }
+    Ok(file)
+}
+
+#[cfg(not(unix))]
+async fn open_for_writing(path: &Path) -> anyhow::Result<File> {
+    fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .with_context(|| format!("could not open `{}`", path.display()))
 }
 
 /// Say which is missing, the key or the bucket: a 404 from `HeadObject`
@@ -54,11 +172,12 @@ async fn explain_not_found(
     args: &GetObjectArgs,
     clients: &Clients,
 ) -> anyhow::Error {
+    let key = printable(&args.key);
     let not_found = error
         .downcast_ref::<AwsError>()
         .is_some_and(AwsError::is_not_found);
     if !not_found {
-        return error.context(format!("could not download `{}`", args.key));
+        return error.context(format!("could not download `{key}`"));
     }
     let bucket = clients.s3.head_bucket().bucket(&args.bucket).send().await;
     let bucket_missing = bucket.is_err_and(|error| {
@@ -70,9 +189,28 @@ async fn explain_not_found(
         anyhow::anyhow!("the bucket `{}` does not exist", args.bucket)
     } else {
         anyhow::anyhow!(
-            "no object with the key `{}` in the bucket `{}`",
-            args.key,
+            "no object with the key `{key}` in the bucket `{}`",
             args.bucket
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn output_targets() {
+        assert_eq!(target(None).unwrap(), Target::Stdout);
+        for stdout in ["-", "/dev/stdout", "/proc/self/fd/1"] {
+            assert_eq!(target(Some(Path::new(stdout))).unwrap(), Target::Stdout);
+        }
+        let null = Path::new("/dev/null");
+        assert_eq!(target(Some(null)).unwrap(), Target::Stream(null.into()));
+        let fd = Path::new("/dev/fd/7");
+        assert_eq!(target(Some(fd)).unwrap(), Target::Stream(fd.into()));
+        let file = Path::new("some/new/file.txt");
+        assert_eq!(target(Some(file)).unwrap(), Target::File(file.into()));
+        assert!(target(Some(Path::new("/"))).is_err());
     }
 }

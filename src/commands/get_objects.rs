@@ -2,7 +2,7 @@
 //! globs into a folder, several objects at a time.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -12,15 +12,16 @@ use tokio::task::JoinSet;
 use crate::aws::Clients;
 use crate::cli::GetObjectsArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
-use crate::output::Console;
+use crate::output::{Console, printable};
 use crate::settings::TransferConfig;
-use crate::tally::Tally;
-use crate::transfer::download::{download_file, not_found};
-use crate::transfer::local::local_path;
+use crate::tally::{Tally, plural};
+use crate::transfer::destination::{Claims, Refusal, check_links, local_path};
+use crate::transfer::download::{Downloaded, download_file, not_found};
+use crate::transfer::listing;
 use crate::transfer::{Progress, Transfer, until_interrupted};
 
 /// What one download task hands back: the key and how it went.
-type Finished = (String, anyhow::Result<u64>);
+type Finished = (String, anyhow::Result<Downloaded>);
 
 /// The downloads of one run, with at most `-j` objects in progress.
 struct Downloads<'a, 'c> {
@@ -31,11 +32,20 @@ struct Downloads<'a, 'c> {
     progress: Progress,
     console: &'a mut Console<'c>,
     clients: &'a Clients,
+    /// The file each key of this run is written to.
+    claims: Claims,
+    /// `--no-clobber`: existing files are left alone.
+    no_clobber: bool,
+    /// How many existing files `--no-clobber` left alone.
+    skipped: u64,
+    silent: bool,
 }
 
 /// Download the named keys, then every listed key that matches a pattern (or
-/// every key, when neither keys nor patterns are given). Keys that would be
-/// written outside the folder are refused and reported; exit 1 then.
+/// every key, when neither keys nor patterns are given). Keys that cannot be
+/// written as a file in the folder (see [`Refusal`]) are refused and
+/// reported; exit 1 then. Existing files are replaced, or with
+/// `--no-clobber` left as they are and reported.
 pub(crate) async fn run(
     args: &GetObjectsArgs,
     clients: &Clients,
@@ -58,11 +68,19 @@ pub(crate) async fn run(
         progress: Progress::new("Downloading", args.silent),
         console,
         clients,
+        claims: Claims::default(),
+        no_clobber: args.no_clobber,
+        skipped: 0,
+        silent: args.silent,
     };
     until_interrupted(downloads.all(args, &patterns)).await?;
     downloads.progress.finish();
     if !args.silent {
-        let summary = downloads.tally.summary("Downloaded", true);
+        let mut summary = downloads.tally.summary("Downloaded", true);
+        if downloads.skipped > 0 {
+            let existing = plural(downloads.skipped, "existing file");
+            summary.push_str(&format!(", skipped {existing}"));
+        }
         downloads.console.log(&summary)?;
     }
     if let Some(line) = downloads.tally.failure_line() {
@@ -90,19 +108,18 @@ impl Downloads<'_, '_> {
         }
         if args.keys.is_empty() || !patterns.is_empty() {
             let named: HashSet<&str> = args.keys.iter().map(String::as_str).collect();
-            let mut pages = self
-                .transfer
-                .s3
-                .list_objects_v2()
-                .bucket(&args.bucket)
+            let mut pages = listing::list(&self.transfer.s3, &args.bucket, None)
                 .into_paginator()
                 .send();
             while let Some(page) = pages.next().await {
-                for object in page.aws("ListObjectsV2")?.contents() {
+                for object in listing::objects(page.aws("ListObjectsV2")?)? {
                     let key = object.key().unwrap_or_default();
                     let wanted = patterns.is_empty() || patterns.is_match(key);
-                    if wanted && !named.contains(key) {
-                        let size = object.size().and_then(|size| u64::try_from(size).ok());
+                    let size = object.size().and_then(|size| u64::try_from(size).ok());
+                    // A key ending in `/` with no body marks a folder in
+                    // consoles; it holds no file. Named, it is refused.
+                    let marker = key.ends_with('/') && size == Some(0);
+                    if wanted && !named.contains(key) && !marker {
                         self.start(key, size).await?;
                     }
                 }
@@ -116,19 +133,21 @@ impl Downloads<'_, '_> {
 
     /// Start downloading `key`, once fewer than `-j` downloads are running.
     async fn start(&mut self, key: &str, size: Option<u64>) -> anyhow::Result<()> {
-        // A key ending in `/` marks a folder in consoles; it holds no file.
-        if key.ends_with('/') {
-            return Ok(());
-        }
-        let Some(dest) = local_path(&self.folder, key) else {
-            let line = format!(
-                "Error: refusing to download `{key}`: it would be written outside `{}`",
-                self.folder.display()
-            );
-            self.progress.println(self.console.err, &line)?;
-            self.tally.failed(key);
-            return Ok(());
+        let dest = match self.destination(key) {
+            Ok(dest) => dest,
+            Err(refusal) => {
+                let line = format!(
+                    "Error: refusing to download `{}`: {refusal}",
+                    printable(key)
+                );
+                self.progress.println(self.console.err, &line)?;
+                self.tally.failed(key);
+                return Ok(());
+            }
         };
+        if self.no_clobber && std::fs::symlink_metadata(&dest).is_ok() {
+            return self.skip(key, &dest);
+        }
         while self.tasks.len() >= self.transfer.concurrency {
             let finished = self
                 .tasks
@@ -140,10 +159,33 @@ impl Downloads<'_, '_> {
         self.progress.add_total(1, size.unwrap_or(0));
         let (transfer, progress, key) =
             (self.transfer.clone(), self.progress.clone(), key.to_owned());
+        let replace = !self.no_clobber;
         self.tasks.spawn(async move {
-            let result = download_file(&transfer, &key, &dest, size, &progress).await;
+            let result = download_file(&transfer, &key, &dest, size, &progress, replace).await;
             (key, result)
         });
+        Ok(())
+    }
+
+    /// The file `key` is written to, unless it must not be written at all.
+    fn destination(&mut self, key: &str) -> Result<PathBuf, Refusal> {
+        let dest = local_path(&self.folder, key)?;
+        check_links(&self.folder, &dest)?;
+        self.claims.claim(&self.folder, key, &dest)?;
+        Ok(dest)
+    }
+
+    /// Leave an existing file alone (`--no-clobber`), saying so.
+    fn skip(&mut self, key: &str, dest: &Path) -> anyhow::Result<()> {
+        self.skipped += 1;
+        if !self.silent {
+            let line = format!(
+                "Skipped `{}`: `{}` already exists",
+                printable(key),
+                printable(&dest.display().to_string())
+            );
+            self.progress.println(self.console.err, &line)?;
+        }
         Ok(())
     }
 
@@ -151,9 +193,15 @@ impl Downloads<'_, '_> {
     fn record(&mut self, (key, result): Finished) -> std::io::Result<()> {
         self.progress.file_done();
         match result {
-            Ok(bytes) => self.tally.succeeded(bytes),
+            Ok(downloaded) => {
+                if let Some(note) = downloaded.unchecked_note(&key) {
+                    self.progress.println(self.console.err, &note)?;
+                }
+                self.tally.succeeded(downloaded.bytes);
+            }
             Err(error) => {
-                let error = not_found(error).context(format!("could not download `{key}`"));
+                let error =
+                    not_found(error).context(format!("could not download `{}`", printable(&key)));
                 let line = self.clients.error_line(error);
                 self.progress.println(self.console.err, &line)?;
                 self.tally.failed(&key);

@@ -8,6 +8,7 @@ use crate::aws::Clients;
 use crate::cli::ListBucketArgs;
 use crate::error::{AwsResultExt, ExitStatus};
 use crate::output::{Console, Format, Object, RowWriter, timestamp};
+use crate::transfer::listing;
 
 /// The CSV/TSV columns, in the original tool's order.
 const COLUMNS: &[&str] = &[
@@ -50,16 +51,12 @@ pub(crate) async fn run(
         .urls
         .then(|| bucket_url(clients.endpoint_url.as_deref(), &args.bucket));
     let mut rows = RowWriter::new(console.out, Format::from_args(args.output), columns);
-    let mut pages = clients
-        .s3
-        .list_objects_v2()
-        .bucket(&args.bucket)
-        .set_prefix(args.prefix.clone().filter(|prefix| !prefix.is_empty()))
+    let mut pages = listing::list(&clients.s3, &args.bucket, args.prefix.as_deref())
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        for object in page.aws("ListObjectsV2")?.contents() {
-            rows.row(&object_json(object, base.as_deref()))?;
+        for object in listing::objects(page.aws("ListObjectsV2")?)? {
+            rows.row(&object_json(&object, base.as_deref()))?;
         }
         rows.flush()?;
     }
@@ -98,9 +95,19 @@ fn bucket_url(endpoint: Option<&str>, bucket: &str) -> String {
     format!("{endpoint}/{}", utf8_percent_encode(bucket, PATH))
 }
 
-/// The URL of one object: the key percent-encoded, its `/` kept.
+/// The URL of one object: the key percent-encoded, its `/` kept. A `.` or
+/// `..` segment is encoded too (`%2E%2E`): left as it is, curl and browsers
+/// resolve it and fetch another object (`d/../e` becomes `e`).
 fn object_url(bucket_url: &str, key: &str) -> String {
-    format!("{bucket_url}/{}", utf8_percent_encode(key, PATH))
+    let segments: Vec<String> = key
+        .split('/')
+        .map(|segment| match segment {
+            "." => "%2E".to_owned(),
+            ".." => "%2E%2E".to_owned(),
+            segment => utf8_percent_encode(segment, PATH).to_string(),
+        })
+        .collect();
+    format!("{bucket_url}/{}", segments.join("/"))
 }
 
 #[cfg(test)]
@@ -200,6 +207,10 @@ mod tests {
         assert_eq!(
             object_url(&aws, "a folder/ü+1 #2?.txt"),
             "https://s3.amazonaws.com/my-bucket/a%20folder/%C3%BC%2B1%20%232%3F.txt"
+        );
+        assert_eq!(
+            object_url(&aws, "d/../e/./f/..x/.../."),
+            "https://s3.amazonaws.com/my-bucket/d/%2E%2E/e/%2E/f/..x/.../%2E"
         );
         let local = bucket_url(Some("http://127.0.0.1:9000/"), "b");
         assert_eq!(

@@ -5,7 +5,9 @@
 //! checked against the object's one full-object checksum, and lets a
 //! multipart upload send the whole file's CRC to be checked by S3.
 
+use aws_sdk_s3::operation::get_object::GetObjectOutput;
 use aws_sdk_s3::operation::head_object::HeadObjectOutput;
+use aws_sdk_s3::types::ChecksumType;
 use crc_fast::CrcAlgorithm;
 
 /// The CRC algorithms S3 offers for full-object checksums.
@@ -87,14 +89,30 @@ pub(crate) enum Expected {
     /// A full-object SHA checksum: checkable only when the object is read in
     /// one piece, which the SDK then does.
     Sequential,
-    /// No full-object checksum: none stored, or only a composite one (the
-    /// checksum of the parts' checksums of a multipart upload).
+    /// Only a composite checksum, named here: the checksum of the parts'
+    /// checksums of a multipart upload, which the object's bytes alone
+    /// cannot be checked against.
+    Composite(&'static str),
+    /// No checksum stored.
     Nothing,
 }
 
 impl Expected {
     /// What `HeadObject` (asked with checksum mode on) says can be checked.
     pub(crate) fn from_head(head: &HeadObjectOutput) -> Self {
+        let stored = Stored {
+            kind: head.checksum_type(),
+            values: [
+                ("CRC64NVME", head.checksum_crc64_nvme()),
+                ("CRC32", head.checksum_crc32()),
+                ("CRC32C", head.checksum_crc32_c()),
+                ("SHA256", head.checksum_sha256()),
+                ("SHA1", head.checksum_sha1()),
+            ],
+        };
+        if let Some(name) = stored.composite() {
+            return Self::Composite(name);
+        }
         let crcs = [
             (Crc::Crc64Nvme, head.checksum_crc64_nvme()),
             (Crc::Crc32, head.checksum_crc32()),
@@ -105,14 +123,53 @@ impl Expected {
                 return Self::Crc(crc, value);
             }
         }
-        let sha = [head.checksum_sha256(), head.checksum_sha1()];
-        // A composite checksum ends in `-N`, the number of parts.
-        if sha.iter().flatten().any(|text| !text.contains('-')) {
+        if head.checksum_sha256().is_some() || head.checksum_sha1().is_some() {
             Self::Sequential
         } else {
             Self::Nothing
         }
     }
+}
+
+/// The checksums an object was stored with, as `HeadObject` or `GetObject`
+/// (with checksum mode on) report them.
+struct Stored<'a> {
+    /// `x-amz-checksum-type`: `COMPOSITE` or `FULL_OBJECT`.
+    kind: Option<&'a ChecksumType>,
+    /// Each algorithm's name and value.
+    values: [(&'static str, Option<&'a str>); 5],
+}
+
+impl Stored<'_> {
+    /// The algorithm's name when all the object has is a composite
+    /// checksum: S3 says so in `x-amz-checksum-type`, and ends the value
+    /// with `-N`, the number of parts.
+    fn composite(&self) -> Option<&'static str> {
+        let (name, value) = self
+            .values
+            .iter()
+            .find_map(|(name, value)| value.map(|value| (*name, value)))?;
+        let suffixed = value.rsplit_once('-').is_some_and(|(_, parts)| {
+            !parts.is_empty() && parts.bytes().all(|b| b.is_ascii_digit())
+        });
+        (self.kind == Some(&ChecksumType::Composite) || suffixed).then_some(name)
+    }
+}
+
+/// The composite checksum's algorithm, when that is all a `GetObject`
+/// answer carries: the SDK then checks nothing, and the user must be told.
+pub(crate) fn composite_of(object: &GetObjectOutput) -> Option<&'static str> {
+    Stored {
+        kind: object.checksum_type(),
+        values: [
+            ("CRC64NVME", object.checksum_crc64_nvme()),
+            ("CRC32", object.checksum_crc32()),
+            ("CRC32C", object.checksum_crc32_c()),
+            ("SHA256", object.checksum_sha256()),
+            ("SHA1", object.checksum_sha1()),
+        ],
+    }
+    .composite()
 }
 
 #[cfg(test)]
@@ -166,7 +223,26 @@ mod tests {
         let composite = HeadObjectOutput::builder()
             .checksum_crc32("DUoRhQ==-3")
             .build();
-        assert_eq!(Expected::from_head(&composite), Expected::Nothing);
+        assert_eq!(
+            Expected::from_head(&composite),
+            Expected::Composite("CRC32")
+        );
+        // The type alone says so too, even where the suffix is missing.
+        let typed = HeadObjectOutput::builder()
+            .checksum_crc32_c("DUoRhQ==")
+            .checksum_type(ChecksumType::Composite)
+            .build();
+        assert_eq!(Expected::from_head(&typed), Expected::Composite("CRC32C"));
+        let sha_parts = HeadObjectOutput::builder().checksum_sha1("abc=-12").build();
+        assert_eq!(Expected::from_head(&sha_parts), Expected::Composite("SHA1"));
+        let full = HeadObjectOutput::builder()
+            .checksum_crc32("DUoRhQ==")
+            .checksum_type(ChecksumType::FullObject)
+            .build();
+        assert_eq!(
+            Expected::from_head(&full),
+            Expected::Crc(Crc::Crc32, 0x0d4a_1185)
+        );
         let sha = HeadObjectOutput::builder().checksum_sha256("abc=").build();
         assert_eq!(Expected::from_head(&sha), Expected::Sequential);
         assert_eq!(

@@ -1,12 +1,11 @@
 //! Downloads: small objects in one verified request, large ones in parallel
 //! ranges checked against the object's full CRC. A file is written under a
-//! temporary name beside its destination and renamed only when complete and
-//! verified, so no partial file ever carries the real name.
+//! temporary name beside its destination ([`super::temp_file`]) and renamed
+//! only when complete and verified, so no partial file carries the real name.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
 use anyhow::{Context, bail};
 use aws_sdk_s3::operation::get_object::GetObjectOutput;
@@ -15,8 +14,9 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumMode;
 use futures_util::{StreamExt, TryStreamExt, stream};
 
-use super::checksum::{Crc, Expected};
+use super::checksum::{Crc, Expected, composite_of};
 use super::local::{part_size_for, parts};
+use super::temp_file::{Dest, TempFile};
 use super::writer::PositionalWriter;
 use super::{Progress, Transfer};
 use crate::error::{AwsError, AwsResultExt};
@@ -24,15 +24,48 @@ use crate::error::{AwsError, AwsResultExt};
 /// Objects up to this size are received into memory and written in one go.
 const SMALL_OBJECT: u64 = 64 * 1024;
 
+/// What one download did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Downloaded {
+    /// The bytes written.
+    pub(crate) bytes: u64,
+    /// The algorithm of the composite checksum the object carries when that
+    /// is all it carries: the bytes could not be checked against it.
+    pub(crate) composite: Option<&'static str>,
+}
+
+impl Downloaded {
+    fn new(bytes: u64, composite: Option<&'static str>) -> Self {
+        Self { bytes, composite }
+    }
+
+    /// The warning to print when the download could not be checked.
+    pub(crate) fn unchecked_note(&self, key: &str) -> Option<String> {
+        self.composite.map(|name| {
+            format!(
+                "Warning: `{}` was not checked: it has only a composite {name} checksum \
+                 (of its uploaded parts), not one of the whole object",
+                crate::output::printable(key)
+            )
+        })
+    }
+}
+
 /// Download `key` to `dest`; `size` is its size when a listing said so.
-/// Returns the number of bytes written.
+/// Unless `replace` is set, a file that appears at `dest` meanwhile is
+/// left as it is and the download fails.
 pub(crate) async fn download_file(
     transfer: &Transfer,
     key: &str,
     dest: &Path,
     size: Option<u64>,
     progress: &Progress,
-) -> anyhow::Result<u64> {
+    replace: bool,
+) -> anyhow::Result<Downloaded> {
+    let dest = Dest {
+        path: dest,
+        replace,
+    };
     if size.is_some_and(|size| size <= SMALL_OBJECT) {
         return download_small(transfer, key, dest, progress).await;
     }
@@ -58,13 +91,17 @@ pub(crate) async fn download_file(
         },
         progress,
     };
-    let (temp, file) = TempFile::create(dest)?;
+    let (temp, file) = TempFile::create(dest.path)?;
     file.set_len(actual).context("could not size the file")?;
     drop(file);
     let received = ranged.fetch_all(&temp, actual).await?;
     verify(&expected, received)?;
     temp.commit(dest)?;
-    Ok(actual)
+    let composite = match expected {
+        Expected::Composite(name) => Some(name),
+        _ => None,
+    };
+    Ok(Downloaded::new(actual, composite))
 }
 
 /// `HeadObject` with checksum mode on: the size, the ETag, and the checksum
@@ -112,15 +149,16 @@ async fn get_whole(transfer: &Transfer, key: &str) -> anyhow::Result<GetObjectOu
         .aws("GetObject")?)
 }
 
-/// Stream `key` to `out` (standard output) in one verified request: a
-/// checksum mismatch ends the stream with an error. Returns the bytes written.
+/// Stream `key` to `out` (standard output, a device, a pipe) in one
+/// verified request: a checksum mismatch ends the stream with an error.
 pub(crate) async fn download_to(
     transfer: &Transfer,
     key: &str,
     out: &mut dyn Write,
     progress: &Progress,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<Downloaded> {
     let object = get_whole(transfer, key).await?;
+    let composite = composite_of(&object);
     let expected = object.content_length();
     let mut body = object.body;
     let mut length = 0;
@@ -131,7 +169,7 @@ pub(crate) async fn download_to(
     }
     out.flush()?;
     check_length(length, expected)?;
-    Ok(length)
+    Ok(Downloaded::new(length, composite))
 }
 
 /// A small object: received whole, then written and renamed in one step.
@@ -139,12 +177,13 @@ pub(crate) async fn download_to(
 async fn download_small(
     transfer: &Transfer,
     key: &str,
-    dest: &Path,
+    dest: Dest<'_>,
     progress: &Progress,
-) -> anyhow::Result<u64> {
-    let bytes = {
+) -> anyhow::Result<Downloaded> {
+    let (bytes, composite) = {
         let _permit = transfer.permit().await?;
         let object = get_whole(transfer, key).await?;
+        let composite = composite_of(&object);
         let expected = object.content_length();
         let length = expected.and_then(|length| u64::try_from(length).ok());
         if length.is_none_or(|length| length > SMALL_OBJECT) {
@@ -157,29 +196,32 @@ async fn download_small(
             .map_err(read_error)?
             .into_bytes();
         check_length(bytes.len() as u64, expected)?;
-        bytes
+        (bytes, composite)
     };
     let size = bytes.len() as u64;
-    let dest = dest.to_owned();
+    let (path, replace) = (dest.path.to_owned(), dest.replace);
     tokio::task::spawn_blocking(move || {
-        let (temp, mut file) = TempFile::create(&dest)?;
+        let (temp, mut file) = TempFile::create(&path)?;
         file.write_all(&bytes).context("could not write the file")?;
         drop(file);
-        temp.commit(&dest)
+        temp.commit(Dest {
+            path: &path,
+            replace,
+        })
     })
     .await
     .context("the writing task failed")??;
     progress.advance(size);
-    Ok(size)
+    Ok(Downloaded::new(size, composite))
 }
 
 /// One streamed `GetObject` into a temporary file.
 async fn download_whole(
     transfer: &Transfer,
     key: &str,
-    dest: &Path,
+    dest: Dest<'_>,
     progress: &Progress,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<Downloaded> {
     let _permit = transfer.stream_permit().await?;
     let object = get_whole(transfer, key).await?;
     stream_to_file(object, dest, progress).await
@@ -188,15 +230,16 @@ async fn download_whole(
 /// Write a whole object's body into a temporary file, then rename it.
 async fn stream_to_file(
     object: GetObjectOutput,
-    dest: &Path,
+    dest: Dest<'_>,
     progress: &Progress,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<Downloaded> {
+    let composite = composite_of(&object);
     let expected = object.content_length();
-    let (temp, file) = TempFile::create(dest)?;
+    let (temp, file) = TempFile::create(dest.path)?;
     let written = write_body(file, 0, object.body, None, progress).await?;
     check_length(written.length, expected)?;
     temp.commit(dest)?;
-    Ok(written.length)
+    Ok(Downloaded::new(written.length, composite))
 }
 
 /// What a body wrote: its length, and its CRC when one was asked for.
@@ -302,64 +345,6 @@ impl Ranged<'_> {
             write_body(temp.file()?, offset, object.body, self.crc, self.progress).await?;
         check_length(written.length, i64::try_from(length).ok())?;
         Ok(written.crc.unwrap_or(0))
-    }
-}
-
-/// A file being downloaded, under a hidden temporary name beside its
-/// destination; removed again unless [`TempFile::commit`] renames it.
-pub(crate) struct TempFile {
-    path: PathBuf,
-    committed: bool,
-}
-
-impl TempFile {
-    /// Create the temporary file (and the destination's folder), with a
-    /// handle to write it.
-    pub(crate) fn create(dest: &Path) -> anyhow::Result<(Self, File)> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let folder = dest.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(folder)
-            .with_context(|| format!("could not create the folder `{}`", folder.display()))?;
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = folder.join(format!(
-            ".s3-credentials-{}-{n}.partial",
-            std::process::id()
-        ));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("could not create `{}`", path.display()))?;
-        let temp = Self {
-            path,
-            committed: false,
-        };
-        Ok((temp, file))
-    }
-
-    /// Another handle for writing, so ranges can be written side by side.
-    pub(crate) fn file(&self) -> anyhow::Result<File> {
-        OpenOptions::new()
-            .write(true)
-            .open(&self.path)
-            .with_context(|| format!("could not open `{}`", self.path.display()))
-    }
-
-    /// Give the finished file its real name.
-    pub(crate) fn commit(mut self, dest: &Path) -> anyhow::Result<()> {
-        fs::rename(&self.path, dest)
-            .with_context(|| format!("could not write `{}`", dest.display()))?;
-        self.committed = true;
-        Ok(())
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        if !self.committed {
-            // Nothing more can be done if this fails; the name is hidden.
-            let _ = fs::remove_file(&self.path);
-        }
     }
 }
 

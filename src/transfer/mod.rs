@@ -11,9 +11,12 @@
 //! wait on the server.
 
 mod checksum;
+pub(crate) mod destination;
 pub(crate) mod download;
+pub(crate) mod listing;
 pub(crate) mod local;
 mod progress;
+mod temp_file;
 pub(crate) mod upload;
 mod writer;
 

@@ -273,6 +273,20 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
             "bad `--pattern [`",
         ),
         (vec!["get-objects", "A"], "bucket name `A`"),
+        // An empty key names no object.
+        (vec!["get-object", "my-bucket", ""], "a key cannot be empty"),
+        (
+            vec!["get-objects", "my-bucket", "a", ""],
+            "a key cannot be empty",
+        ),
+        (
+            vec!["put-object", "my-bucket", "", "Cargo.toml"],
+            "a key cannot be empty",
+        ),
+        (
+            vec!["delete-objects", "my-bucket", ""],
+            "a key cannot be empty",
+        ),
         (
             vec!["delete-objects", "my-bucket"],
             "required arguments were not provided",

@@ -131,3 +131,49 @@ fn keys_or_a_prefix_are_needed_but_not_both() {
             "Error: `--prefix` must not be empty (that would delete the whole bucket)\n",
         );
 }
+
+#[test]
+fn keys_with_control_characters_are_listed_printed_escaped_and_deleted() {
+    use crate::common::s3::get;
+    let bucket = new_bucket(moto());
+    for key in ["ctrl\u{1b}x", "ctrl\u{1b}y", "ctrl/ok", "plain", "keep"] {
+        put(moto(), &bucket, key, b"x");
+    }
+    let named = s3c(&["delete-objects", &bucket, "ctrl\u{1b}x", "plain"])
+        .against(moto())
+        .run();
+    assert_eq!(
+        (named.code, named.stdout.as_str(), named.stderr.as_str()),
+        (
+            0,
+            "",
+            format!("Deleted 2 objects from `{bucket}`\n").as_str()
+        )
+    );
+    assert_eq!(get(moto(), &bucket, "ctrl\u{1b}x"), None);
+    assert_eq!(get(moto(), &bucket, "plain"), None);
+
+    let dry = s3c(&["delete-objects", &bucket, "--prefix", "ctrl", "--dry-run"])
+        .against(moto())
+        .run();
+    assert_eq!(
+        (dry.code, dry.stdout.as_str(), dry.stderr.as_str()),
+        (
+            0,
+            "ctrl\\u{1b}y\nctrl/ok\n",
+            format!("Would delete 2 objects from `{bucket}`\n").as_str()
+        )
+    );
+    let prefix = s3c(&["delete-objects", &bucket, "--prefix", "ctrl"])
+        .against(moto())
+        .run();
+    assert_eq!(
+        (prefix.code, prefix.stdout.as_str(), prefix.stderr.as_str()),
+        (
+            0,
+            "",
+            format!("Deleted 2 objects from `{bucket}`\n").as_str()
+        )
+    );
+    assert_eq!(keys(moto(), &bucket), ["keep"]);
+}

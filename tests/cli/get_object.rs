@@ -1,5 +1,6 @@
 use aws_sdk_s3::types::ChecksumAlgorithm;
 
+use crate::common::composite::CompositeChecksums;
 use crate::common::s3::{crc64, new_bucket, pattern, put};
 use crate::common::{block_on, moto, s3c};
 
@@ -158,4 +159,204 @@ fn a_folder_as_output_is_a_usage_error() {
             dir.path().display()
         ),
     );
+}
+
+/// Store `data` as another tool would in two parts, with a composite CRC-32
+/// (the default for multipart uploads with a checksum): a 5 MiB part and
+/// the rest.
+pub(crate) fn put_in_parts(bucket: &str, key: &str, data: &[u8]) {
+    use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+    let s3 = moto().clients().s3;
+    block_on(async {
+        let upload = s3
+            .create_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .checksum_algorithm(ChecksumAlgorithm::Crc32)
+            .send()
+            .await
+            .unwrap();
+        let id = upload.upload_id().unwrap();
+        let mut parts = Vec::new();
+        for (number, chunk) in (1..).zip(data.chunks(5 * 1024 * 1024)) {
+            let part = s3
+                .upload_part()
+                .bucket(bucket)
+                .key(key)
+                .upload_id(id)
+                .part_number(number)
+                .checksum_algorithm(ChecksumAlgorithm::Crc32)
+                .body(chunk.to_vec().into())
+                .send()
+                .await
+                .unwrap();
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(number)
+                    .set_e_tag(part.e_tag().map(str::to_owned))
+                    .set_checksum_crc32(part.checksum_crc32().map(str::to_owned))
+                    .build(),
+            );
+        }
+        s3.complete_multipart_upload()
+            .bucket(bucket)
+            .key(key)
+            .upload_id(id)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn an_object_with_a_composite_checksum_downloads_with_a_warning() {
+    let bucket = new_bucket(moto());
+    let data = ascii(5 * 1024 * 1024 + 1000);
+    put_in_parts(&bucket, "parts.bin", &data);
+    let s3_like = CompositeChecksums::start(&moto().endpoint);
+    let warning = "Warning: `parts.bin` was not checked: it has only a composite CRC32 \
+                   checksum (of its uploaded parts), not one of the whole object\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parts.bin");
+    let output = s3c(&[
+        "get-object",
+        &bucket,
+        "parts.bin",
+        "-o",
+        path.to_str().unwrap(),
+    ])
+    .env("AWS_ENDPOINT_URL", &s3_like.endpoint)
+    .run();
+    assert_eq!(
+        (output.code, output.stdout.as_str(), output.stderr.as_str()),
+        (0, "", warning)
+    );
+    assert!(std::fs::read(&path).unwrap() == data);
+
+    let output = s3c(&["get-object", &bucket, "parts.bin"])
+        .env("AWS_ENDPOINT_URL", &s3_like.endpoint)
+        .run();
+    assert_eq!((output.code, output.stderr.as_str()), (0, warning));
+    assert!(output.stdout.as_bytes() == data);
+}
+
+/// Printable bytes that differ from line to line, for checks on stdout.
+fn ascii(length: usize) -> Vec<u8> {
+    let text: String = (0..)
+        .map(|n| format!("line {n}\n"))
+        .take_while({
+            let mut total = 0;
+            move |line: &String| {
+                total += line.len();
+                total <= length
+            }
+        })
+        .collect();
+    let mut bytes = text.into_bytes();
+    bytes.resize(length, b'.');
+    bytes
+}
+
+/// `get-object` of `key` into `-o target`: `(exit code, stderr)`.
+fn get_into(bucket: &str, key: &str, target: &std::path::Path) -> (i32, String) {
+    let output = s3c(&["get-object", bucket, key, "-o", target.to_str().unwrap()])
+        .against(moto())
+        .run();
+    assert_eq!(output.stdout, "");
+    (output.code, output.stderr)
+}
+
+#[cfg(unix)]
+#[test]
+fn devices_and_fifos_are_written_into_not_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let bucket = new_bucket(moto());
+    let data = ascii(300_000);
+    put(moto(), &bucket, "data.bin", &data);
+    let dir = tempfile::tempdir().unwrap();
+
+    // A character device: `/dev/null`'s numbers, made in the test folder.
+    let null = dir.path().join("null");
+    let c_null = std::ffi::CString::new(null.to_str().unwrap()).unwrap();
+    // SAFETY: mknod with a valid C string; the test runs as root.
+    let made = unsafe { libc::mknod(c_null.as_ptr(), libc::S_IFCHR | 0o666, libc::makedev(1, 3)) };
+    assert_eq!(made, 0, "mknod: {}", std::io::Error::last_os_error());
+    assert_eq!(get_into(&bucket, "data.bin", &null), (0, String::new()));
+    let kind = std::fs::symlink_metadata(&null).unwrap().file_type();
+    assert!(kind.is_char_device(), "replaced by {kind:?}");
+    assert_eq!(names(dir.path()), ["null"], "no temporary file");
+
+    // A FIFO, read by another process as the data streams in.
+    let fifo = dir.path().join("fifo");
+    let c_fifo = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c_fifo.as_ptr(), 0o600) }, 0);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    assert_eq!(get_into(&bucket, "data.bin", &fifo), (0, String::new()));
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "replaced by {kind:?}");
+    assert!(reader.join().unwrap() == data);
+    assert_eq!(names(dir.path()), ["fifo", "null"]);
+
+    // Standard output, by name.
+    for stdout in ["-", "/dev/stdout"] {
+        let output = s3c(&["get-object", &bucket, "data.bin", "-o", stdout])
+            .against(moto())
+            .run();
+        assert_eq!((output.code, output.stderr.as_str()), (0, ""), "{stdout}");
+        assert!(output.stdout.as_bytes() == data, "{stdout}");
+    }
+}
+
+#[test]
+fn an_empty_key_is_a_usage_error() {
+    s3c(&["get-object", "bucket", ""]).run().fails_with(
+        2,
+        "Error: invalid value '' for '<KEY>': a key cannot be empty; \
+         see `s3-credentials get-object --help`\n",
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    s3c(&["put-object", "bucket", "", file.path().to_str().unwrap()])
+        .run()
+        .fails_with(
+            2,
+            "Error: invalid value '' for '<KEY>': a key cannot be empty; \
+             see `s3-credentials put-object --help`\n",
+        );
+}
+
+#[test]
+fn a_key_with_a_control_character_goes_up_and_comes_down() {
+    let bucket = new_bucket(moto());
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), "bell").unwrap();
+    let up = s3c(&[
+        "put-object",
+        &bucket,
+        "ring\u{7}",
+        file.path().to_str().unwrap(),
+        "-s",
+    ])
+    .against(moto())
+    .run();
+    assert_eq!((up.code, up.stderr.as_str()), (0, ""));
+    let down = s3c(&["get-object", &bucket, "ring\u{7}"])
+        .against(moto())
+        .run();
+    assert_eq!((down.success(), down.stderr.as_str()), ("bell", ""));
+    s3c(&["get-object", &bucket, "gone\u{1b}[2J"])
+        .against(moto())
+        .run()
+        .fails_with(
+            1,
+            &format!("Error: no object with the key `gone\\u{{1b}}[2J` in the bucket `{bucket}`\n"),
+        );
 }

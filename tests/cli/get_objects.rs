@@ -311,3 +311,217 @@ fn a_low_open_file_limit_does_not_fail_downloads_with_many_requests_in_flight() 
         assert_eq!(files(out.path()), objects, "hard limit {hard:?}");
     }
 }
+
+/// `get-objects ARGS` in `cwd`: `(exit code, stdout, stderr)`.
+fn get_objects_in(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    let output = s3c(&[&["get-objects"], args].concat())
+        .current_dir(cwd)
+        .against(moto())
+        .run();
+    (output.code, output.stdout, output.stderr)
+}
+
+#[test]
+fn two_keys_for_one_file_fail_the_second_instead_of_overwriting() {
+    let bucket = new_bucket(moto());
+    put(moto(), &bucket, "x/y", b"single");
+    put(moto(), &bucket, "x//y", b"double");
+    // Case-only differences are two files on this (case-sensitive) disk.
+    put(moto(), &bucket, "A.txt", b"upper");
+    put(moto(), &bucket, "a.txt", b"lower");
+    let cwd = tempfile::tempdir().unwrap();
+    // The listing comes in key order: `x//y` sorts before `x/y`.
+    assert_eq!(
+        get_objects_in(cwd.path(), &[&bucket, "-o", "out"]),
+        (
+            1,
+            String::new(),
+            "Error: refusing to download `x/y`: `x//y` is already written to `out/x/y`\n\
+             Downloaded 3 files (16 B)\n\
+             Error: 1 of 4 files failed: `x/y`\n"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        files(&cwd.path().join("out")),
+        text(&[("A.txt", "upper"), ("a.txt", "lower"), ("x/y", "double")])
+    );
+}
+
+#[test]
+fn keys_that_name_no_file_are_refused_with_the_reason() {
+    let bucket = new_bucket(moto());
+    put(moto(), &bucket, "trail/", b"sixteen bytes!!!");
+    put(moto(), &bucket, "folder/", b"");
+    put(moto(), &bucket, "fine.txt", b"ok");
+    let cwd = tempfile::tempdir().unwrap();
+    assert_eq!(
+        get_objects_in(
+            cwd.path(),
+            &[&bucket, "x/./y", "a/../b", "trail/", "-o", "named"]
+        ),
+        (
+            1,
+            String::new(),
+            "Error: refusing to download `x/./y`: the key has a `.` segment, which cannot be a \
+             file or folder name\n\
+             Error: refusing to download `a/../b`: the key has a `..` segment, which cannot be a \
+             file or folder name\n\
+             Error: refusing to download `trail/`: the key ends in `/`, so it names a folder, \
+             not a file\n\
+             Downloaded 0 files (0 B)\n\
+             Error: 3 of 3 files failed: `x/./y`, `a/../b`, `trail/`\n"
+                .to_owned()
+        )
+    );
+    // In a whole-bucket download, an empty folder marker is skipped, but a
+    // `/` key with a body is data that cannot be written: reported.
+    assert_eq!(
+        get_objects_in(cwd.path(), &[&bucket, "-o", "all"]),
+        (
+            1,
+            String::new(),
+            "Error: refusing to download `trail/`: the key ends in `/`, so it names a folder, \
+             not a file\n\
+             Downloaded 1 file (2 B)\n\
+             Error: 1 of 2 files failed: `trail/`\n"
+                .to_owned()
+        )
+    );
+    assert_eq!(files(cwd.path()), text(&[("all/fine.txt", "ok")]));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_link_out_of_the_folder_is_never_followed() {
+    let bucket = new_bucket(moto());
+    put(moto(), &bucket, "x/y", b"evil");
+    put(moto(), &bucket, "inner/z", b"fine");
+    put(moto(), &bucket, "top", b"ok");
+    let cwd = tempfile::tempdir().unwrap();
+    let outside = cwd.path().join("outside");
+    fs::create_dir_all(cwd.path().join("d/real")).unwrap();
+    fs::create_dir(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, cwd.path().join("d/x")).unwrap();
+    // A link that stays inside the folder is fine.
+    std::os::unix::fs::symlink("real", cwd.path().join("d/inner")).unwrap();
+    let (code, stdout, stderr) = get_objects_in(cwd.path(), &[&bucket, "-o", "d"]);
+    assert_eq!(
+        (code, stdout.as_str(), stderr),
+        (
+            1,
+            "",
+            format!(
+                "Error: refusing to download `x/y`: `d/x` is a symbolic link to `{}`, \
+                 outside `d`\n\
+                 Downloaded 2 files (6 B)\n\
+                 Error: 1 of 3 files failed: `x/y`\n",
+                fs::canonicalize(&outside).unwrap().display()
+            )
+        )
+    );
+    assert_eq!(files(&outside), []);
+    assert_eq!(files(&cwd.path().join("d/real")), text(&[("z", "fine")]));
+}
+
+#[cfg(unix)]
+#[test]
+fn existing_files_are_replaced_unless_no_clobber_is_given() {
+    use std::os::unix::fs::PermissionsExt;
+    let bucket = new_bucket(moto());
+    put(moto(), &bucket, "a.txt", b"new a");
+    put(moto(), &bucket, "b.txt", b"new b");
+    put(moto(), &bucket, "c.txt", b"new c");
+    let cwd = tempfile::tempdir().unwrap();
+    let out = cwd.path().join("out");
+    let existing = || {
+        fs::create_dir_all(&out).unwrap();
+        for name in ["a.txt", "b.txt"] {
+            let path = out.join(name);
+            if path.exists() {
+                fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+            }
+            fs::write(&path, "old").unwrap();
+        }
+        // Read-only: replaced all the same, as documented.
+        fs::set_permissions(out.join("b.txt"), fs::Permissions::from_mode(0o444)).unwrap();
+    };
+    existing();
+    assert_eq!(
+        get_objects_in(cwd.path(), &[&bucket, "-o", "out"]),
+        (0, String::new(), "Downloaded 3 files (15 B)\n".to_owned())
+    );
+    assert_eq!(
+        files(&out),
+        text(&[("a.txt", "new a"), ("b.txt", "new b"), ("c.txt", "new c")])
+    );
+
+    fs::remove_file(out.join("c.txt")).unwrap();
+    existing();
+    assert_eq!(
+        get_objects_in(cwd.path(), &[&bucket, "-o", "out", "--no-clobber"]),
+        (
+            0,
+            String::new(),
+            "Skipped `a.txt`: `out/a.txt` already exists\n\
+             Skipped `b.txt`: `out/b.txt` already exists\n\
+             Downloaded 1 file (5 B), skipped 2 existing files\n"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        files(&out),
+        text(&[("a.txt", "old"), ("b.txt", "old"), ("c.txt", "new c")])
+    );
+}
+
+#[test]
+fn an_object_with_a_composite_checksum_downloads_in_ranges_with_a_warning() {
+    let bucket = new_bucket(moto());
+    let data = pattern(5 * 1024 * 1024 + 1000);
+    crate::get_object::put_in_parts(&bucket, "parts.bin", &data);
+    let s3_like = crate::common::composite::CompositeChecksums::start(&moto().endpoint);
+    let out = tempfile::tempdir().unwrap();
+    let output = s3c(&["get-objects", &bucket, "-o", out.path().to_str().unwrap()])
+        .env("S3_CREDENTIALS_PART_SIZE", "1048576")
+        .env("AWS_ENDPOINT_URL", &s3_like.endpoint)
+        .run();
+    assert_eq!(
+        (output.code, output.stdout.as_str(), output.stderr.as_str()),
+        (
+            0,
+            "",
+            "Warning: `parts.bin` was not checked: it has only a composite CRC32 checksum \
+             (of its uploaded parts), not one of the whole object\n\
+             Downloaded 1 file (5.00 MiB)\n"
+        )
+    );
+    assert_eq!(files(out.path()), [("parts.bin".to_owned(), data)]);
+}
+
+#[test]
+fn keys_with_control_characters_download_and_print_escaped() {
+    let bucket = new_bucket(moto());
+    put(moto(), &bucket, "ctrl\u{1b}x", b"escape");
+    put(moto(), &bucket, "plain", b"plain");
+    let cwd = tempfile::tempdir().unwrap();
+    assert_eq!(
+        get_objects_in(cwd.path(), &[&bucket, "gone\u{1b}[2J", "-o", "out"]),
+        (
+            1,
+            String::new(),
+            "Error: could not download `gone\\u{1b}[2J`: no such key\n\
+             Downloaded 0 files (0 B)\n\
+             Error: 1 of 1 file failed: `gone\\u{1b}[2J`\n"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        get_objects_in(cwd.path(), &[&bucket, "-o", "all"]),
+        (0, String::new(), "Downloaded 2 files (11 B)\n".to_owned())
+    );
+    assert_eq!(
+        files(&cwd.path().join("all")),
+        text(&[("ctrl\u{1b}x", "escape"), ("plain", "plain")])
+    );
+}

@@ -108,3 +108,73 @@ fn percent_decode(text: &str) -> String {
         .unwrap()
         .into_owned()
 }
+
+#[test]
+fn dot_segments_in_urls_are_encoded_so_they_name_the_same_object() {
+    let bucket = new_bucket(moto());
+    let s3 = moto().clients().s3;
+    for (key, body) in [("d/../e", "the dotted one"), ("e", "another object")] {
+        // Readable by anyone, so a plain GET of the URL can fetch it.
+        let put = s3
+            .put_object()
+            .bucket(&bucket)
+            .key(key)
+            .acl(aws_sdk_s3::types::ObjectCannedAcl::PublicRead)
+            .body(body.as_bytes().to_vec().into())
+            .send();
+        block_on(put).unwrap();
+    }
+    let output = s3c(&["list-bucket", &bucket, "--urls", "--nl"])
+        .against(moto())
+        .run();
+    let urls: Vec<String> = output
+        .success()
+        .lines()
+        .map(|line| {
+            let row: serde_json::Value = serde_json::from_str(line).unwrap();
+            row["URL"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let base = format!("{}/{bucket}", moto().endpoint);
+    assert_eq!(urls, [format!("{base}/d/%2E%2E/e"), format!("{base}/e")]);
+    // Fetched as curl would (no dot-segment to resolve), it is that object.
+    let address = moto().endpoint.trim_start_matches("http://").to_owned();
+    let path = urls[0].trim_start_matches(&format!("http://{address}"));
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    use std::io::{Read, Write};
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.ends_with("the dotted one"), "{response}");
+}
+
+#[test]
+fn keys_with_control_characters_are_listed_in_every_mode() {
+    let bucket = new_bucket(moto());
+    put(moto(), &bucket, "ctrl\u{1b}x", b"e");
+    put(moto(), &bucket, "a+b c%2B", b"p");
+    let keys_in = |mode: &str| -> String {
+        let output = s3c(&["list-bucket", &bucket, mode]).against(moto()).run();
+        assert_eq!(output.stderr, "", "{mode}");
+        output.success().to_owned()
+    };
+    let nl = keys_in("--nl");
+    let listed: Vec<String> = nl
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["Key"].to_string())
+        .collect();
+    // JSON shows the control character escaped, and reads back as it was.
+    assert_eq!(listed, ["\"a+b c%2B\"", "\"ctrl\\u001bx\""]);
+    let csv = keys_in("--csv");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let keys: Vec<String> = reader
+        .records()
+        .map(|record| record.unwrap()[0].to_owned())
+        .collect();
+    // CSV carries keys byte for byte, so a CSV reader gets them back.
+    assert_eq!(keys, ["a+b c%2B", "ctrl\u{1b}x"]);
+}

@@ -6,6 +6,7 @@
 //! [`unique`]). They stop when the test process exits: by PID from an
 //! `atexit` hook, and by themselves when the pipe to their stdin closes.
 
+pub mod composite;
 pub mod counter;
 pub mod iam;
 pub mod proxy;

@@ -1,0 +1,93 @@
+//! A download's file under a hidden temporary name beside its destination,
+//! renamed to the real name only when complete and verified, and removed
+//! when dropped before that: no partial file ever carries the real name.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use anyhow::{Context, bail};
+
+/// Where a download goes, and whether it may replace a file already there.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dest<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) replace: bool,
+}
+
+/// A file being downloaded, under a hidden temporary name beside its
+/// destination; removed again unless [`TempFile::commit`] renames it.
+pub(crate) struct TempFile {
+    path: PathBuf,
+    committed: bool,
+}
+
+impl TempFile {
+    /// Create the temporary file (and the destination's folder), with a
+    /// handle to write it.
+    pub(crate) fn create(dest: &Path) -> anyhow::Result<(Self, File)> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let folder = dest.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(folder)
+            .with_context(|| format!("could not create the folder `{}`", folder.display()))?;
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = folder.join(format!(
+            ".s3-credentials-{}-{n}.partial",
+            std::process::id()
+        ));
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .with_context(|| format!("could not create `{}`", path.display()))?;
+        let temp = Self {
+            path,
+            committed: false,
+        };
+        Ok((temp, file))
+    }
+
+    /// Another handle for writing, so ranges can be written side by side.
+    pub(crate) fn file(&self) -> anyhow::Result<File> {
+        OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .with_context(|| format!("could not open `{}`", self.path.display()))
+    }
+
+    /// Give the finished file its real name: replacing a file of that name,
+    /// or, unless `dest.replace`, only if there is none.
+    pub(crate) fn commit(mut self, dest: Dest<'_>) -> anyhow::Result<()> {
+        let written = || format!("could not write `{}`", dest.path.display());
+        if dest.replace {
+            fs::rename(&self.path, dest.path).with_context(written)?;
+            self.committed = true;
+            return Ok(());
+        }
+        // A hard link is made only if the name is free, in one step; the
+        // temporary name is then removed on drop.
+        match fs::hard_link(&self.path, dest.path) {
+            Ok(()) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => bail!(
+                "`{}` appeared during the download and was left as it was",
+                dest.path.display()
+            ),
+            // File systems without hard links (FAT): check, then rename.
+            Err(_) if fs::symlink_metadata(dest.path).is_err() => {
+                fs::rename(&self.path, dest.path).with_context(written)?;
+                self.committed = true;
+                Ok(())
+            }
+            Err(error) => Err(error).with_context(written),
+        }
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            // Nothing more can be done if this fails; the name is hidden.
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
