@@ -264,6 +264,23 @@ mod tests {
     }
 
     #[test]
+    fn csv_and_tsv_round_trip_line_breaks_and_control_characters() {
+        let names = ["line\nbreak", "cr\r\nlf", "tab\t,\"q\"", "ctrl\u{1b}x"];
+        let rows: Vec<Value> = names.iter().map(|name| json!({ "Name": name })).collect();
+        for (format, delimiter) in [(Format::Csv, b','), (Format::Tsv, b'\t')] {
+            let text = render(format, &rows);
+            let mut reader = csv::ReaderBuilder::new()
+                .delimiter(delimiter)
+                .from_reader(text.as_bytes());
+            let read: Vec<String> = reader
+                .records()
+                .map(|record| record.unwrap()[0].to_owned())
+                .collect();
+            assert_eq!(read, names, "{format:?}");
+        }
+    }
+
+    #[test]
     fn control_characters_print_escaped() {
         assert_eq!(printable("plain/ü.txt"), "plain/ü.txt");
         assert_eq!(printable("ctrl\u{1b}[31mx\ny\t"), "ctrl\\u{1b}[31mx\\ny\\t");

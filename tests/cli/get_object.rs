@@ -360,3 +360,72 @@ fn a_key_with_a_control_character_goes_up_and_comes_down() {
             &format!("Error: no object with the key `gone\\u{{1b}}[2J` in the bucket `{bucket}`\n"),
         );
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    use std::io::Read;
+    let bucket = new_bucket(moto());
+    put(moto(), &bucket, "big.txt", &ascii(2_000_000));
+    // As `get-object ... | head -c 10` does: read 10 bytes, close the pipe.
+    let mut child = s3c(&["get-object", &bucket, "big.txt"])
+        .against(moto())
+        .spawn();
+    let mut first = [0; 10];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"line 0\nlin");
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).as_ref()
+        ),
+        (Some(0), "")
+    );
+}
+
+/// A 1 MiB tmpfs mounted on a new folder, unmounted on drop: a disk that
+/// fills up.
+struct SmallDisk {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    fn mount() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_owned();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(status.success(), "mount a tmpfs (the tests run as root)");
+        Self { _dir: dir, path }
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+#[test]
+fn a_full_disk_leaves_the_old_file_and_no_partial_one() {
+    let bucket = new_bucket(moto());
+    put(moto(), &bucket, "big.bin", &pattern(3 * 1024 * 1024));
+    let disk = SmallDisk::mount();
+    let path = disk.path.join("big.bin");
+    std::fs::write(&path, "old").unwrap();
+    let (code, stderr) = get_into(&bucket, "big.bin", &path);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.starts_with("Error: could not download `big.bin`: could not "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+    assert_eq!(names(&disk.path), ["big.bin"]);
+}

@@ -525,3 +525,24 @@ fn keys_with_control_characters_download_and_print_escaped() {
         text(&[("ctrl\u{1b}x", "escape"), ("plain", "plain")])
     );
 }
+
+#[test]
+fn named_keys_that_are_absolute_or_only_dots_are_refused() {
+    let cwd = tempfile::tempdir().unwrap();
+    let bucket = new_bucket(moto());
+    assert_eq!(
+        get_objects_in(cwd.path(), &[&bucket, "/etc/x", ".", "..", "-o", "out"]),
+        (
+            1,
+            String::new(),
+            "Error: refusing to download `/etc/x`: it would be written outside `out`\n\
+             Error: refusing to download `.`: the key has a `.` segment, which cannot be a file \
+             or folder name\n\
+             Error: refusing to download `..`: it would be written outside `out`\n\
+             Downloaded 0 files (0 B)\n\
+             Error: 3 of 3 files failed: `/etc/x`, `.`, `..`\n"
+                .to_owned()
+        )
+    );
+    assert_eq!(files(cwd.path()), []);
+}
