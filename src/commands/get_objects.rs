@@ -74,19 +74,7 @@ pub(crate) async fn run(
         silent: args.silent,
     };
     until_interrupted(downloads.all(args, &patterns)).await?;
-    downloads.progress.finish();
-    if !args.silent {
-        let mut summary = downloads.tally.summary("Downloaded", true);
-        if downloads.skipped > 0 {
-            let existing = plural(downloads.skipped, "existing file");
-            summary.push_str(&format!(", skipped {existing}"));
-        }
-        downloads.console.log(&summary)?;
-    }
-    if let Some(line) = downloads.tally.failure_line() {
-        downloads.console.log(&line)?;
-    }
-    Ok(downloads.tally.status())
+    downloads.finish()
 }
 
 /// The `--pattern` globs; `*` matches across `/`, as in the original tool.
@@ -131,6 +119,23 @@ impl Downloads<'_, '_> {
         Ok(())
     }
 
+    /// Print the summary (unless `-s`) and what failed; exit 1 if anything did.
+    fn finish(&mut self) -> anyhow::Result<ExitStatus> {
+        self.progress.finish();
+        if !self.silent {
+            let mut summary = self.tally.summary("Downloaded", true);
+            if self.skipped > 0 {
+                let existing = plural(self.skipped, "existing file");
+                summary.push_str(&format!(", skipped {existing}"));
+            }
+            self.console.log(&summary)?;
+        }
+        if let Some(line) = self.tally.failure_line() {
+            self.console.log(&line)?;
+        }
+        Ok(self.tally.status())
+    }
+
     /// Start downloading `key`, once fewer than `-j` downloads are running.
     async fn start(&mut self, key: &str, size: Option<u64>) -> anyhow::Result<()> {
         let dest = match self.destination(key) {
@@ -171,7 +176,7 @@ impl Downloads<'_, '_> {
     fn destination(&mut self, key: &str) -> Result<PathBuf, Refusal> {
         let dest = local_path(&self.folder, key)?;
         check_links(&self.folder, &dest)?;
-        self.claims.claim(&self.folder, key, &dest)?;
+        self.claims.claim(&self.folder, &dest)?;
         Ok(dest)
     }
 

@@ -5,9 +5,10 @@
 //! of the same run already writes (`x/y` and `x//y`, or `A` and `a` on a
 //! file system that ignores case).
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::fmt;
 use std::fs;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
 use crate::output::printable;
@@ -24,7 +25,7 @@ pub(crate) enum Refusal {
     /// A key ending in `/` (or made only of `/`): a folder, not a file.
     Folder,
     /// Another key of this run is written to the same file.
-    Taken { other: String, path: PathBuf },
+    Taken(PathBuf),
     /// A symbolic link on the way leads out of the folder.
     Link {
         link: PathBuf,
@@ -48,10 +49,9 @@ impl fmt::Display for Refusal {
                 "the key contains a NUL character, which no file name can hold"
             ),
             Self::Folder => write!(f, "the key ends in `/`, so it names a folder, not a file"),
-            Self::Taken { other, path } => write!(
+            Self::Taken(path) => write!(
                 f,
-                "`{}` is already written to `{}`",
-                printable(other),
+                "another key of this run is written to the same file, `{}`",
                 printable(&path.display().to_string())
             ),
             Self::Link {
@@ -141,42 +141,41 @@ pub(crate) fn check_links(dir: &Path, path: &Path) -> Result<(), Refusal> {
 
 /// The files the keys of one run are written to, so that a second key for
 /// the same file is refused rather than silently replacing the first.
+///
+/// Only a 64-bit hash of each path is kept, so a run over millions of keys
+/// holds megabytes, not the keys themselves; two paths sharing a hash by
+/// chance (about one run in 10^7 at a million keys) would refuse one key.
 #[derive(Debug, Default)]
 pub(crate) struct Claims {
-    /// Each claimed file and the key that claimed it.
-    exact: HashMap<PathBuf, String>,
-    /// The same, by lower-cased path: the first key for each.
-    folded: HashMap<String, (PathBuf, String)>,
+    /// Each claimed path's hash.
+    exact: HashSet<u64>,
+    /// The same, of each path lower-cased.
+    folded: HashSet<u64>,
     /// Whether the target folder's file system ignores case, once known.
     fold_case: Option<bool>,
 }
 
 impl Claims {
-    /// Claim `path` for `key`, unless another key already has it. Paths
+    /// Claim `path` for its key, unless another key already has it. Paths
     /// that differ only in case clash when the folder `dir` ignores case,
     /// which is asked of the file system the first time it matters.
-    pub(crate) fn claim(&mut self, dir: &Path, key: &str, path: &Path) -> Result<(), Refusal> {
-        if let Some(other) = self.exact.get(path) {
-            return Err(Refusal::Taken {
-                other: other.clone(),
-                path: path.to_owned(),
-            });
+    pub(crate) fn claim(&mut self, dir: &Path, path: &Path) -> Result<(), Refusal> {
+        let taken = || Refusal::Taken(path.to_owned());
+        if !self.exact.insert(hash(path.as_os_str())) {
+            return Err(taken());
         }
-        let folded = path.to_string_lossy().to_lowercase();
-        if let Some((claimed, other)) = self.folded.get(&folded) {
-            if *self.fold_case.get_or_insert_with(|| ignores_case(dir)) {
-                return Err(Refusal::Taken {
-                    other: other.clone(),
-                    path: claimed.clone(),
-                });
-            }
+        let folded = hash(path.to_string_lossy().to_lowercase());
+        if !self.folded.insert(folded) && *self.fold_case.get_or_insert_with(|| ignores_case(dir)) {
+            return Err(taken());
         }
-        self.exact.insert(path.to_owned(), key.to_owned());
-        self.folded
-            .entry(folded)
-            .or_insert_with(|| (path.to_owned(), key.to_owned()));
         Ok(())
     }
+}
+
+fn hash(value: impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    value.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Whether the file system of `dir` treats names that differ only in case
@@ -228,41 +227,33 @@ mod tests {
             Refusal::DotSegment(".").to_string(),
             "the key has a `.` segment, which cannot be a file or folder name"
         );
-        let taken = Refusal::Taken {
-            other: "x\u{1b}y".into(),
-            path: PathBuf::from("d/x"),
-        };
-        assert_eq!(taken.to_string(), "`x\\u{1b}y` is already written to `d/x`");
+        let taken = Refusal::Taken(PathBuf::from("d/x\u{1b}y"));
+        assert_eq!(
+            taken.to_string(),
+            "another key of this run is written to the same file, `d/x\\u{1b}y`"
+        );
     }
 
     #[test]
     fn a_second_key_for_a_file_is_refused_and_case_counts_only_where_the_disk_ignores_it() {
         let dir = Path::new("out");
+        let taken = |path: &str| Err(Refusal::Taken(PathBuf::from(path)));
         let mut claims = Claims::default();
-        claims.claim(dir, "x/y", Path::new("out/x/y")).unwrap();
-        assert_eq!(
-            claims.claim(dir, "x//y", Path::new("out/x/y")),
-            Err(Refusal::Taken {
-                other: "x/y".into(),
-                path: PathBuf::from("out/x/y")
-            })
-        );
+        claims.claim(dir, Path::new("out/x/y")).unwrap();
+        assert_eq!(claims.claim(dir, Path::new("out/x/y")), taken("out/x/y"));
         // A case-sensitive disk: `X/Y` is another file.
         claims.fold_case = Some(false);
-        claims.claim(dir, "X/Y", Path::new("out/X/Y")).unwrap();
-        assert!(claims.claim(dir, "X//Y", Path::new("out/X/Y")).is_err());
+        claims.claim(dir, Path::new("out/X/Y")).unwrap();
+        assert_eq!(claims.claim(dir, Path::new("out/X/Y")), taken("out/X/Y"));
         // A disk that ignores case, as on macOS: `A.txt` and `a.txt` clash.
         let mut folding = Claims {
             fold_case: Some(true),
             ..Claims::default()
         };
-        folding.claim(dir, "A.txt", Path::new("out/A.txt")).unwrap();
+        folding.claim(dir, Path::new("out/A.txt")).unwrap();
         assert_eq!(
-            folding.claim(dir, "a.txt", Path::new("out/a.txt")),
-            Err(Refusal::Taken {
-                other: "A.txt".into(),
-                path: PathBuf::from("out/A.txt")
-            })
+            folding.claim(dir, Path::new("out/a.txt")),
+            taken("out/a.txt")
         );
     }
 

@@ -336,7 +336,8 @@ fn two_keys_for_one_file_fail_the_second_instead_of_overwriting() {
         (
             1,
             String::new(),
-            "Error: refusing to download `x/y`: `x//y` is already written to `out/x/y`\n\
+            "Error: refusing to download `x/y`: another key of this run is written to the \
+             same file, `out/x/y`\n\
              Downloaded 3 files (16 B)\n\
              Error: 1 of 4 files failed: `x/y`\n"
                 .to_owned()
