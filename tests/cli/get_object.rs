@@ -429,3 +429,45 @@ fn a_full_disk_leaves_the_old_file_and_no_partial_one() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
     assert_eq!(names(&disk.path), ["big.bin"]);
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_ends_the_wait_for_a_fifo_reader() {
+    use std::os::unix::fs::FileTypeExt;
+    use std::time::{Duration, Instant};
+    let bucket = new_bucket(moto());
+    put(moto(), &bucket, "k", b"data");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let c_fifo = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo with a valid C string.
+    assert_eq!(unsafe { libc::mkfifo(c_fifo.as_ptr(), 0o600) }, 0);
+    // No one reads the FIFO: the download waits for a reader.
+    let mut child = s3c(&["get-object", &bucket, "k", "-o", fifo.to_str().unwrap()])
+        .against(moto())
+        .spawn();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "it should wait for a reader"
+    );
+    let interrupted = Instant::now();
+    #[allow(clippy::cast_possible_wrap)]
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: sending a signal to the child this test started and has not reaped.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let output = child.wait_with_output().unwrap();
+    assert!(interrupted.elapsed() < Duration::from_secs(2));
+    assert_eq!(
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).as_ref()
+        ),
+        (
+            Some(1),
+            "Error: could not download `k`: interrupted by Ctrl+C\n"
+        )
+    );
+    let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+    assert!(kind.is_fifo(), "replaced by {kind:?}");
+}
