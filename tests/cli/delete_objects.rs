@@ -135,7 +135,7 @@ fn keys_or_a_prefix_are_needed_but_not_both() {
 #[test]
 fn keys_with_control_characters_are_listed_printed_escaped_and_deleted() {
     use crate::common::s3::get;
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     for key in ["ctrl\u{1b}x", "ctrl\u{1b}y", "ctrl/ok", "plain", "keep"] {
         put(moto(), &bucket, key, b"x");
     }

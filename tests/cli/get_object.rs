@@ -215,7 +215,7 @@ pub(crate) fn put_in_parts(bucket: &str, key: &str, data: &[u8]) {
 
 #[test]
 fn an_object_with_a_composite_checksum_downloads_with_a_warning() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let data = ascii(5 * 1024 * 1024 + 1000);
     put_in_parts(&bucket, "parts.bin", &data);
     let s3_like = CompositeChecksums::start(&moto().endpoint);
@@ -275,7 +275,7 @@ fn get_into(bucket: &str, key: &str, target: &std::path::Path) -> (i32, String) 
 #[test]
 fn devices_and_fifos_are_written_into_not_replaced() {
     use std::os::unix::fs::FileTypeExt;
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let data = ascii(300_000);
     put(moto(), &bucket, "data.bin", &data);
     let dir = tempfile::tempdir().unwrap();
@@ -335,7 +335,7 @@ fn an_empty_key_is_a_usage_error() {
 
 #[test]
 fn a_key_with_a_control_character_goes_up_and_comes_down() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), "bell").unwrap();
     let up = s3c(&[
@@ -364,7 +364,7 @@ fn a_key_with_a_control_character_goes_up_and_comes_down() {
 #[test]
 fn a_reader_that_stops_early_is_not_an_error() {
     use std::io::Read;
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "big.txt", &ascii(2_000_000));
     // As `get-object ... | head -c 10` does: read 10 bytes, close the pipe.
     let mut child = s3c(&["get-object", &bucket, "big.txt"])
@@ -414,7 +414,7 @@ impl Drop for SmallDisk {
 
 #[test]
 fn a_full_disk_leaves_the_old_file_and_no_partial_one() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "big.bin", &pattern(3 * 1024 * 1024));
     let disk = SmallDisk::mount();
     let path = disk.path.join("big.bin");
@@ -435,7 +435,7 @@ fn a_full_disk_leaves_the_old_file_and_no_partial_one() {
 fn ctrl_c_ends_the_wait_for_a_fifo_reader() {
     use std::os::unix::fs::FileTypeExt;
     use std::time::{Duration, Instant};
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "k", b"data");
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");

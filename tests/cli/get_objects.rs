@@ -323,7 +323,7 @@ fn get_objects_in(cwd: &Path, args: &[&str]) -> (i32, String, String) {
 
 #[test]
 fn two_keys_for_one_file_fail_the_second_instead_of_overwriting() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "x/y", b"single");
     put(moto(), &bucket, "x//y", b"double");
     // Case-only differences are two files on this (case-sensitive) disk.
@@ -351,7 +351,7 @@ fn two_keys_for_one_file_fail_the_second_instead_of_overwriting() {
 
 #[test]
 fn keys_that_name_no_file_are_refused_with_the_reason() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "trail/", b"sixteen bytes!!!");
     put(moto(), &bucket, "folder/", b"");
     put(moto(), &bucket, "fine.txt", b"ok");
@@ -395,7 +395,7 @@ fn keys_that_name_no_file_are_refused_with_the_reason() {
 #[cfg(unix)]
 #[test]
 fn a_link_out_of_the_folder_is_never_followed() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "x/y", b"evil");
     put(moto(), &bucket, "inner/z", b"fine");
     put(moto(), &bucket, "top", b"ok");
@@ -429,7 +429,7 @@ fn a_link_out_of_the_folder_is_never_followed() {
 #[test]
 fn existing_files_are_replaced_unless_no_clobber_is_given() {
     use std::os::unix::fs::PermissionsExt;
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "a.txt", b"new a");
     put(moto(), &bucket, "b.txt", b"new b");
     put(moto(), &bucket, "c.txt", b"new c");
@@ -478,7 +478,7 @@ fn existing_files_are_replaced_unless_no_clobber_is_given() {
 
 #[test]
 fn an_object_with_a_composite_checksum_downloads_in_ranges_with_a_warning() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let data = pattern(5 * 1024 * 1024 + 1000);
     crate::get_object::put_in_parts(&bucket, "parts.bin", &data);
     let s3_like = crate::common::composite::CompositeChecksums::start(&moto().endpoint);
@@ -502,7 +502,7 @@ fn an_object_with_a_composite_checksum_downloads_in_ranges_with_a_warning() {
 
 #[test]
 fn keys_with_control_characters_download_and_print_escaped() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "ctrl\u{1b}x", b"escape");
     put(moto(), &bucket, "plain", b"plain");
     let cwd = tempfile::tempdir().unwrap();
@@ -530,7 +530,7 @@ fn keys_with_control_characters_download_and_print_escaped() {
 #[test]
 fn named_keys_that_are_absolute_or_only_dots_are_refused() {
     let cwd = tempfile::tempdir().unwrap();
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     assert_eq!(
         get_objects_in(cwd.path(), &[&bucket, "/etc/x", ".", "..", "-o", "out"]),
         (

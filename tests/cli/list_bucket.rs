@@ -111,7 +111,7 @@ fn percent_decode(text: &str) -> String {
 
 #[test]
 fn dot_segments_in_urls_are_encoded_so_they_name_the_same_object() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let s3 = moto().clients().s3;
     for (key, body) in [("d/../e", "the dotted one"), ("e", "another object")] {
         // Readable by anyone, so a plain GET of the URL can fetch it.
@@ -154,7 +154,7 @@ fn dot_segments_in_urls_are_encoded_so_they_name_the_same_object() {
 
 #[test]
 fn keys_with_control_characters_are_listed_in_every_mode() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "ctrl\u{1b}x", b"e");
     put(moto(), &bucket, "a+b c%2B", b"p");
     let keys_in = |mode: &str| -> String {
@@ -181,7 +181,7 @@ fn keys_with_control_characters_are_listed_in_every_mode() {
 
 #[test]
 fn csv_and_tsv_round_trip_keys_with_commas_quotes_and_tabs() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     // moto cannot store a key with a line break (its router answers 404),
     // so line breaks are covered by the unit tests of the CSV writer.
     let keys = ["a,b", "say \"hi\"", "tab\there", "both,\"\t\""];
