@@ -616,7 +616,8 @@ pub struct PutObjectArgs {
     #[arg(value_parser = object_key)]
     pub key: String,
 
-    /// The file to upload, or `-` for standard input
+    /// The file to upload, or `-` for standard input; a FIFO, pipe or device
+    /// is read to its end, like standard input
     #[arg(value_name = "PATH")]
     pub path: std::path::PathBuf,
 
@@ -654,6 +655,10 @@ pub struct PutObjectsArgs {
     /// Print `PATH => s3://BUCKET/KEY` for each file and upload nothing
     #[arg(long)]
     pub dry_run: bool,
+
+    /// In folders, follow links to folders too (links to files always are)
+    #[arg(short = 'L', long)]
+    pub follow_links: bool,
 
     /// Do not show the progress bar or the summary
     #[arg(short, long)]

@@ -37,12 +37,16 @@ pub fn run(cli: cli::Cli) -> ExitStatus {
     };
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut err = io::stderr();
+    let mut err = output::Stderr;
     let mut console = output::Console {
         out: &mut out,
         err: &mut err,
     };
     let result = runtime.block_on(commands::run(cli.command, &mut console));
+    // Do not wait for blocking reads still in the pool, such as one of
+    // standard input or of a FIFO nobody writes to: dropping the runtime
+    // would wait for them forever. Writes are never left behind there.
+    runtime.shutdown_background();
     let result = result.and_then(|status| {
         out.flush()?;
         Ok(status)

@@ -43,6 +43,24 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(escaped)
 }
 
+/// Standard error as commands write messages to it: a write that fails (a
+/// closed pipe, as with `2>&1 | head -1`, or a full disk) is dropped, so that
+/// where messages go never changes what a command does or its exit code.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stderr;
+
+impl Write for Stderr {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let _ = io::stderr().write_all(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let _ = io::stderr().flush();
+        Ok(())
+    }
+}
+
 /// JSON with 4-space indentation, as every JSON document of the tool is printed.
 pub fn to_pretty_json(value: &impl Serialize) -> String {
     let mut buffer = Vec::new();

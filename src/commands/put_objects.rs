@@ -10,35 +10,40 @@ use crate::cli::PutObjectsArgs;
 use crate::error::ExitStatus;
 use crate::output::Console;
 use crate::settings::TransferConfig;
-use crate::tally::Tally;
-use crate::transfer::local::{LocalFile, files_to_upload, key_prefix};
+use crate::signals::{Interrupted, StopWatch};
+use crate::tally::{Tally, plural};
 use crate::transfer::upload::{Target, content_type, upload_file};
-use crate::transfer::{Progress, Transfer, until_interrupted};
+use crate::transfer::walk::{LocalFile, Walk, files_to_upload, key_prefix};
+use crate::transfer::{Progress, Transfer};
 
 /// What one upload task hands back: the file and how it went.
 type Finished = (LocalFile, anyhow::Result<()>);
 
 /// Check every path, then upload all files with at most `-j` requests at
 /// once. A failed file is reported and the others carry on; exit 1 then.
+/// Ctrl+C or SIGTERM starts no new file and aborts multipart uploads.
 pub(crate) async fn run(
     args: &PutObjectsArgs,
     clients: &Clients,
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
     let prefix = key_prefix(args.prefix.as_deref())?;
-    let files = files_to_upload(&args.paths, &prefix)?;
-    if args.dry_run {
-        for file in &files {
-            writeln!(
-                console.out,
-                "{} => s3://{}/{}",
-                file.path.display(),
-                args.bucket,
-                file.key
-            )?;
-        }
-        return Ok(ExitStatus::Success);
+    let walk = files_to_upload(&args.paths, &prefix, args.follow_links)?;
+    for line in &walk.skipped {
+        console.log(line)?;
     }
+    if args.dry_run {
+        return dry_run(args, walk, clients, console);
+    }
+    let mut tally = Tally::new("file");
+    report_unreadable(
+        walk.failed,
+        &mut tally,
+        &Progress::default(),
+        console,
+        clients,
+    )?;
+    let files = walk.files;
     let total = files.iter().map(|file| file.size).sum();
     let transfer = Transfer::new(
         clients,
@@ -49,9 +54,13 @@ pub(crate) async fn run(
     let transfer = Arc::new(transfer);
     let progress = Progress::new("Uploading", args.silent);
     progress.add_total(files.len() as u64, total);
-    let mut tally = Tally::new("file");
-    let work = upload_all(files, &transfer, &progress, &mut tally, console, clients);
-    until_interrupted(work).await?;
+    let stop = StopWatch::listen()?;
+    let run = Run {
+        transfer,
+        progress: progress.clone(),
+        stop: stop.clone(),
+    };
+    let not_uploaded = run.upload_all(files, &mut tally, console, clients).await?;
     progress.finish();
     if !args.silent {
         console.log(&tally.summary("Uploaded", true))?;
@@ -59,56 +68,139 @@ pub(crate) async fn run(
     if let Some(line) = tally.failure_line() {
         console.log(&line)?;
     }
+    if let Some(signal) = stop.signal().filter(|_| not_uploaded > 0) {
+        console.log(&format!(
+            "Error: {}: {} not uploaded",
+            Interrupted(signal),
+            plural(not_uploaded, "file")
+        ))?;
+        return Ok(ExitStatus::Failure);
+    }
     Ok(tally.status())
 }
 
-/// Upload every file, starting the next as soon as fewer than `-j` run.
-async fn upload_all(
-    files: Vec<LocalFile>,
-    transfer: &Arc<Transfer>,
-    progress: &Progress,
-    tally: &mut Tally,
-    console: &mut Console<'_>,
+/// Print the plan; entries that cannot be uploaded are reported (exit 1).
+fn dry_run(
+    args: &PutObjectsArgs,
+    walk: Walk,
     clients: &Clients,
-) -> anyhow::Result<()> {
-    let mut tasks = JoinSet::new();
-    for file in files {
-        while tasks.len() >= transfer.concurrency {
-            let finished = tasks.join_next().await.context("no upload running")?;
-            record(finished?, tally, progress, console, clients)?;
-        }
-        let (transfer, progress) = (transfer.clone(), progress.clone());
-        tasks.spawn(async move {
-            let target = Target {
-                key: file.key.clone(),
-                content_type: content_type(&file.path, None),
-            };
-            let result = upload_file(&transfer, &file.path, file.size, &target, &progress).await;
-            (file, result)
-        });
+    console: &mut Console<'_>,
+) -> anyhow::Result<ExitStatus> {
+    for file in &walk.files {
+        writeln!(
+            console.out,
+            "{} => s3://{}/{}",
+            file.path.display(),
+            args.bucket,
+            file.key
+        )?;
     }
-    while let Some(finished) = tasks.join_next().await {
-        record(finished?, tally, progress, console, clients)?;
-    }
-    Ok(())
+    let mut tally = Tally::new("file");
+    report_unreadable(
+        walk.failed,
+        &mut tally,
+        &Progress::default(),
+        console,
+        clients,
+    )?;
+    Ok(tally.status())
 }
 
-/// Count a finished upload, reporting it if it failed.
-fn record(
-    (file, result): Finished,
+/// Report each entry the walk could not take (a link to nothing, say) as a
+/// failed file.
+fn report_unreadable(
+    failed: Vec<(std::path::PathBuf, anyhow::Error)>,
     tally: &mut Tally,
     progress: &Progress,
     console: &mut Console<'_>,
     clients: &Clients,
 ) -> std::io::Result<()> {
-    progress.file_done();
-    match result {
-        Ok(()) => tally.succeeded(file.size),
-        Err(error) => {
-            let error = error.context(format!("could not upload `{}`", file.path.display()));
-            progress.println(console.err, &clients.error_line(error))?;
-            tally.failed(&file.path.display().to_string());
-        }
+    for (path, error) in failed {
+        let error = error.context(format!("could not upload `{}`", path.display()));
+        progress.println(console.err, &clients.error_line(error))?;
+        tally.failed(&path.display().to_string());
     }
     Ok(())
+}
+
+/// What every upload task of a run shares.
+struct Run {
+    transfer: Arc<Transfer>,
+    progress: Progress,
+    stop: StopWatch,
+}
+
+impl Run {
+    /// Upload every file, starting the next as soon as fewer than `-j` run,
+    /// until a signal comes. Returns how many files were not uploaded
+    /// because of it.
+    async fn upload_all(
+        &self,
+        files: Vec<LocalFile>,
+        tally: &mut Tally,
+        console: &mut Console<'_>,
+        clients: &Clients,
+    ) -> anyhow::Result<u64> {
+        let mut tasks = JoinSet::new();
+        let mut not_uploaded = 0;
+        let count = files.len() as u64;
+        for (started, file) in (0..).zip(files) {
+            while tasks.len() >= self.transfer.concurrency {
+                let finished = tasks.join_next().await.context("no upload running")?;
+                not_uploaded += self.record(finished?, tally, console, clients)?;
+            }
+            if self.stop.signal().is_some() {
+                not_uploaded += count - started;
+                break;
+            }
+            tasks.spawn(self.upload(file));
+        }
+        while let Some(finished) = tasks.join_next().await {
+            not_uploaded += self.record(finished?, tally, console, clients)?;
+        }
+        Ok(not_uploaded)
+    }
+
+    /// The task that uploads `file`.
+    fn upload(&self, file: LocalFile) -> impl Future<Output = Finished> + Send + 'static {
+        let (transfer, progress, stop) = (
+            self.transfer.clone(),
+            self.progress.clone(),
+            self.stop.clone(),
+        );
+        async move {
+            let target = Target {
+                key: file.key.clone(),
+                content_type: content_type(&file.path, None),
+            };
+            let result =
+                upload_file(&transfer, &file.path, file.size, &target, &progress, &stop).await;
+            (file, result)
+        }
+    }
+
+    /// Count a finished upload, reporting it if it failed; 1 when a signal
+    /// stopped it before anything was stored.
+    fn record(
+        &self,
+        (file, result): Finished,
+        tally: &mut Tally,
+        console: &mut Console<'_>,
+        clients: &Clients,
+    ) -> std::io::Result<u64> {
+        self.progress.file_done();
+        match result {
+            Ok(()) => tally.succeeded(file.size),
+            Err(error) if error.root_cause().is::<Interrupted>() && error.chain().count() == 1 => {
+                return Ok(1);
+            }
+            Err(error) => {
+                let error = error.context(format!("could not upload `{}`", file.path.display()));
+                self.progress
+                    .println(console.err, &clients.error_line(error))?;
+                tally.failed(&file.path.display().to_string());
+            }
+        }
+        Ok(0)
+    }
 }

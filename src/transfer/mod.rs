@@ -15,9 +15,11 @@ pub(crate) mod destination;
 pub(crate) mod download;
 pub(crate) mod listing;
 pub(crate) mod local;
+mod multipart;
 mod progress;
 mod temp_file;
 pub(crate) mod upload;
+pub(crate) mod walk;
 mod writer;
 
 use std::future::Future;
@@ -197,11 +199,12 @@ async fn acquire(semaphore: &Semaphore) -> anyhow::Result<SemaphorePermit<'_>> {
 }
 
 /// Run `work` until it ends or Ctrl+C or SIGTERM comes. Then the work is
-/// dropped, which cancels its tasks and removes their temporary files.
+/// dropped, which cancels its tasks and removes their temporary files; the
+/// process ends soon after even if something is blocked.
 pub(crate) async fn until_interrupted<T>(
     work: impl Future<Output = anyhow::Result<T>>,
 ) -> anyhow::Result<T> {
-    let mut stop = crate::signals::StopSignals::new()?;
+    let mut stop = crate::signals::StopSignals::bounded(crate::signals::GRACE)?;
     tokio::select! {
         result = work => result,
         signal = stop.wait() => Err(anyhow::anyhow!("interrupted by {}", signal.name())),

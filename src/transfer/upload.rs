@@ -12,18 +12,20 @@ use std::path::Path;
 
 use anyhow::{Context, bail};
 use aws_sdk_s3::primitives::{ByteStream, Length};
-use aws_sdk_s3::types::{ChecksumAlgorithm, ChecksumType, CompletedMultipartUpload, CompletedPart};
+use aws_sdk_s3::types::ChecksumAlgorithm;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::checksum::Crc;
 use super::local::{part_size_for, parts};
+use super::multipart::{DonePart, Multipart, unanswered};
 use super::{Progress, Transfer};
 use crate::error::AwsResultExt;
+use crate::signals::StopWatch;
 
 /// The checksum every upload carries; must match the `ChecksumAlgorithm`
 /// the requests name.
-const CHECKSUM: Crc = Crc::Crc32;
+pub(super) const CHECKSUM: Crc = Crc::Crc32;
 
 /// Files up to this size are read into memory whole: one read instead of a
 /// stream of small ones, which matters when there are thousands of them.
@@ -33,12 +35,13 @@ const SMALL_FILE: u64 = 64 * 1024;
 /// reads cost less CPU, which the server on the same machine needs too.
 const READ_BUFFER: usize = 256 * 1024;
 
-/// S3 takes at most this many parts; standard input, whose length is not
-/// known in advance, is cut into parts of the configured size.
+/// S3 takes at most this many parts; an input whose length is not known in
+/// advance (standard input, a pipe, a FIFO, a device) is cut into parts of
+/// the configured size.
 const MAX_PARTS: i32 = 10_000;
 
-/// How many parts of standard input may be held in memory at once.
-const STDIN_PARTS_IN_FLIGHT: usize = 4;
+/// How many parts of such an input may be held in memory at once.
+const STREAM_PARTS_IN_FLIGHT: usize = 4;
 
 /// What to store the object as.
 #[derive(Debug, Clone, Default)]
@@ -57,30 +60,32 @@ pub(crate) fn content_type(path: &Path, given: Option<&str>) -> Option<String> {
 }
 
 /// Upload the file at `path`, `size` bytes long, to `target`: in parts when
-/// it is larger than the run's whole-file limit.
+/// it is larger than the run's whole-file limit. Once `stop` has fired no
+/// request starts; one already sent is waited for (see [`StopWatch::settle`]).
 pub(crate) async fn upload_file(
     transfer: &Transfer,
     path: &Path,
     size: u64,
     target: &Target,
     progress: &Progress,
+    stop: &StopWatch,
 ) -> anyhow::Result<()> {
     if size > transfer.whole_file_limit {
-        return upload_parts(transfer, path, size, target, progress).await;
+        return upload_parts(transfer, path, size, target, progress, stop).await;
     }
     if size <= SMALL_FILE {
-        let _permit = transfer.permit().await?;
+        let _permit = stop.cancel(transfer.permit()).await?;
         // Read on the async worker itself: a read this small from the page
         // cache takes microseconds, and handing it to the blocking pool cost
         // two thread wake-ups per file, some 6% of a run of 2,000 small files.
         let bytes =
             std::fs::read(path).with_context(|| format!("could not read `{}`", path.display()))?;
-        put(transfer, target, ByteStream::from(bytes)).await?;
+        put(transfer, target, ByteStream::from(bytes), stop).await?;
         progress.advance(size);
     } else {
-        let _permit = transfer.stream_permit().await?;
+        let _permit = stop.cancel(transfer.stream_permit()).await?;
         let body = file_body(path, 0, size).await?;
-        put(transfer, target, progress.track(body)).await?;
+        put(transfer, target, progress.track(body), stop).await?;
     }
     Ok(())
 }
@@ -98,9 +103,15 @@ async fn file_body(path: &Path, offset: u64, length: u64) -> anyhow::Result<Byte
         .with_context(|| format!("could not read `{}`", path.display()))
 }
 
-/// One `PutObject`, checksummed.
-async fn put(transfer: &Transfer, target: &Target, body: ByteStream) -> anyhow::Result<()> {
-    transfer
+/// One `PutObject`, checksummed; after a signal its answer is still waited
+/// for, until the deadline, so the run knows whether it stored the object.
+async fn put(
+    transfer: &Transfer,
+    target: &Target,
+    body: ByteStream,
+    stop: &StopWatch,
+) -> anyhow::Result<()> {
+    let request = transfer
         .s3
         .put_object()
         .bucket(&transfer.bucket)
@@ -108,63 +119,82 @@ async fn put(transfer: &Transfer, target: &Target, body: ByteStream) -> anyhow::
         .set_content_type(target.content_type.clone())
         .checksum_algorithm(ChecksumAlgorithm::Crc32)
         .body(body)
-        .send()
-        .await
-        .aws("PutObject")?;
-    Ok(())
+        .send();
+    match stop.settle(request).await {
+        Some(result) => result.aws("PutObject").map(drop).map_err(Into::into),
+        None => Err(unanswered(stop, "PutObject", &target.key)),
+    }
 }
 
-/// A part S3 has accepted.
-struct DonePart {
-    number: i32,
-    length: u64,
-    e_tag: Option<String>,
-    crc: Option<u64>,
-}
-
-/// Upload a large file in parts, as many at once as the request limit allows.
+/// Upload a large file in parts, as many at once as the request limit
+/// allows; a signal drops the parts and aborts the upload.
 async fn upload_parts(
     transfer: &Transfer,
     path: &Path,
     size: u64,
     target: &Target,
     progress: &Progress,
+    stop: &StopWatch,
 ) -> anyhow::Result<()> {
     let ranges = parts(size, part_size_for(size, transfer.part_size));
-    let upload = Multipart::start(transfer, target).await?;
+    let upload = Multipart::start(transfer, target, stop).await?;
     let started = &upload;
-    let sent = stream::iter(ranges.into_iter().zip(1..))
+    let sending = stream::iter(ranges.into_iter().zip(1..))
         .map(|((offset, length), number)| async move {
             let _permit = transfer.stream_permit().await?;
             let body = progress.track(file_body(path, offset, length).await?);
             started.send_part(number, length, body, None).await
         })
         .buffer_unordered(transfer.concurrency)
-        .try_collect::<Vec<_>>()
-        .await;
+        .try_collect::<Vec<_>>();
+    let sent = stop.cancel(sending).await;
     upload.finish(sent, size).await
 }
 
-/// Upload standard input (or any reader) to `target` without holding more
+/// Where streamed data comes from, for messages: standard input or a file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source<'a> {
+    /// `-`.
+    Stdin,
+    /// A FIFO, a pipe, a device: anything whose size is not known.
+    Path(&'a Path),
+}
+
+impl std::fmt::Display for Source<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Stdin => f.write_str("standard input"),
+            Self::Path(path) => write!(f, "`{}`", path.display()),
+        }
+    }
+}
+
+/// Upload `input`, of unknown length, to `target` without holding more
 /// than a few parts in memory: one `PutObject` when it fits in one part.
-/// Returns the number of bytes uploaded.
+/// Returns the number of bytes uploaded. A signal stops the reading and
+/// aborts a multipart upload.
 pub(crate) async fn upload_stream(
     transfer: &Transfer,
     mut input: impl AsyncRead + Unpin,
+    source: Source<'_>,
     target: &Target,
     progress: &Progress,
+    stop: &StopWatch,
 ) -> anyhow::Result<u64> {
     let part_size = usize::try_from(transfer.part_size).unwrap_or(usize::MAX);
-    let first = read_part(&mut input, part_size).await?;
+    let first = stop
+        .cancel(read_part(&mut input, part_size, source))
+        .await?;
     if first.len() < part_size {
         let length = first.len() as u64;
-        let _permit = transfer.permit().await?;
-        put(transfer, target, ByteStream::from(first)).await?;
+        let _permit = stop.cancel(transfer.permit()).await?;
+        put(transfer, target, ByteStream::from(first), stop).await?;
         progress.advance(length);
         return Ok(length);
     }
-    let upload = Multipart::start(transfer, target).await?;
-    let sent = send_stream_parts(transfer, &upload, first, input, progress).await;
+    let upload = Multipart::start(transfer, target, stop).await?;
+    let sending = send_stream_parts(transfer, &upload, first, input, source, progress);
+    let sent = stop.cancel(sending).await;
     let size = sent
         .as_ref()
         .map_or(0, |parts| parts.iter().map(|part| part.length).sum());
@@ -178,10 +208,11 @@ async fn send_stream_parts(
     upload: &Multipart<'_>,
     first: Vec<u8>,
     mut input: impl AsyncRead + Unpin,
+    source: Source<'_>,
     progress: &Progress,
 ) -> anyhow::Result<Vec<DonePart>> {
     let part_size = first.len();
-    let in_flight = transfer.concurrency.clamp(1, STDIN_PARTS_IN_FLIGHT);
+    let in_flight = transfer.concurrency.clamp(1, STREAM_PARTS_IN_FLIGHT);
     let mut running = futures_util::stream::FuturesUnordered::new();
     let mut done = Vec::new();
     let mut next = Some(first);
@@ -204,13 +235,14 @@ async fn send_stream_parts(
             Ok::<_, anyhow::Error>(part)
         });
         number += 1;
-        let buffer = read_part(&mut input, part_size).await?;
+        let buffer = read_part(&mut input, part_size, source).await?;
         if !buffer.is_empty() {
             if number > MAX_PARTS {
                 bail!(
-                    "standard input is longer than S3's limit of {MAX_PARTS} parts of {} bytes; \
-                     upload it from a file instead",
-                    part_size
+                    "{source} is longer than S3's limit of {MAX_PARTS} parts of {part_size} \
+                     bytes ({}); nothing was stored: save it to a file and upload that \
+                     instead, whose parts can be larger",
+                    indicatif::BinaryBytes(MAX_PARTS as u64 * part_size as u64)
                 );
             }
             next = Some(buffer);
@@ -223,132 +255,16 @@ async fn send_stream_parts(
 }
 
 /// Read up to `size` bytes, fewer only at the end of the input.
-async fn read_part(input: &mut (impl AsyncRead + Unpin), size: usize) -> anyhow::Result<Vec<u8>> {
+async fn read_part(
+    input: &mut (impl AsyncRead + Unpin),
+    size: usize,
+    source: Source<'_>,
+) -> anyhow::Result<Vec<u8>> {
     let mut buffer = Vec::with_capacity(size.min(64 * 1024 * 1024));
     (&mut *input)
         .take(size as u64)
         .read_to_end(&mut buffer)
         .await
-        .context("could not read standard input")?;
+        .with_context(|| format!("could not read {source}"))?;
     Ok(buffer)
-}
-
-/// A multipart upload in progress.
-struct Multipart<'a> {
-    transfer: &'a Transfer,
-    key: &'a str,
-    upload_id: String,
-}
-
-impl<'a> Multipart<'a> {
-    /// Start a multipart upload whose object gets a full-object CRC-64/NVME.
-    async fn start(transfer: &'a Transfer, target: &'a Target) -> anyhow::Result<Self> {
-        let created = transfer
-            .s3
-            .create_multipart_upload()
-            .bucket(&transfer.bucket)
-            .key(&target.key)
-            .set_content_type(target.content_type.clone())
-            .checksum_algorithm(ChecksumAlgorithm::Crc32)
-            .checksum_type(ChecksumType::FullObject)
-            .send()
-            .await
-            .aws("CreateMultipartUpload")?;
-        Ok(Self {
-            transfer,
-            key: &target.key,
-            upload_id: created.upload_id.context("S3 returned no upload ID")?,
-        })
-    }
-
-    /// Send one part. With `crc` given, S3 checks the part against it;
-    /// otherwise the SDK computes the checksum as the body streams.
-    async fn send_part(
-        &self,
-        number: i32,
-        length: u64,
-        body: ByteStream,
-        crc: Option<u64>,
-    ) -> anyhow::Result<DonePart> {
-        let request = self
-            .transfer
-            .s3
-            .upload_part()
-            .bucket(&self.transfer.bucket)
-            .key(self.key)
-            .upload_id(&self.upload_id)
-            .part_number(number)
-            .checksum_algorithm(ChecksumAlgorithm::Crc32)
-            .set_checksum_crc32(crc.map(|crc| CHECKSUM.encode(crc)))
-            .body(body);
-        let sent = request.send().await.aws("UploadPart")?;
-        let returned = sent.checksum_crc32().and_then(|text| CHECKSUM.decode(text));
-        Ok(DonePart {
-            number,
-            length,
-            e_tag: sent.e_tag,
-            crc: crc.or(returned),
-        })
-    }
-
-    /// Complete the upload when every part went up, abort it otherwise so no
-    /// stray parts are left to pay for.
-    async fn finish(self, sent: anyhow::Result<Vec<DonePart>>, size: u64) -> anyhow::Result<()> {
-        let result = match sent {
-            Ok(parts) => self.complete(parts, size).await,
-            Err(error) => Err(error),
-        };
-        if result.is_err() {
-            // Best effort: the error worth reporting is the one that stopped us.
-            let _ = self
-                .transfer
-                .s3
-                .abort_multipart_upload()
-                .bucket(&self.transfer.bucket)
-                .key(self.key)
-                .upload_id(&self.upload_id)
-                .send()
-                .await;
-        }
-        result
-    }
-
-    async fn complete(&self, mut parts: Vec<DonePart>, size: u64) -> anyhow::Result<()> {
-        parts.sort_by_key(|part| part.number);
-        // The whole file's checksum, when every part's is known, lets S3
-        // check the assembled object end to end.
-        let crcs: Option<Vec<(u64, u64)>> = parts
-            .iter()
-            .map(|part| part.crc.map(|crc| (crc, part.length)))
-            .collect();
-        let whole = crcs.map(|crcs| CHECKSUM.encode(CHECKSUM.combine(crcs)));
-        let completed = parts
-            .into_iter()
-            .map(|part| {
-                CompletedPart::builder()
-                    .part_number(part.number)
-                    .set_e_tag(part.e_tag)
-                    .set_checksum_crc32(part.crc.map(|crc| CHECKSUM.encode(crc)))
-                    .build()
-            })
-            .collect();
-        self.transfer
-            .s3
-            .complete_multipart_upload()
-            .bucket(&self.transfer.bucket)
-            .key(self.key)
-            .upload_id(&self.upload_id)
-            .multipart_upload(
-                CompletedMultipartUpload::builder()
-                    .set_parts(Some(completed))
-                    .build(),
-            )
-            .checksum_type(ChecksumType::FullObject)
-            .set_checksum_crc32(whole)
-            .mpu_object_size(i64::try_from(size).unwrap_or(i64::MAX))
-            .send()
-            .await
-            .aws("CompleteMultipartUpload")?;
-        Ok(())
-    }
 }

@@ -19,6 +19,7 @@ mod delete_user;
 mod docs;
 mod get_object;
 mod get_objects;
+mod interrupts;
 mod list_bucket;
 mod list_buckets;
 mod list_roles;

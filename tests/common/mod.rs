@@ -6,8 +6,11 @@
 //! [`unique`]). They stop when the test process exits: by PID from an
 //! `atexit` hook, and by themselves when the pipe to their stdin closes.
 
+pub mod child;
 pub mod composite;
 pub mod counter;
+pub mod fake_s3;
+pub mod gate;
 pub mod iam;
 pub mod proxy;
 pub mod s3;
@@ -315,6 +318,53 @@ impl S3c {
             });
         }
         self
+    }
+
+    /// Start the run with at most `bytes` of address space (`ulimit -v`), so
+    /// that a run whose memory grows with its input fails instead of eating
+    /// the machine's.
+    pub fn memory_limit(mut self, bytes: u64) -> Self {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: only the setrlimit system call runs between fork and exec.
+        unsafe {
+            self.command.pre_exec(move || {
+                let limit = libc::rlimit {
+                    rlim_cur: bytes,
+                    rlim_max: bytes,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        self
+    }
+
+    /// Read standard input from this file (a FIFO, say) instead.
+    pub fn stdin_from(mut self, file: std::fs::File) -> Self {
+        self.command.stdin(file);
+        self
+    }
+
+    /// Start with standard input a pipe the test holds open, as a terminal
+    /// or a slow producer would.
+    pub fn spawn_with_open_stdin(mut self) -> Child {
+        self.command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start s3-credentials")
+    }
+
+    /// Start without waiting, stdout piped and stderr going to `stderr`.
+    pub fn spawn_with_stderr(mut self, stderr: Stdio) -> Child {
+        self.command
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("start s3-credentials")
     }
 
     /// Start without waiting, with stdout and stderr piped: for servers.

@@ -1,0 +1,76 @@
+//! A run of the binary the test signals and times: send SIGINT or SIGTERM by
+//! PID, wait a bounded time, and read its peak memory.
+
+use std::io::Read;
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+/// How a signalled or measured run ended.
+#[derive(Debug)]
+pub struct Ended {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    /// From the signal (or the start) to the exit.
+    pub took: Duration,
+    /// Peak resident memory in bytes.
+    pub peak_memory: u64,
+}
+
+/// Send `signal` (`libc::SIGINT`, `libc::SIGTERM`) to the child.
+pub fn signal(child: &Child, signal: libc::c_int) {
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: a plain signal to a child this test spawned and has not reaped.
+    assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+}
+
+/// Wait up to `limit` for the child to exit; kill it and fail the test if
+/// it does not. Its stdout and stderr, if piped, are read to the end.
+#[track_caller]
+pub fn wait_within(mut child: Child, limit: Duration) -> Ended {
+    let start = Instant::now();
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let readers = [
+        child.stdout.take().map(pipe_reader),
+        child.stderr.take().map(pipe_reader),
+    ];
+    loop {
+        let mut status = 0;
+        // SAFETY: rusage is plain data wait4 fills in; the PID is our child.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        let waited = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if waited == pid {
+            let took = start.elapsed();
+            let [stdout, stderr] =
+                readers.map(|r| r.map(|r| r.join().unwrap()).unwrap_or_default());
+            let code = if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else {
+                -libc::WTERMSIG(status)
+            };
+            // ru_maxrss is in KiB on Linux.
+            let peak_memory = u64::try_from(usage.ru_maxrss).unwrap() * 1024;
+            return Ended {
+                code,
+                stdout,
+                stderr,
+                took,
+                peak_memory,
+            };
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running {limit:?} later");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn pipe_reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
