@@ -40,8 +40,14 @@ const READ_BUFFER: usize = 256 * 1024;
 /// the configured size.
 const MAX_PARTS: i32 = 10_000;
 
-/// How many parts of such an input may be held in memory at once.
+/// How many parts of such an input may be held in memory at once: at least
+/// this many, and as many more as fit in [`STREAM_MEMORY`] (small parts
+/// would otherwise leave the connections idle).
 const STREAM_PARTS_IN_FLIGHT: usize = 4;
+
+/// The memory parts of an input of unknown size may take together, when
+/// more than [`STREAM_PARTS_IN_FLIGHT`] parts fit in it.
+const STREAM_MEMORY: usize = 32 * 1024 * 1024;
 
 /// What to store the object as.
 #[derive(Debug, Clone, Default)]
@@ -212,7 +218,8 @@ async fn send_stream_parts(
     progress: &Progress,
 ) -> anyhow::Result<Vec<DonePart>> {
     let part_size = first.len();
-    let in_flight = transfer.concurrency.clamp(1, STREAM_PARTS_IN_FLIGHT);
+    let fit = STREAM_PARTS_IN_FLIGHT.max(STREAM_MEMORY / part_size.max(1));
+    let in_flight = transfer.concurrency.clamp(1, fit);
     let mut running = futures_util::stream::FuturesUnordered::new();
     let mut done = Vec::new();
     let mut next = Some(first);

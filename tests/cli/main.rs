@@ -35,5 +35,6 @@ mod secrets;
 mod set_bucket_policy;
 mod set_cors_policy;
 mod set_public_access_block;
+mod special_files;
 mod usage;
 mod whoami;

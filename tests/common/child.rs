@@ -13,7 +13,8 @@ pub struct Ended {
     pub stderr: String,
     /// From the signal (or the start) to the exit.
     pub took: Duration,
-    /// Peak resident memory in bytes.
+    /// Peak resident memory in bytes, as last seen while it ran (`VmHWM`:
+    /// not `ru_maxrss`, which counts the test process it was forked from).
     pub peak_memory: u64,
 }
 
@@ -34,11 +35,12 @@ pub fn wait_within(mut child: Child, limit: Duration) -> Ended {
         child.stdout.take().map(pipe_reader),
         child.stderr.take().map(pipe_reader),
     ];
+    let mut peak_memory = 0;
     loop {
+        peak_memory = peak_memory.max(high_water_mark(pid));
         let mut status = 0;
-        // SAFETY: rusage is plain data wait4 fills in; the PID is our child.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let waited = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        // SAFETY: waitpid on our own child, writing only `status`.
+        let waited = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
         if waited == pid {
             let took = start.elapsed();
             let [stdout, stderr] =
@@ -48,8 +50,6 @@ pub fn wait_within(mut child: Child, limit: Duration) -> Ended {
             } else {
                 -libc::WTERMSIG(status)
             };
-            // ru_maxrss is in KiB on Linux.
-            let peak_memory = u64::try_from(usage.ru_maxrss).unwrap() * 1024;
             return Ended {
                 code,
                 stdout,
@@ -65,6 +65,23 @@ pub fn wait_within(mut child: Child, limit: Duration) -> Ended {
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// The process's peak resident memory so far, in bytes (0 once it is gone).
+fn high_water_mark(pid: libc::pid_t) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kib| kib * 1024)
 }
 
 fn pipe_reader(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
