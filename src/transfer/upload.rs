@@ -47,7 +47,7 @@ const STREAM_PARTS_IN_FLIGHT: usize = 4;
 
 /// The memory parts of an input of unknown size may take together, when
 /// more than [`STREAM_PARTS_IN_FLIGHT`] parts fit in it.
-const STREAM_MEMORY: usize = 32 * 1024 * 1024;
+const STREAM_MEMORY: usize = 16 * 1024 * 1024;
 
 /// What to store the object as.
 #[derive(Debug, Clone, Default)]
@@ -261,17 +261,24 @@ async fn send_stream_parts(
     Ok(done)
 }
 
-/// Read up to `size` bytes, fewer only at the end of the input.
+/// Read up to `size` bytes, fewer only at the end of the input, into a
+/// buffer of that capacity (`read_to_end` would double it to look for more).
 async fn read_part(
     input: &mut (impl AsyncRead + Unpin),
     size: usize,
     source: Source<'_>,
 ) -> anyhow::Result<Vec<u8>> {
     let mut buffer = Vec::with_capacity(size.min(64 * 1024 * 1024));
-    (&mut *input)
-        .take(size as u64)
-        .read_to_end(&mut buffer)
-        .await
-        .with_context(|| format!("could not read {source}"))?;
+    while buffer.len() < size {
+        let room = size - buffer.len();
+        let read = (&mut *input)
+            .take(room as u64)
+            .read_buf(&mut buffer)
+            .await
+            .with_context(|| format!("could not read {source}"))?;
+        if read == 0 {
+            break;
+        }
+    }
     Ok(buffer)
 }
