@@ -22,7 +22,7 @@ use crate::policy::Permission;
 use crate::settings::Access;
 use crate::settings::input::OptionText;
 use crate::settings::values::{duration_option, role_session_name};
-use crate::signals::StopSignals;
+use crate::signals::{GRACE, StopSignals};
 use crate::temporary::{self, ROLE_NAME, RoleChange};
 
 /// Where the token clients must send comes from.
@@ -108,7 +108,7 @@ pub(crate) async fn run(
         .iter()
         .map(tokio::net::TcpListener::local_addr)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut stop = StopSignals::new().context("could not listen for Ctrl+C")?;
+    let mut stop = StopSignals::bounded(GRACE).context("could not listen for Ctrl+C")?;
     let (log, mut lines) = mpsc::unbounded_channel();
     let cache = first_credentials(console, clients, &settings, log.clone()).await?;
     if let Token::Generated(token) = &settings.token {

@@ -239,3 +239,29 @@ fn sigterm_with_no_answer_in_time_says_the_object_may_be_stored() {
         )
     );
 }
+
+#[test]
+fn localserver_ends_promptly_while_iam_and_sts_stall() {
+    let bucket = new_bucket(moto());
+    // S3 answers (the bucket is found); IAM and STS (`POST /`) never do.
+    let gate = Gate::start(&moto().endpoint, |method, path| {
+        if method == "POST" && path == "/" {
+            Rule::Hold
+        } else {
+            Rule::Pass
+        }
+    });
+    let child = s3c(&["localserver", &bucket, "-d", "15m", "--port", "0"])
+        .env("AWS_ENDPOINT_URL", &gate.endpoint)
+        .spawn();
+    gate.wait_for("POST /");
+    let ended = stop(child, libc::SIGTERM);
+    assert_eq!(
+        (ended.code, ended.stderr.as_str()),
+        (
+            1,
+            "Generating initial credentials...\n\
+             Error: interrupted by SIGTERM; stopped without waiting any longer\n"
+        )
+    );
+}
