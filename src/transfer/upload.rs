@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use aws_sdk_s3::types::ChecksumAlgorithm;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -245,12 +245,7 @@ async fn send_stream_parts(
         let buffer = read_part(&mut input, part_size, source).await?;
         if !buffer.is_empty() {
             if number > MAX_PARTS {
-                bail!(
-                    "{source} is longer than S3's limit of {MAX_PARTS} parts of {part_size} \
-                     bytes ({}); nothing was stored: save it to a file and upload that \
-                     instead, whose parts can be larger",
-                    indicatif::BinaryBytes(MAX_PARTS as u64 * part_size as u64)
-                );
+                return Err(too_long(source, part_size));
             }
             next = Some(buffer);
         }
@@ -259,6 +254,16 @@ async fn send_stream_parts(
         done.push(part?);
     }
     Ok(done)
+}
+
+/// The input goes on past S3's last part.
+fn too_long(source: Source<'_>, part_size: usize) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{source} is longer than S3's limit of {MAX_PARTS} parts of {part_size} bytes ({}); \
+         nothing was stored: save it to a file and upload that instead, whose parts can be \
+         larger",
+        indicatif::BinaryBytes(MAX_PARTS as u64 * part_size as u64)
+    )
 }
 
 /// Read up to `size` bytes, fewer only at the end of the input, into a

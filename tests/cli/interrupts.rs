@@ -265,3 +265,28 @@ fn localserver_ends_promptly_while_iam_and_sts_stall() {
         )
     );
 }
+
+#[test]
+fn a_multipart_upload_whose_part_fails_is_aborted() {
+    let bucket = new_bucket(moto());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.bin");
+    std::fs::write(&path, pattern(3 * PART)).unwrap();
+    let proxy = crate::common::proxy::Proxy::with_faults(
+        &moto().endpoint,
+        std::sync::Arc::new(|request| {
+            (request.method == "PUT" && request.path.contains("partNumber=2"))
+                .then_some((400, "InvalidPart"))
+        }),
+    );
+    let output = s3c(&["put-object", &bucket, "big.bin", path.to_str().unwrap()])
+        .env("S3_CREDENTIALS_PART_SIZE", PART.to_string())
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .run();
+    output.fails_with(
+        1,
+        "Error: UploadPart failed: InvalidPart: injected by the test proxy\n",
+    );
+    assert_eq!(open_uploads(&bucket), Vec::<String>::new());
+    assert!(keys(moto(), &bucket).is_empty());
+}

@@ -201,11 +201,13 @@ fn links_to_files_are_followed_links_to_folders_skipped_and_a_dangling_link_fail
 }
 
 #[test]
-fn follow_links_uploads_what_links_to_folders_point_to() {
+fn follow_links_uploads_what_links_to_folders_point_to_and_walks_loops_once() {
     let bucket = new_bucket(moto());
     let source = tempfile::tempdir().unwrap();
     linked_tree(source.path());
     fs::remove_file(source.path().join("d/dangling")).unwrap();
+    // A link loop: walked once.
+    std::os::unix::fs::symlink(".", source.path().join("d/again")).unwrap();
     let output = s3c(&["put-objects", &bucket, "d", "--follow-links", "-s"])
         .current_dir(source.path())
         .against(moto())
