@@ -23,6 +23,9 @@ use std::io::{self, Write};
 
 use crate::error::{ExitStatus, UsageError};
 
+/// How long the end of a run waits for the runtime's threads to stop.
+const SHUTDOWN: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Run one parsed command line and report any error on stderr.
 pub fn run(cli: cli::Cli) -> ExitStatus {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -43,10 +46,12 @@ pub fn run(cli: cli::Cli) -> ExitStatus {
         err: &mut err,
     };
     let result = runtime.block_on(commands::run(cli.command, &mut console));
-    // Do not wait for blocking reads still in the pool, such as one of
-    // standard input or of a FIFO nobody writes to: dropping the runtime
-    // would wait for them forever. Writes are never left behind there.
-    runtime.shutdown_background();
+    // Let the workers drop what is left of the command's tasks (which
+    // removes their temporary files), but do not wait long for blocking
+    // reads still in the pool, such as one of standard input or of a FIFO
+    // nobody writes to: dropping the runtime would wait for them forever.
+    // Writes are never left behind there.
+    runtime.shutdown_timeout(SHUTDOWN);
     let result = result.and_then(|status| {
         out.flush()?;
         Ok(status)
