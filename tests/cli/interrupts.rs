@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::common::child::{Ended, signal, wait_within};
+use crate::common::child::{Ended, signal, wait_until_handling, wait_within};
 use crate::common::gate::{Gate, Rule};
 use crate::common::s3::{get, keys, new_bucket, pattern};
 use crate::common::{block_on, moto, s3c};
@@ -55,7 +55,8 @@ fn put_object_of_a_fifo_nobody_writes_to_ends_on_ctrl_c() {
     let child = s3c(&["put-object", &bucket, "k", fifo.to_str().unwrap()])
         .against(moto())
         .spawn();
-    std::thread::sleep(Duration::from_millis(500));
+    wait_until_handling(&child, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(200));
     let ended = stop(child, libc::SIGINT);
     assert_eq!(
         (ended.code, ended.stderr.as_str()),
@@ -76,7 +77,8 @@ fn put_object_reading_standard_input_ends_on_sigterm() {
     // Some input, then nothing more: the pipe stays open.
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"partial").unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    wait_until_handling(&child, libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(200));
     let ended = stop(child, libc::SIGTERM);
     assert_eq!(
         (ended.code, ended.stderr.as_str()),

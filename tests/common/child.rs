@@ -25,6 +25,31 @@ pub fn signal(child: &Child, signal: libc::c_int) {
     assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
 }
 
+/// Wait (up to 30 s) until the child handles `signal` itself rather than
+/// dying of it: a signal sent earlier would test nothing but the default.
+#[track_caller]
+pub fn wait_until_handling(child: &Child, signal: libc::c_int) {
+    let path = format!("/proc/{}/status", child.id());
+    let bit = 1u64 << (signal - 1);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = std::fs::read_to_string(&path).unwrap_or_default();
+        let caught = status
+            .lines()
+            .find_map(|line| line.strip_prefix("SigCgt:"))
+            .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+            .unwrap_or(0);
+        if caught & bit != 0 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the child never handled signal {signal}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// Wait up to `limit` for the child to exit; kill it and fail the test if
 /// it does not. Its stdout and stderr, if piped, are read to the end.
 #[track_caller]
