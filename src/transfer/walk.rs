@@ -132,21 +132,42 @@ impl Walk {
             .with_context(read_error)?;
         entries.sort();
         for path in entries {
-            let name = path
-                .file_name()
-                .map_or(Ok(""), |name| utf8(Path::new(name)))?;
-            let key = format!("{key}{name}");
-            match entry_metadata(&path, follow_links) {
-                Ok(Some(metadata)) => self.add(path, key, &metadata, follow_links, visited)?,
-                Ok(None) => self.skipped.push(format!(
-                    "Warning: skipped `{}`: a link to a folder (add `--follow-links` to \
-                     upload what it links to)",
-                    path.display()
-                )),
-                Err(error) => self.failed.push((path, error)),
+            if let Err(error) = self.entry(&path, key, follow_links, visited) {
+                self.failed.push((path, error));
             }
         }
         Ok(())
+    }
+
+    /// Add one entry of a folder whose keys start with `key`; an error fails
+    /// this entry alone.
+    fn entry(
+        &mut self,
+        path: &Path,
+        key: &str,
+        follow_links: bool,
+        visited: &mut HashSet<PathBuf>,
+    ) -> anyhow::Result<()> {
+        let name = path
+            .file_name()
+            .map_or(Ok(""), |name| utf8(Path::new(name)))?;
+        match entry_metadata(path, follow_links)? {
+            Some(metadata) => self.add(
+                path.to_owned(),
+                format!("{key}{name}"),
+                &metadata,
+                follow_links,
+                visited,
+            ),
+            None => {
+                self.skipped.push(format!(
+                    "Warning: skipped `{}`: a link to a folder (add `--follow-links` to \
+                     upload what it links to)",
+                    path.display()
+                ));
+                Ok(())
+            }
+        }
     }
 }
 
@@ -290,6 +311,24 @@ mod tests {
                 b.display()
             )
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_entry_that_cannot_be_a_key_fails_alone() {
+        use std::os::unix::ffi::OsStrExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("d");
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join("ok.txt"), b"x").unwrap();
+        let bad = dir.join(std::ffi::OsStr::from_bytes(b"bad\xff"));
+        fs::write(&bad, b"x").unwrap();
+        let walk = files_to_upload(&[dir], "", false).unwrap();
+        let keys: Vec<&str> = walk.files.iter().map(|f| f.key.as_str()).collect();
+        assert_eq!(keys, ["d/ok.txt"]);
+        assert_eq!(walk.failed.len(), 1);
+        assert_eq!(walk.failed[0].0, bad);
+        assert!(walk.failed[0].1.to_string().contains("is not valid UTF-8"));
     }
 
     #[cfg(unix)]
