@@ -36,13 +36,7 @@ pub(crate) async fn run(
         return dry_run(args, walk, clients, console);
     }
     let mut tally = Tally::new("file");
-    report_unreadable(
-        walk.failed,
-        &mut tally,
-        &Progress::default(),
-        console,
-        clients,
-    )?;
+    report_unreadable(walk.failed, &mut tally, console, clients)?;
     let files = walk.files;
     let total = files.iter().map(|file| file.size).sum();
     let transfer = Transfer::new(
@@ -96,13 +90,7 @@ fn dry_run(
         )?;
     }
     let mut tally = Tally::new("file");
-    report_unreadable(
-        walk.failed,
-        &mut tally,
-        &Progress::default(),
-        console,
-        clients,
-    )?;
+    report_unreadable(walk.failed, &mut tally, console, clients)?;
     Ok(tally.status())
 }
 
@@ -111,13 +99,12 @@ fn dry_run(
 fn report_unreadable(
     failed: Vec<(std::path::PathBuf, anyhow::Error)>,
     tally: &mut Tally,
-    progress: &Progress,
     console: &mut Console<'_>,
     clients: &Clients,
 ) -> std::io::Result<()> {
     for (path, error) in failed {
         let error = error.context(format!("could not upload `{}`", path.display()));
-        progress.println(console.err, &clients.error_line(error))?;
+        console.log(&clients.error_line(error))?;
         tally.failed(&path.display().to_string());
     }
     Ok(())
