@@ -49,11 +49,11 @@ pub struct Interrupted(pub Stop);
 
 /// After a signal, requests already sent that store something are waited
 /// for, and multipart uploads aborted, for at most this long.
-pub const CLEANUP: Duration = Duration::from_millis(1500);
+pub const CLEANUP: Duration = Duration::from_secs(2);
 
 /// The watchdog of [`StopSignals::bounded`] ends the process this long
 /// after the first signal: [`CLEANUP`] and a margin to report.
-pub const GRACE: Duration = Duration::from_millis(2500);
+pub const GRACE: Duration = Duration::from_secs(3);
 
 /// Ctrl+C and, on Unix, SIGTERM. Create it before the work it guards starts,
 /// so that a signal sent right away is not missed.

@@ -9,11 +9,12 @@ use std::time::Duration;
 use crate::common::child::{Ended, signal, wait_until_handling, wait_within};
 use crate::common::gate::{Gate, Rule};
 use crate::common::s3::{get, keys, new_bucket, pattern};
-use crate::common::{block_on, moto, s3c};
+use crate::common::{Emulator, block_on, exclusive_moto, moto, s3c};
 use crate::put_object::PART;
 
-/// A run may take this long to end after the signal.
-const PROMPT: Duration = Duration::from_millis(3000);
+/// A run may take this long to end after the signal: the watchdog's 3 s
+/// and a margin for a loaded machine.
+const PROMPT: Duration = Duration::from_millis(3500);
 
 /// Signal the child, then wait for it to end, promptly.
 #[track_caller]
@@ -29,8 +30,8 @@ fn stop(child: std::process::Child, with: libc::c_int) -> Ended {
 }
 
 /// Multipart uploads still open in the bucket (their parts are billed).
-fn open_uploads(bucket: &str) -> Vec<String> {
-    let s3 = moto().clients().s3;
+fn open_uploads(emulator: &Emulator, bucket: &str) -> Vec<String> {
+    let s3 = emulator.clients().s3;
     let listed = block_on(s3.list_multipart_uploads().bucket(bucket).send()).unwrap();
     listed
         .uploads()
@@ -129,9 +130,9 @@ fn every_transfer_command_ends_promptly_when_the_server_stalls() {
     }
 }
 
-/// Hold every part of a multipart upload; pass the rest to moto.
-fn hold_parts() -> Gate {
-    Gate::start(&moto().endpoint, |method, path| {
+/// Hold every part of a multipart upload; pass the rest to `emulator`.
+fn hold_parts(emulator: &Emulator) -> Gate {
+    Gate::start(&emulator.endpoint, |method, path| {
         if method == "PUT" && path.contains("partNumber=") {
             Rule::Hold
         } else {
@@ -142,17 +143,19 @@ fn hold_parts() -> Gate {
 
 #[test]
 fn an_interrupted_multipart_put_object_is_aborted() {
-    let bucket = new_bucket(moto());
+    // A server of its own: the abort must be answered within 2 s.
+    let (_guard, emulator) = exclusive_moto();
+    let bucket = new_bucket(emulator);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.bin");
     std::fs::write(&path, pattern(3 * PART)).unwrap();
-    let gate = hold_parts();
+    let gate = hold_parts(emulator);
     let child = s3c(&["put-object", &bucket, "big.bin", path.to_str().unwrap()])
         .env("S3_CREDENTIALS_PART_SIZE", PART.to_string())
         .env("AWS_ENDPOINT_URL", &gate.endpoint)
         .spawn();
     gate.wait_for("partNumber=");
-    assert_eq!(open_uploads(&bucket), ["big.bin"]);
+    assert_eq!(open_uploads(emulator, &bucket), ["big.bin"]);
     let ended = stop(child, libc::SIGINT);
     assert_eq!(
         (ended.code, ended.stderr.as_str()),
@@ -162,24 +165,26 @@ fn an_interrupted_multipart_put_object_is_aborted() {
                 .as_str()
         )
     );
-    assert_eq!(open_uploads(&bucket), Vec::<String>::new());
-    assert!(keys(moto(), &bucket).is_empty());
+    assert_eq!(open_uploads(emulator, &bucket), Vec::<String>::new());
+    assert!(keys(emulator, &bucket).is_empty());
 }
 
 #[test]
 fn an_interrupted_put_objects_aborts_its_multipart_uploads() {
-    let bucket = new_bucket(moto());
+    // A server of its own: the abort must be answered within 2 s.
+    let (_guard, emulator) = exclusive_moto();
+    let bucket = new_bucket(emulator);
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("d")).unwrap();
     std::fs::write(dir.path().join("d/big.bin"), pattern(3 * PART)).unwrap();
-    let gate = hold_parts();
+    let gate = hold_parts(emulator);
     let child = s3c(&["put-objects", &bucket, "d"])
         .env("S3_CREDENTIALS_PART_SIZE", PART.to_string())
         .env("AWS_ENDPOINT_URL", &gate.endpoint)
         .current_dir(dir.path())
         .spawn();
     gate.wait_for("partNumber=");
-    assert_eq!(open_uploads(&bucket), ["d/big.bin"]);
+    assert_eq!(open_uploads(emulator, &bucket), ["d/big.bin"]);
     let ended = stop(child, libc::SIGTERM);
     assert_eq!(
         (ended.code, ended.stderr.as_str()),
@@ -188,7 +193,7 @@ fn an_interrupted_put_objects_aborts_its_multipart_uploads() {
             "Uploaded 0 files (0 B)\nError: interrupted by SIGTERM: 1 file not uploaded\n"
         )
     );
-    assert_eq!(open_uploads(&bucket), Vec::<String>::new());
+    assert_eq!(open_uploads(emulator, &bucket), Vec::<String>::new());
 }
 
 /// `put-object - ` of a few bytes through a gate that delays PutObject's
@@ -289,6 +294,6 @@ fn a_multipart_upload_whose_part_fails_is_aborted() {
         1,
         "Error: UploadPart failed: InvalidPart: injected by the test proxy\n",
     );
-    assert_eq!(open_uploads(&bucket), Vec::<String>::new());
+    assert_eq!(open_uploads(moto(), &bucket), Vec::<String>::new());
     assert!(keys(moto(), &bucket).is_empty());
 }
