@@ -41,7 +41,7 @@ fn broken_stderrs() -> [(&'static str, Stdio); 2] {
 
 #[test]
 fn get_objects_downloads_everything_when_stderr_is_closed() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let objects: Vec<(String, Vec<u8>)> = (0..17)
         .map(|n| (format!("f{n:02}.txt"), vec![b'x'; n]))
         .collect();
@@ -95,7 +95,7 @@ fn status_of_get(port: u16) -> Option<u16> {
 
 #[test]
 fn localserver_keeps_serving_when_stderr_is_closed() {
-    let bucket = crate::bucket_setup::new_bucket("closed-stderr");
+    let bucket = new_bucket(&moto().clients(), "closed-stderr");
     for (how, stderr) in broken_stderrs() {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()

@@ -49,7 +49,7 @@ pub(crate) fn mkfifo(path: &Path) {
 
 #[test]
 fn put_object_of_a_fifo_nobody_writes_to_ends_on_ctrl_c() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("pipe");
     mkfifo(&fifo);
@@ -71,7 +71,7 @@ fn put_object_of_a_fifo_nobody_writes_to_ends_on_ctrl_c() {
 
 #[test]
 fn put_object_reading_standard_input_ends_on_sigterm() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let mut child = s3c(&["put-object", &bucket, "k", "-"])
         .against(moto())
         .spawn_with_open_stdin();
@@ -145,7 +145,7 @@ fn hold_parts(emulator: &Emulator) -> Gate {
 fn an_interrupted_multipart_put_object_is_aborted() {
     // A server of its own: the abort must be answered within 2 s.
     let (_guard, emulator) = exclusive_moto();
-    let bucket = new_bucket(emulator);
+    let bucket = new_bucket(&emulator.clients(), "bkt");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.bin");
     std::fs::write(&path, pattern(3 * PART)).unwrap();
@@ -173,7 +173,7 @@ fn an_interrupted_multipart_put_object_is_aborted() {
 fn an_interrupted_put_objects_aborts_its_multipart_uploads() {
     // A server of its own: the abort must be answered within 2 s.
     let (_guard, emulator) = exclusive_moto();
-    let bucket = new_bucket(emulator);
+    let bucket = new_bucket(&emulator.clients(), "bkt");
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("d")).unwrap();
     std::fs::write(dir.path().join("d/big.bin"), pattern(3 * PART)).unwrap();
@@ -199,7 +199,7 @@ fn an_interrupted_put_objects_aborts_its_multipart_uploads() {
 /// `put-object - ` of a few bytes through a gate that delays PutObject's
 /// answer by `delay`, signalled with SIGTERM once moto has stored it.
 fn sigterm_while_the_answer_is_on_its_way(delay: Duration) -> (String, Ended) {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let gate = Gate::start(&moto().endpoint, move |method, path| {
         if method == "PUT" && !path.contains("partNumber=") {
             Rule::Delay(delay)
@@ -249,7 +249,7 @@ fn sigterm_with_no_answer_in_time_says_the_object_may_be_stored() {
 
 #[test]
 fn localserver_ends_promptly_while_iam_and_sts_stall() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     // S3 answers (the bucket is found); IAM and STS (`POST /`) never do.
     let gate = Gate::start(&moto().endpoint, |method, path| {
         if method == "POST" && path == "/" {
@@ -275,7 +275,7 @@ fn localserver_ends_promptly_while_iam_and_sts_stall() {
 
 #[test]
 fn a_multipart_upload_whose_part_fails_is_aborted() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.bin");
     std::fs::write(&path, pattern(3 * PART)).unwrap();

@@ -36,7 +36,7 @@ fn feed(path: &Path, data: Vec<u8>) -> std::thread::JoinHandle<()> {
 
 #[test]
 fn folder_walks_skip_fifos_sockets_and_devices_with_one_warning_each() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let source = tempfile::tempdir().unwrap();
     let dir = source.path().join("d");
     fs::create_dir(&dir).unwrap();
@@ -68,7 +68,7 @@ fn folder_walks_skip_fifos_sockets_and_devices_with_one_warning_each() {
 
 #[test]
 fn put_object_streams_a_fifo_in_parts_like_standard_input() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("data.json");
     mkfifo(&fifo);
@@ -177,7 +177,7 @@ const DANGLING: &str = "Error: could not upload `d/dangling`: it is a link to `n
 
 #[test]
 fn links_to_files_are_followed_links_to_folders_skipped_and_a_dangling_link_fails_alone() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let source = tempfile::tempdir().unwrap();
     linked_tree(source.path());
     let output = s3c(&["put-objects", &bucket, "d"])
@@ -202,7 +202,7 @@ fn links_to_files_are_followed_links_to_folders_skipped_and_a_dangling_link_fail
 
 #[test]
 fn follow_links_uploads_what_links_to_folders_point_to_and_walks_loops_once() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let source = tempfile::tempdir().unwrap();
     linked_tree(source.path());
     fs::remove_file(source.path().join("d/dangling")).unwrap();
@@ -221,7 +221,7 @@ fn follow_links_uploads_what_links_to_folders_point_to_and_walks_loops_once() {
 
 #[test]
 fn dry_run_reports_a_dangling_link_and_plans_the_rest() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "bkt");
     let source = tempfile::tempdir().unwrap();
     linked_tree(source.path());
     let output = s3c(&["put-objects", &bucket, "d", "--dry-run"])

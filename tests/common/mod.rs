@@ -341,12 +341,6 @@ impl S3c {
         self
     }
 
-    /// Read standard input from this file (a FIFO, say) instead.
-    pub fn stdin_from(mut self, file: std::fs::File) -> Self {
-        self.command.stdin(file);
-        self
-    }
-
     /// Start with standard input a pipe the test holds open, as a terminal
     /// or a slow producer would.
     pub fn spawn_with_open_stdin(mut self) -> Child {
