@@ -2,6 +2,12 @@
 //! a stalled connection or a slow AWS region would: moto answers at once.
 //! With no emulator behind it, it is a server that never answers.
 //!
+//! Unlike [`super::proxy::Proxy`], which reads whole requests and can hold
+//! every one for a fixed time, the gate picks a rule per request, streams
+//! bodies through (multipart parts), and can delay an answer *after* the
+//! emulator acted on the request: the object is stored, the client does not
+//! know yet.
+//!
 //! One request per connection: each is forwarded with `Connection: close`,
 //! so the SDK opens a new connection for the next one.
 
