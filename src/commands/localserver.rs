@@ -77,11 +77,9 @@ impl Settings {
 fn read_token(args: &LocalserverArgs) -> Result<Token, UsageError> {
     if let Some(path) = &args.token_file {
         let input = OptionText::read_file("--token-file", path)?;
-        let token = input.text.trim();
-        if token.is_empty() {
-            return Err(UsageError::new(format!("--token-file `{path}` is empty")));
-        }
-        return Ok(Token::File(token.to_owned()));
+        return token_from_file(&input.text)
+            .map(|token| Token::File(token.to_owned()))
+            .map_err(|problem| UsageError::new(format!("--token-file `{path}` {problem}")));
     }
     if args.generate_token {
         let mut bytes = [0_u8; 32];
@@ -92,6 +90,28 @@ fn read_token(args: &LocalserverArgs) -> Result<Token, UsageError> {
         ));
     }
     Ok(Token::None)
+}
+
+/// The token in a `--token-file`'s text: one trailing newline (`\n` or
+/// `\r\n`, as editors and `echo` leave) is not part of it. Anything else a
+/// client could not send as the `Authorization` header is refused, rather
+/// than trimmed into a token that differs from what SDKs read from the file.
+fn token_from_file(text: &str) -> Result<&str, &'static str> {
+    let token = text.strip_suffix('\n').unwrap_or(text);
+    let token = token.strip_suffix('\r').unwrap_or(token);
+    if token.is_empty() {
+        return Err("is empty");
+    }
+    if token.contains(['\n', '\r']) {
+        return Err("must hold the token on one line");
+    }
+    if token.chars().any(char::is_control) {
+        return Err("holds control characters, which no client can send in a header");
+    }
+    if token.starts_with(char::is_whitespace) || token.ends_with(char::is_whitespace) {
+        return Err("has spaces around the token, which HTTP clients drop when sending it");
+    }
+    Ok(token)
 }
 
 /// Check, bind, fetch the first credentials, then serve until Ctrl+C or SIGTERM.
@@ -243,6 +263,27 @@ fn exposure_warning(address: &SocketAddr, bucket: &str, has_token: bool) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_files_lose_one_trailing_newline_and_nothing_else() {
+        assert_eq!(token_from_file("abc"), Ok("abc"));
+        assert_eq!(token_from_file("abc\n"), Ok("abc"));
+        assert_eq!(token_from_file("abc\r\n"), Ok("abc"));
+        assert_eq!(token_from_file("Bearer abc\n"), Ok("Bearer abc"));
+        assert_eq!(token_from_file("\n"), Err("is empty"));
+        assert_eq!(token_from_file(""), Err("is empty"));
+        assert_eq!(
+            token_from_file("abc\n\n"),
+            Err("must hold the token on one line")
+        );
+        assert_eq!(
+            token_from_file("one\ntwo\n"),
+            Err("must hold the token on one line")
+        );
+        assert!(token_from_file("a\tb").is_err());
+        assert!(token_from_file(" abc\n").is_err());
+        assert!(token_from_file("abc \n").is_err());
+    }
 
     #[test]
     fn only_addresses_others_can_reach_are_warned_about() {

@@ -296,6 +296,14 @@ fn startup_problems_stop_the_server_with_one_line() {
         &["-d", "1h", "--token-file", "/no/such/token"],
         "could not read --token-file `/no/such/token`: no such file",
     );
+    let dir = tempfile::tempdir().unwrap();
+    let two_lines = dir.path().join("two-lines");
+    std::fs::write(&two_lines, "first\nsecond\n").unwrap();
+    let two_lines = two_lines.to_str().unwrap();
+    usage(
+        &["-d", "1h", "--token-file", two_lines],
+        &format!("--token-file `{two_lines}` must hold the token on one line"),
+    );
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
@@ -317,5 +325,65 @@ fn startup_problems_stop_the_server_with_one_line() {
         &format!(
             "Error: could not listen on 127.0.0.1:{port}: Address already in use (os error 98)\n"
         ),
+    );
+}
+
+/// The token example of docs/localserver.md, run as written: the file it
+/// makes works with boto3's container provider (which refuses a token with
+/// a newline as a header value) and with the server.
+#[test]
+fn the_documented_token_example_works_with_boto3() {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/localserver.md"),
+    )
+    .unwrap();
+    let example = page
+        .lines()
+        .map(str::trim)
+        .find(|line| line.ends_with("> token"))
+        .expect("docs/localserver.md makes a token file");
+    let dir = tempfile::tempdir().unwrap();
+    let made = std::process::Command::new("sh")
+        .args(["-c", example])
+        .current_dir(dir.path())
+        .status()
+        .unwrap();
+    assert!(made.success(), "{example}");
+    let token_file = dir.path().join("token");
+    let bucket = new_bucket("localserver-boto3");
+    let server = Running::start(&[
+        &bucket,
+        "-d",
+        "15m",
+        "--container",
+        "--token-file",
+        token_file.to_str().unwrap(),
+    ]);
+    let python = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-test/bin/python");
+    let fetched = std::process::Command::new(python)
+        .args([
+            "-c",
+            "from botocore.credentials import ContainerProvider\n\
+             print(ContainerProvider().load().get_frozen_credentials().access_key)",
+        ])
+        .env_clear()
+        .env(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            format!("http://127.0.0.1:{}/", server.port),
+        )
+        .env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", &token_file)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&fetched.stderr);
+    assert!(fetched.status.success(), "{stderr}");
+    let key = String::from_utf8(fetched.stdout).unwrap();
+    assert!(key.starts_with("ASIA"), "{key}");
+    assert!(
+        server
+            .stderr()
+            .iter()
+            .any(|line| line.ends_with(" GET / 200")),
+        "{:#?}",
+        server.stderr()
     );
 }
