@@ -16,7 +16,7 @@ use hyper::body::{Bytes, Incoming};
 use hyper::header::{AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, HOST, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response, StatusCode};
+use hyper::{Request, Response, StatusCode, Version};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -100,13 +100,29 @@ pub fn serve(listeners: Vec<TcpListener>, server: Arc<Server>) -> JoinSet<()> {
 /// Answer one request and log it.
 async fn answer(server: &Server, request: &Request<Incoming>) -> Response<Full<Bytes>> {
     let header = |name| request.headers().get(name).and_then(|v| v.to_str().ok());
+    let hosts: Vec<&[u8]> = request
+        .headers()
+        .get_all(HOST)
+        .iter()
+        .map(HeaderValue::as_bytes)
+        .collect();
+    let target = request.uri().authority().map(|a| a.as_str());
+    let checked = respond::checked_host(&respond::HostParts {
+        headers: &hosts,
+        requires_host: request.version() >= Version::HTTP_11,
+        target,
+    });
     let view = respond::Request {
         method: request.method().as_str(),
         path: request.uri().path(),
-        host: header(HOST),
+        host: checked.unwrap_or_default(),
         authorization: header(AUTHORIZATION),
     };
-    let (status, body) = match server.admission.route(&view) {
+    let route = match checked {
+        Ok(_) => server.admission.route(&view),
+        Err(message) => Route::Refuse(StatusCode::BAD_REQUEST, message),
+    };
+    let (status, body) = match route {
         Route::Credentials => match server.cache.get().await {
             Ok(credentials) => (
                 StatusCode::OK,

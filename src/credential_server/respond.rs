@@ -45,6 +45,69 @@ pub enum Route {
     Refuse(StatusCode, &'static str),
 }
 
+/// The raw parts of a request that name its host, before any check.
+#[derive(Debug, Clone, Copy)]
+pub struct HostParts<'s, 'a> {
+    /// Every `Host` header, as sent (bytes: a header need not be text).
+    pub headers: &'s [&'a [u8]],
+    /// HTTP/1.1 or later, where `Host` is required (RFC 9112, section 3.2).
+    pub requires_host: bool,
+    /// The `host[:port]` of an absolute-form target (`GET http://h/ HTTP/1.1`).
+    pub target: Option<&'a str>,
+}
+
+/// The `Host` of a request, checked as RFC 9112 (section 3.2) asks of a
+/// server: `Err` (answered 400) for a missing `Host` on HTTP/1.1, more than
+/// one, one that is not a valid `host[:port]`, or an absolute-form target
+/// naming another host than `Host` (this server is no proxy). `Ok(None)`
+/// only for HTTP/1.0 without `Host`.
+pub fn checked_host<'a>(parts: &HostParts<'_, 'a>) -> Result<Option<&'a str>, &'static str> {
+    let host = match parts.headers {
+        [] if parts.requires_host => return Err("bad request: the Host header is missing"),
+        [] => None,
+        [one] => Some(
+            std::str::from_utf8(one)
+                .ok()
+                .filter(|host| valid_host(host))
+                .ok_or("bad request: the Host header is not a valid host name")?,
+        ),
+        _ => return Err("bad request: more than one Host header"),
+    };
+    match (parts.target, host) {
+        (Some(target), Some(host)) if target.eq_ignore_ascii_case(host) => Ok(Some(host)),
+        (Some(_), _) => Err("bad request: the request names another host than its Host header"),
+        (None, host) => Ok(host),
+    }
+}
+
+/// `name`, `name:port`, `1.2.3.4:port` or `[v6]:port`, nothing else
+/// (RFC 3986 `host [ ":" port ]`, without percent-encoding or user info).
+fn valid_host(host: &str) -> bool {
+    let (name, port) = if host.starts_with('[') {
+        let Some(end) = host.find(']') else {
+            return false;
+        };
+        let (name, rest) = host.split_at(end + 1);
+        match rest.strip_prefix(':') {
+            Some(port) => (name, port),
+            None if rest.is_empty() => (name, ""),
+            None => return false,
+        }
+    } else {
+        host.rsplit_once(':').unwrap_or((host, ""))
+    };
+    let name_ok = match name.strip_prefix('[').and_then(|n| n.strip_suffix(']')) {
+        Some(address) => address.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => {
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        }
+    };
+    name_ok && port.bytes().all(|b| b.is_ascii_digit()) && port.len() <= 5
+}
+
 impl Admission {
     /// Decide how to answer `request`. The host and token are checked before
     /// anything else, so that a client without them learns nothing more.
@@ -81,7 +144,8 @@ impl Admission {
 
     /// A loopback server refuses other host names, which is what a web page
     /// using DNS rebinding to reach it would send. Requests without `Host`
-    /// (HTTP/1.0) do not come from browsers and are let through.
+    /// (HTTP/1.0 only, see [`checked_host`]) do not come from browsers and
+    /// are let through.
     fn host_allowed(&self, host: Option<&str>) -> bool {
         let (Some(names), Some(host)) = (&self.host_names, host) else {
             return true;
@@ -216,6 +280,75 @@ mod tests {
         };
         assert_eq!(policy.route(&rebound).status(), Some(StatusCode::FORBIDDEN));
         assert_eq!(Admission::default().route(&rebound), Route::Credentials);
+    }
+
+    fn host_of<'a>(
+        headers: &[&'a [u8]],
+        requires_host: bool,
+        target: Option<&'a str>,
+    ) -> Result<Option<&'a str>, &'static str> {
+        checked_host(&HostParts {
+            headers,
+            requires_host,
+            target,
+        })
+    }
+
+    #[test]
+    fn hosts_must_be_present_single_valid_and_agree_with_the_target() {
+        let ok = |host: &'static str| host_of(&[host.as_bytes()], true, None);
+        for host in [
+            "localhost",
+            "localhost:8094",
+            "127.0.0.1:80",
+            "[::1]:8094",
+            "[::1]",
+            "my-host.example",
+        ] {
+            assert_eq!(ok(host), Ok(Some(host)), "{host}");
+        }
+        for host in [
+            "",
+            "evil\u{ff}.example",
+            "a b",
+            "user@localhost",
+            "localhost:80x",
+            "[::1",
+            "[nope]:80",
+            "[::1]x",
+            "localhost:123456",
+        ] {
+            assert_eq!(
+                ok(host),
+                Err("bad request: the Host header is not a valid host name"),
+                "{host:?}"
+            );
+        }
+        assert_eq!(
+            host_of(&[b"evil\xff.example"], true, None),
+            Err("bad request: the Host header is not a valid host name")
+        );
+        assert_eq!(
+            host_of(&[], true, None),
+            Err("bad request: the Host header is missing")
+        );
+        assert_eq!(host_of(&[], false, None), Ok(None));
+        assert_eq!(
+            host_of(&[b"localhost", b"localhost"], true, None),
+            Err("bad request: more than one Host header")
+        );
+        assert_eq!(
+            host_of(&[b"localhost"], true, Some("evil.example")),
+            Err("bad request: the request names another host than its Host header")
+        );
+        assert_eq!(
+            host_of(&[], false, Some("localhost")),
+            Err("bad request: the request names another host than its Host header")
+        );
+        assert_eq!(
+            host_of(&[b"LocalHost:8094"], true, Some("localhost:8094")),
+            Ok(Some("LocalHost:8094"))
+        );
     }
 
     #[test]

@@ -170,6 +170,104 @@ fn other_paths_methods_and_host_names_are_refused() {
 }
 
 #[test]
+fn missing_invalid_or_contradicted_host_headers_are_bad_requests() {
+    let bucket = new_bucket("localserver-host");
+    let server = Running::start(&[&bucket, "-d", "15m"]);
+    let error = |message: &str| serde_json::json!({ "error": message });
+    let invalid = error("bad request: the Host header is not a valid host name");
+    let cases: [(&[u8], u16, Value); 5] = [
+        (
+            b"GET / HTTP/1.1\r\nHost: evil\xff.example\r\nConnection: close\r\n\r\n",
+            400,
+            invalid,
+        ),
+        (
+            b"GET / HTTP/1.1\r\nConnection: close\r\n\r\n",
+            400,
+            error("bad request: the Host header is missing"),
+        ),
+        (
+            b"GET http://evil.example/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            400,
+            error("bad request: the request names another host than its Host header"),
+        ),
+        (
+            b"GET / HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+            400,
+            error("bad request: more than one Host header"),
+        ),
+        // An absolute-form target naming this server itself is fine.
+        (
+            b"GET http://localhost/ HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            200,
+            Value::Null,
+        ),
+    ];
+    for (request, status, body) in cases {
+        let (got_status, got_body) = server.raw(request);
+        let shown = String::from_utf8_lossy(request);
+        assert_eq!(got_status, status, "{shown}: {got_body}");
+        if status == 400 {
+            assert_eq!(got_body, body, "{shown}");
+        }
+    }
+    // HTTP/1.0 may leave out Host (RFC 9112): such clients still get credentials.
+    assert_eq!(server.raw(b"GET / HTTP/1.0\r\n\r\n").0, 200);
+    let (code, stderr) = server.terminate();
+    assert_eq!(code, Some(0));
+    let requests: Vec<&String> = stderr.iter().filter(|l| l.contains("+00:00 ")).collect();
+    let expected = [
+        "GET / 400",
+        "GET / 400",
+        "GET / 400",
+        "GET / 400",
+        "GET / 200",
+        "GET / 200",
+    ];
+    assert_eq!(requests.len(), expected.len(), "{stderr:#?}");
+    for (line, expected) in requests.iter().zip(expected) {
+        assert_request_log(line, expected);
+    }
+}
+
+#[test]
+fn refreshes_before_expiry_with_one_sts_call_for_concurrent_requests() {
+    let bucket = new_bucket("localserver-refresh");
+    // Credentials for 9 seconds: replaced with a third (3 s) left.
+    let server = Running::start(&[&bucket, "-d", "15m", "--test-only-duration-seconds", "9"]);
+    let first = server.credentials(&[]);
+    let left = seconds_left(&first);
+    assert!((7..=9).contains(&left), "{first}");
+    // Two seconds before expiry the refresh point has passed.
+    std::thread::sleep(Duration::from_secs(u64::try_from(left - 2).unwrap()));
+    let server = Arc::new(server);
+    let fetches: Vec<_> = (0..20)
+        .map(|_| {
+            let server = Arc::clone(&server);
+            std::thread::spawn(move || server.credentials(&[]))
+        })
+        .collect();
+    let served: Vec<Value> = fetches.into_iter().map(|t| t.join().unwrap()).collect();
+    let second = &served[0];
+    assert_ne!(second["AccessKeyId"], first["AccessKeyId"]);
+    assert!(
+        served.iter().all(|c| c == second),
+        "all requests got one new set"
+    );
+    assert!(seconds_left(second) >= 7, "{second}");
+    assert_eq!(&server.credentials(&[]), second);
+
+    let refreshes: Vec<String> = server
+        .stderr()
+        .into_iter()
+        .filter(|line| line.starts_with("Refreshed credentials: "))
+        .collect();
+    assert_eq!(refreshes.len(), 1, "one STS call: {refreshes:#?}");
+    let key = second["AccessKeyId"].as_str().unwrap();
+    assert!(refreshes[0].starts_with(&format!("Refreshed credentials: {key}, valid until ")));
+}
+
+#[test]
 fn a_token_is_required_when_one_is_set() {
     let bucket = new_bucket(&moto().clients(), "localserver-token");
     let mut server = Running::start(&[&bucket, "-d", "15m", "--generate-token"]);

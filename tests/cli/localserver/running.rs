@@ -90,7 +90,6 @@ impl Running {
 
     /// `METHOD PATH` with extra header lines: (status, JSON body).
     pub fn request(&self, method: &str, path: &str, headers: &[&str]) -> (u16, Value) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
         if !headers.iter().any(|h| h.starts_with("Host:")) {
             request.push_str(&format!("Host: 127.0.0.1:{}\r\n", self.port));
@@ -98,9 +97,13 @@ impl Running {
         for header in headers {
             request.push_str(&format!("{header}\r\n"));
         }
-        stream
-            .write_all(format!("{request}\r\n").as_bytes())
-            .unwrap();
+        self.raw(format!("{request}\r\n").as_bytes())
+    }
+
+    /// Send `request` exactly as given: (status, JSON body).
+    pub fn raw(&self, request: &[u8]) -> (u16, Value) {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        stream.write_all(request).unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         let status = response[9..12].parse().unwrap();
