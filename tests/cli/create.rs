@@ -293,6 +293,58 @@ fn an_existing_user_gets_a_second_key_and_keeps_the_first() {
 }
 
 #[test]
+fn an_existing_users_other_permissions_are_named_in_a_warning() {
+    let bucket = unique("others");
+    create_bucket(moto(), &bucket);
+    let user = unique("writer");
+    let group = unique("writers");
+    let own = format!("s3.read-only.{bucket}");
+    block_on(async {
+        let iam = moto().clients().iam;
+        iam.create_user().user_name(&user).send().await.unwrap();
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]});
+        for name in ["read-write", own.as_str()] {
+            let put = iam.put_user_policy().user_name(&user).policy_name(name);
+            put.policy_document(policy.to_string())
+                .send()
+                .await
+                .unwrap();
+        }
+        let attach = iam.attach_user_policy().user_name(&user);
+        let arn = "arn:aws:iam::aws:policy/AmazonS3FullAccess";
+        attach.policy_arn(arn).send().await.unwrap();
+        iam.create_group().group_name(&group).send().await.unwrap();
+        let join = iam.add_user_to_group().group_name(&group);
+        join.user_name(&user).send().await.unwrap();
+    });
+    let warning = format!(
+        "Warning: user `{user}` has other permissions, which the new key has too: inline \
+         policies `read-write`; attached policies `arn:aws:iam::aws:policy/AmazonS3FullAccess`; \
+         groups `{group}`\n"
+    );
+    let create = |extra: &[&str]| {
+        let mut args = vec!["create", &bucket, "--username", &user, "--read-only"];
+        args.extend_from_slice(extra);
+        s3c(&args).against(moto()).run()
+    };
+    let output = create(&[]);
+    printed_key(output.success());
+    assert_eq!(
+        output.stderr,
+        format!(
+            "Using existing user: {user}\n{warning}Attached policy {own} to user {user}\n\
+             Created access key for user: {user}\n"
+        )
+    );
+    // The policy this run rewrites is its own, not another permission; the
+    // warning is no step, so --silent keeps it.
+    let output = create(&["--silent"]);
+    printed_key(output.success());
+    assert_eq!(output.stderr, warning);
+}
+
+#[test]
 fn permissions_boundaries_default_none_and_custom() {
     let cases: &[(&[&str], &str, Option<&str>)] = &[
         (

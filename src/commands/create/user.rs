@@ -24,6 +24,44 @@ pub(crate) struct Existing {
     /// The current document of each inline policy this run will write, so
     /// that an undo can put it back.
     policies: HashMap<String, Option<String>>,
+    /// What else grants the user permissions: the new key gets it too.
+    others: Others,
+}
+
+/// An existing user's policies other than the ones this run writes.
+#[derive(Debug, Default)]
+struct Others {
+    inline: Vec<String>,
+    attached: Vec<String>,
+    groups: Vec<String>,
+}
+
+impl Others {
+    /// The warning to print, if the user has anything besides this run's policies.
+    fn warning(&self, user: &str) -> Option<String> {
+        let quoted = |names: &[String]| {
+            names
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let parts: Vec<String> = [
+            ("inline policies", &self.inline),
+            ("attached policies", &self.attached),
+            ("groups", &self.groups),
+        ]
+        .into_iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(kind, names)| format!("{kind} {}", quoted(names)))
+        .collect();
+        (!parts.is_empty()).then(|| {
+            format!(
+                "Warning: user `{user}` has other permissions, which the new key has too: {}",
+                parts.join("; ")
+            )
+        })
+    }
 }
 
 /// Look at the user before changing anything: a user that already has the
@@ -68,11 +106,63 @@ pub(crate) async fn check(plan: &Plan, clients: &Clients) -> anyhow::Result<Exis
         .into_iter()
         .map(|(name, _)| name)
         .collect();
-    let documents =
-        try_join_all(names.iter().map(|name| current_policy(clients, user, name))).await?;
+    let (documents, others) = tokio::try_join!(
+        try_join_all(names.iter().map(|name| current_policy(clients, user, name))),
+        others(clients, user, &names)
+    )?;
     Ok(Existing {
         user: true,
         policies: names.into_iter().zip(documents).collect(),
+        others,
+    })
+}
+
+/// The user's inline policies other than `own` (the ones this run writes),
+/// its attached policies and its groups.
+async fn others(clients: &Clients, user: &str, own: &[String]) -> anyhow::Result<Others> {
+    let iam = &clients.iam;
+    let (inline, attached, groups) = tokio::try_join!(
+        async {
+            let names: Vec<String> = iam
+                .list_user_policies()
+                .user_name(user)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .aws("ListUserPolicies")?;
+            anyhow::Ok(names.into_iter().filter(|n| !own.contains(n)).collect())
+        },
+        async {
+            let policies: Vec<_> = iam
+                .list_attached_user_policies()
+                .user_name(user)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .aws("ListAttachedUserPolicies")?;
+            anyhow::Ok(policies.into_iter().filter_map(|p| p.policy_arn).collect())
+        },
+        async {
+            let groups: Vec<_> = iam
+                .list_groups_for_user()
+                .user_name(user)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .aws("ListGroupsForUser")?;
+            anyhow::Ok(groups.into_iter().map(|g| g.group_name).collect())
+        },
+    )?;
+    Ok(Others {
+        inline,
+        attached,
+        groups,
     })
 }
 
@@ -109,28 +199,72 @@ pub(crate) async fn create(
     log: &mut dyn Write,
 ) -> anyhow::Result<AccessKey> {
     let user = &plan.username;
-    let mut say = |line: String| {
-        if plan.silent {
-            Ok(())
-        } else {
-            writeln!(log, "{line}")
-        }
-    };
     if existing.user {
-        say(format!("Using existing user: {user}"))?;
-    } else {
-        let mut request = clients.iam.create_user().user_name(user);
-        if let Some(boundary) = &plan.boundary {
-            request = request.permissions_boundary(boundary);
+        say(plan, log, format!("Using existing user: {user}"))?;
+        // Not a step but a warning: printed with --silent too.
+        if let Some(warning) = existing.others.warning(user) {
+            writeln!(log, "{warning}")?;
         }
-        request.send().await.aws("CreateUser")?;
-        changes.push(Change::User(user.clone()));
-        say(match &plan.boundary {
-            Some(boundary) => format!("Created user: {user} with permissions boundary: {boundary}"),
-            None => format!("Created user: {user}"),
-        })?;
+    } else {
+        create_user(plan, clients, changes, log).await?;
     }
+    put_policies(plan, clients, existing, changes, log).await?;
+    let key = clients
+        .iam
+        .create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .aws("CreateAccessKey")?
+        .access_key
+        .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"))?;
+    changes.push(Change::AccessKey {
+        user: user.clone(),
+        id: key.access_key_id().to_owned(),
+    });
+    say(plan, log, format!("Created access key for user: {user}"))?;
+    Ok(key)
+}
 
+/// A step's log line, unless `--silent`.
+fn say(plan: &Plan, log: &mut dyn Write, line: String) -> std::io::Result<()> {
+    if plan.silent {
+        Ok(())
+    } else {
+        writeln!(log, "{line}")
+    }
+}
+
+async fn create_user(
+    plan: &Plan,
+    clients: &Clients,
+    changes: &mut Changes,
+    log: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let user = &plan.username;
+    let mut request = clients.iam.create_user().user_name(user);
+    if let Some(boundary) = &plan.boundary {
+        request = request.permissions_boundary(boundary);
+    }
+    request.send().await.aws("CreateUser")?;
+    changes.push(Change::User(user.clone()));
+    let line = match &plan.boundary {
+        Some(boundary) => format!("Created user: {user} with permissions boundary: {boundary}"),
+        None => format!("Created user: {user}"),
+    };
+    Ok(say(plan, log, line)?)
+}
+
+/// Put every inline policy at once; each one put is recorded, even when
+/// another fails.
+async fn put_policies(
+    plan: &Plan,
+    clients: &Clients,
+    existing: &Existing,
+    changes: &mut Changes,
+    log: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let user = &plan.username;
     let policies = plan.user_policies();
     let puts = policies.iter().map(|(name, document)| {
         clients
@@ -150,30 +284,12 @@ pub(crate) async fn create(
                     name: name.clone(),
                     previous: existing.policies.get(name).cloned().flatten(),
                 });
-                say(format!("Attached policy {name} to user {user}"))?;
+                say(plan, log, format!("Attached policy {name} to user {user}"))?;
             }
             Err(error) => {
                 first_error.get_or_insert(error);
             }
         }
     }
-    if let Some(error) = first_error {
-        return Err(error.into());
-    }
-
-    let key = clients
-        .iam
-        .create_access_key()
-        .user_name(user)
-        .send()
-        .await
-        .aws("CreateAccessKey")?
-        .access_key
-        .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"))?;
-    changes.push(Change::AccessKey {
-        user: user.clone(),
-        id: key.access_key_id().to_owned(),
-    });
-    say(format!("Created access key for user: {user}"))?;
-    Ok(key)
+    first_error.map_or(Ok(()), |error| Err(error.into()))
 }
