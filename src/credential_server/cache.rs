@@ -2,16 +2,18 @@
 //!
 //! They are served until a third of their lifetime is left (at most 15
 //! minutes before they expire), so a client never gets credentials that are
-//! about to run out. The first request after that point refreshes them while
-//! the others wait for it: however many requests arrive, one STS call is
-//! made. A failed refresh is logged and the current credentials are served
-//! for as long as they are valid, trying again every few seconds.
+//! about to run out. The first request after that point starts a refresh in
+//! the background: one STS call at a time, however many requests arrive.
+//! While it runs, or after it failed, the current credentials are served at
+//! once for as long as they are valid; a failed refresh is logged and tried
+//! again after a pause. Only a request that finds the credentials expired
+//! waits for a refresh, and never longer than [`REQUEST_WAIT`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use futures_util::future::BoxFuture;
-use tokio::sync::{Mutex, mpsc};
+use tokio::sync::{mpsc, watch};
 
 use crate::error::one_line;
 use crate::temporary::TemporaryCredentials;
@@ -39,14 +41,25 @@ const MIN_RETRY_DELAY: Duration = Duration::from_secs(1);
 /// How long one refresh may take before it counts as failed.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The longest a request waits for a refresh (only when the credentials
+/// expired): SDKs give up on a credentials endpoint after a few seconds, and
+/// a 503 they can retry is better than no answer.
+pub const REQUEST_WAIT: Duration = Duration::from_secs(2);
+
 /// Shared by every request of the server.
 pub struct CredentialCache {
+    inner: Arc<Inner>,
+}
+
+/// What the refresh task shares with the requests.
+struct Inner {
     fetch: Fetch,
     clock: Clock,
     log: Log,
-    /// Held for the whole of a refresh: that is what makes waiting requests
-    /// share one STS call.
+    /// Held only for short, synchronous reads and updates.
     state: Mutex<State>,
+    /// Counts finished refreshes: requests waiting for one watch it.
+    finished: watch::Sender<u64>,
 }
 
 struct State {
@@ -57,6 +70,8 @@ struct State {
     retry_at: Option<SystemTime>,
     /// Why the last refresh failed.
     last_error: Option<String>,
+    /// A refresh is running: no other is started.
+    refreshing: bool,
 }
 
 impl State {
@@ -68,7 +83,26 @@ impl State {
             current: Arc::new(credentials),
             retry_at: None,
             last_error: None,
+            refreshing: false,
         }
+    }
+
+    /// The credentials if still valid at `now`, else why there are none.
+    fn served(&self, now: SystemTime) -> Result<Arc<TemporaryCredentials>, String> {
+        if now < self.expires {
+            return Ok(Arc::clone(&self.current));
+        }
+        let reason = match (&self.last_error, self.refreshing) {
+            (Some(error), _) => error.clone(),
+            (None, true) => format!(
+                "STS has not answered within {} seconds",
+                REQUEST_WAIT.as_secs()
+            ),
+            (None, false) => "no reason given".to_owned(),
+        };
+        Err(format!(
+            "the credentials expired and could not be refreshed: {reason}"
+        ))
     }
 }
 
@@ -92,60 +126,94 @@ impl CredentialCache {
     pub async fn start(fetch: Fetch, clock: Clock, log: Log) -> anyhow::Result<Self> {
         let credentials = fetch_with_timeout(&fetch).await?;
         let state = State::new(credentials, clock());
-        Ok(Self {
+        let inner = Inner {
             fetch,
             clock,
             log,
             state: Mutex::new(state),
+            finished: watch::Sender::new(0),
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
         })
     }
 
-    /// Credentials to hand out, refreshed first when they are due. The error
-    /// says why there are none (they expired and could not be refreshed).
+    /// Credentials to hand out: the current ones while they are valid (a
+    /// refresh that is due starts in the background); once they expired, a
+    /// new set if a refresh brings one within [`REQUEST_WAIT`]. The error
+    /// says why there are none.
     pub async fn get(&self) -> Result<Arc<TemporaryCredentials>, String> {
-        let mut state = self.state.lock().await;
-        let now = (self.clock)();
-        let due = now >= state.refresh_at && state.retry_at.is_none_or(|at| now >= at);
-        if due {
-            self.refresh(&mut state, now).await;
+        // Subscribed before looking, so that a refresh finishing in between is seen.
+        let mut finished = self.inner.finished.subscribe();
+        {
+            let mut state = self.inner.state();
+            let now = (self.inner.clock)();
+            let due = now >= state.refresh_at && state.retry_at.is_none_or(|at| now >= at);
+            if due && !state.refreshing {
+                state.refreshing = true;
+                tokio::spawn(refresh(Arc::clone(&self.inner)));
+            }
+            if now < state.expires || !state.refreshing {
+                return state.served(now);
+            }
         }
-        if (self.clock)() < state.expires {
-            Ok(Arc::clone(&state.current))
-        } else {
-            Err(format!(
-                "the credentials expired and could not be refreshed: {}",
-                state.last_error.as_deref().unwrap_or("no reason given")
-            ))
-        }
+        let _ = tokio::time::timeout(REQUEST_WAIT, finished.changed()).await;
+        self.inner.state().served((self.inner.clock)())
     }
+}
 
-    async fn refresh(&self, state: &mut State, now: SystemTime) {
-        match fetch_with_timeout(&self.fetch).await {
-            Ok(credentials) => {
-                *state = State::new(credentials, (self.clock)());
-                self.say(format!(
-                    "Refreshed credentials: {}, valid until {}",
-                    state.current.access_key_id,
-                    rfc3339(state.expires)
-                ));
-            }
-            Err(error) => {
-                let reason = one_line(&format!("{error:#}"));
-                state.retry_at = Some(now + retry_delay(now, state.expires));
-                self.say(format!(
-                    "Error: could not refresh the credentials (serving the current ones until \
-                     {}): {reason}",
-                    rfc3339(state.expires)
-                ));
-                state.last_error = Some(reason);
-            }
-        }
+impl Inner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere cannot leave `State` half-written: every update
+        // is a plain assignment.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn say(&self, line: String) {
         // The receiver only goes away when the server is stopping.
         let _ = self.log.send(line);
     }
+}
+
+/// One refresh, run as its own task: replace the credentials, or record
+/// why that failed and when to try again; then wake the waiting requests.
+async fn refresh(inner: Arc<Inner>) {
+    let result = fetch_with_timeout(&inner.fetch).await;
+    let line = {
+        let mut state = inner.state();
+        let now = (inner.clock)();
+        match result {
+            Ok(credentials) => {
+                *state = State::new(credentials, now);
+                format!(
+                    "Refreshed credentials: {}, valid until {}",
+                    state.current.access_key_id,
+                    rfc3339(state.expires)
+                )
+            }
+            Err(error) => {
+                let reason = one_line(&format!("{error:#}"));
+                let delay = retry_delay(now, state.expires);
+                state.retry_at = Some(now + delay);
+                state.refreshing = false;
+                state.last_error = Some(reason.clone());
+                let serving = if now < state.expires {
+                    format!("serving the current ones until {}", rfc3339(state.expires))
+                } else {
+                    format!(
+                        "the current ones expired at {}: answering 503 until a refresh succeeds",
+                        rfc3339(state.expires)
+                    )
+                };
+                format!(
+                    "Error: could not refresh the credentials ({serving}; next try in {} s): {reason}",
+                    delay.as_secs()
+                )
+            }
+        }
+    };
+    inner.say(line);
+    inner.finished.send_modify(|count| *count += 1);
 }
 
 async fn fetch_with_timeout(fetch: &Fetch) -> anyhow::Result<TemporaryCredentials> {
@@ -167,28 +235,33 @@ pub fn rfc3339(time: SystemTime) -> String {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
-    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+mod tests {
+    use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+    use tokio::time::Instant;
 
     use super::*;
 
     const START: u64 = 1_800_000_000;
 
     /// A clock that only moves when told to, and a fetcher that counts its
-    /// calls, takes a while, fails when told to, and issues credentials for
-    /// an hour. The server's tests use it too.
-    pub(in crate::credential_server) struct Fixture {
+    /// calls, takes 50 ms, fails or hangs when told to, and issues
+    /// credentials for an hour. Tests run on tokio's paused clock, so
+    /// waits take no real time and their lengths are exact.
+    struct Fixture {
         now: Arc<AtomicU64>,
-        pub(in crate::credential_server) calls: Arc<AtomicUsize>,
-        failing: Arc<std::sync::atomic::AtomicBool>,
+        calls: Arc<AtomicUsize>,
+        failing: Arc<AtomicBool>,
+        hanging: Arc<AtomicBool>,
     }
 
     impl Fixture {
-        pub(in crate::credential_server) fn new() -> Self {
+        fn new() -> Self {
             Self {
                 now: Arc::new(AtomicU64::new(START)),
                 calls: Arc::new(AtomicUsize::new(0)),
-                failing: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+                failing: Arc::new(AtomicBool::new(false)),
+                hanging: Arc::new(AtomicBool::new(false)),
             }
         }
 
@@ -200,16 +273,17 @@ pub(super) mod tests {
         }
 
         fn fetch(&self) -> Fetch {
-            let (now, calls, failing) = (
-                Arc::clone(&self.now),
-                Arc::clone(&self.calls),
-                Arc::clone(&self.failing),
-            );
+            let (now, calls) = (Arc::clone(&self.now), Arc::clone(&self.calls));
+            let (failing, hanging) = (Arc::clone(&self.failing), Arc::clone(&self.hanging));
             Box::new(move || {
                 let n = calls.fetch_add(1, Ordering::SeqCst);
                 let issued = now.load(Ordering::SeqCst);
                 let failing = failing.load(Ordering::SeqCst);
+                let hanging = hanging.load(Ordering::SeqCst);
                 Box::pin(async move {
+                    if hanging {
+                        std::future::pending::<()>().await;
+                    }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     anyhow::ensure!(!failing, "AssumeRole failed: HTTP 503 (server error)");
                     Ok(TemporaryCredentials {
@@ -224,13 +298,15 @@ pub(super) mod tests {
             })
         }
 
-        pub(in crate::credential_server) fn advance(&self, seconds: u64) {
+        fn advance(&self, seconds: u64) {
             self.now.fetch_add(seconds, Ordering::SeqCst);
         }
 
-        pub(in crate::credential_server) async fn cache(
-            &self,
-        ) -> (CredentialCache, mpsc::UnboundedReceiver<String>) {
+        fn calls(&self) -> usize {
+            self.calls.load(Ordering::SeqCst)
+        }
+
+        async fn cache(&self) -> (CredentialCache, mpsc::UnboundedReceiver<String>) {
             let (log, lines) = mpsc::unbounded_channel();
             let cache = CredentialCache::start(self.fetch(), self.clock(), log)
                 .await
@@ -241,6 +317,13 @@ pub(super) mod tests {
 
     async fn key(cache: &CredentialCache) -> String {
         cache.get().await.unwrap().access_key_id.clone()
+    }
+
+    /// Wait until no refresh is running.
+    async fn settle(cache: &CredentialCache) {
+        while cache.inner.state().refreshing {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     #[test]
@@ -256,26 +339,33 @@ pub(super) mod tests {
         assert_eq!(at(6), Duration::from_secs(2));
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn serves_the_same_credentials_until_the_refresh_point() {
         let fixture = Fixture::new();
         let (cache, _lines) = fixture.cache().await;
         assert_eq!(key(&cache).await, "ASIA0");
         fixture.advance(2699);
         assert_eq!(key(&cache).await, "ASIA0");
+        assert_eq!(fixture.calls(), 1);
         fixture.advance(1);
+        // Still valid: served at once while the refresh runs.
+        assert_eq!(key(&cache).await, "ASIA0");
+        settle(&cache).await;
         assert_eq!(key(&cache).await, "ASIA1");
-        assert_eq!(fixture.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(fixture.calls(), 2);
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn concurrent_requests_share_one_refresh() {
         let fixture = Fixture::new();
         let (cache, mut lines) = fixture.cache().await;
         fixture.advance(2700);
         let keys = futures_util::future::join_all((0..50).map(|_| key(&cache))).await;
+        assert!(keys.iter().all(|key| key == "ASIA0"), "{keys:?}");
+        settle(&cache).await;
+        let keys = futures_util::future::join_all((0..50).map(|_| key(&cache))).await;
         assert!(keys.iter().all(|key| key == "ASIA1"), "{keys:?}");
-        assert_eq!(fixture.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(fixture.calls(), 2);
         let line = lines.try_recv().unwrap();
         assert!(
             line.starts_with("Refreshed credentials: ASIA1, valid until "),
@@ -284,7 +374,7 @@ pub(super) mod tests {
         assert!(lines.try_recv().is_err());
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn a_failed_refresh_keeps_serving_valid_credentials() {
         let fixture = Fixture::new();
         let (cache, mut lines) = fixture.cache().await;
@@ -292,31 +382,83 @@ pub(super) mod tests {
         fixture.advance(2700);
         let keys = futures_util::future::join_all((0..10).map(|_| key(&cache))).await;
         assert!(keys.iter().all(|key| key == "ASIA0"));
+        settle(&cache).await;
         // One attempt, then a pause before the next: 900 s left / 4 = 30 s.
-        assert_eq!(fixture.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(fixture.calls(), 2);
         assert_eq!(
             lines.try_recv().unwrap(),
             "Error: could not refresh the credentials (serving the current ones until \
-             2027-01-15T09:00:00Z): AssumeRole failed: HTTP 503 (server error)"
+             2027-01-15T09:00:00Z; next try in 30 s): AssumeRole failed: HTTP 503 (server error)"
         );
         fixture.advance(29);
         assert_eq!(key(&cache).await, "ASIA0");
-        assert_eq!(fixture.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(fixture.calls(), 2);
         fixture.advance(1);
         fixture.failing.store(false, Ordering::SeqCst);
+        assert_eq!(key(&cache).await, "ASIA0");
+        settle(&cache).await;
         assert_eq!(key(&cache).await, "ASIA2");
     }
 
-    #[tokio::test]
+    #[tokio::test(start_paused = true)]
     async fn expired_credentials_are_never_served() {
         let fixture = Fixture::new();
-        let (cache, _lines) = fixture.cache().await;
+        let (cache, mut lines) = fixture.cache().await;
         fixture.failing.store(true, Ordering::SeqCst);
         fixture.advance(3600);
         assert_eq!(
             cache.get().await.unwrap_err(),
             "the credentials expired and could not be refreshed: \
              AssumeRole failed: HTTP 503 (server error)"
+        );
+        assert_eq!(
+            lines.try_recv().unwrap(),
+            "Error: could not refresh the credentials (the current ones expired at \
+             2027-01-15T09:00:00Z: answering 503 until a refresh succeeds; next try in 1 s): \
+             AssumeRole failed: HTTP 503 (server error)"
+        );
+        // Within the pause, requests are answered at once, without a call.
+        let started = Instant::now();
+        assert!(cache.get().await.is_err());
+        assert_eq!((started.elapsed(), fixture.calls()), (Duration::ZERO, 2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hanging_sts_holds_no_request_longer_than_the_bound() {
+        let fixture = Fixture::new();
+        let (cache, mut lines) = fixture.cache().await;
+        fixture.hanging.store(true, Ordering::SeqCst);
+        fixture.advance(2700);
+        let started = Instant::now();
+        let keys = futures_util::future::join_all((0..5).map(|_| key(&cache))).await;
+        assert!(keys.iter().all(|key| key == "ASIA0"), "{keys:?}");
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "valid ones are served at once"
+        );
+        fixture.advance(900);
+        let started = Instant::now();
+        let answers = futures_util::future::join_all((0..5).map(|_| cache.get())).await;
+        assert_eq!(started.elapsed(), REQUEST_WAIT);
+        for answer in answers {
+            assert_eq!(
+                answer.unwrap_err(),
+                "the credentials expired and could not be refreshed: \
+                 STS has not answered within 2 seconds"
+            );
+        }
+        assert_eq!(fixture.calls(), 2, "one refresh in flight, shared");
+        assert!(lines.try_recv().is_err());
+        settle(&cache).await;
+        // The refresh started 0 s after `started`; `settle` looks every 10 ms.
+        let ended = started.elapsed();
+        assert!(ended >= FETCH_TIMEOUT && ended <= FETCH_TIMEOUT + Duration::from_millis(10));
+        assert_eq!(
+            lines.try_recv().unwrap(),
+            "Error: could not refresh the credentials (the current ones expired at \
+             2027-01-15T09:00:00Z: answering 503 until a refresh succeeds; next try in 1 s): \
+             no answer from STS within 30 seconds"
         );
     }
 }

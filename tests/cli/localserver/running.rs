@@ -23,9 +23,14 @@ impl Running {
     /// Start `s3-credentials localserver ARGS --host 127.0.0.1 --port 0`
     /// against the shared emulator and wait until it says it is serving.
     pub fn start(args: &[&str]) -> Self {
+        Self::start_at(&moto().endpoint, args)
+    }
+
+    /// [`Running::start`] against `endpoint` (a proxy in front of moto, say).
+    pub fn start_at(endpoint: &str, args: &[&str]) -> Self {
         let mut all = vec!["localserver", "--host", "127.0.0.1", "--port", "0"];
         all.extend_from_slice(args);
-        let mut child = s3c(&all).against(moto()).spawn();
+        let mut child = s3c(&all).env("AWS_ENDPOINT_URL", endpoint).spawn();
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let collected = Arc::clone(&stderr);
