@@ -443,11 +443,27 @@ fn an_interrupted_run_takes_back_what_it_did() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(output.stdout.is_empty());
+    // The key whose request was in flight is waited for and deleted too.
+    let (before, undone) = stderr
+        .split_once("Undoing the changes made so far:\n")
+        .unwrap();
     assert!(
-        stderr.ends_with(&format!(
-            "Undoing the changes made so far:\n  Deleted policy {user} from user {user}\n  \
-             Deleted user: {user}\n  Deleted bucket: {bucket}\nError: interrupted by SIGTERM\n"
-        )),
+        before.ends_with(&format!("Created access key for user: {user}\n")),
+        "{stderr}"
+    );
+    let undone: Vec<&str> = undone.lines().collect();
+    assert!(
+        undone[0].starts_with("  Deleted access key: AKIA"),
+        "{stderr}"
+    );
+    assert_eq!(
+        undone[1..],
+        [
+            format!("  Deleted policy {user} from user {user}"),
+            format!("  Deleted user: {user}"),
+            format!("  Deleted bucket: {bucket}"),
+            "Error: interrupted by SIGTERM".to_owned(),
+        ],
         "{stderr}"
     );
     let clients = moto().clients();

@@ -14,6 +14,7 @@ mod completions;
 mod connection;
 mod create;
 mod create_faults;
+mod create_races;
 mod debug_bucket;
 mod delete_objects;
 mod delete_user;

@@ -12,11 +12,15 @@ use aws_sdk_s3::types::{
 use futures_util::future::join_all;
 
 use super::plan::Plan;
-use super::undo::{Change, Changes};
+use super::undo::{Change, Changes, Stopping};
 use crate::aws::Clients;
 use crate::error::{AwsError, AwsResultExt};
 use crate::output::to_pretty_json;
 use crate::policy;
+
+/// The empty object that proves which run created a bucket in us-east-1
+/// (see [`create_bucket`]); removed when the run ends.
+pub(crate) const CLAIM_KEY: &str = ".s3-credentials-create-claim";
 
 /// Check every bucket at once; return the ones that do not exist yet.
 ///
@@ -74,8 +78,8 @@ fn access_problem(bucket: &str, error: &AwsError) -> String {
 }
 
 /// Create the missing buckets at once, and make them public or websites as
-/// asked. Every bucket created is recorded in `changes`, even when another
-/// bucket's step fails.
+/// asked. Every bucket this run provably created is recorded in `changes`,
+/// even when another bucket's step fails.
 pub(crate) async fn create(
     plan: &Plan,
     clients: &Clients,
@@ -84,16 +88,20 @@ pub(crate) async fn create(
     log: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let region = plan.region_for_new_buckets(&clients.region);
+    let stopping = changes.stopping.clone();
     let results = join_all(
         missing
             .iter()
-            .map(|bucket| create_one(plan, clients, bucket, region)),
+            .map(|bucket| create_one(plan, clients, bucket, region, &stopping)),
     )
     .await;
     let mut first_error = None;
     for (bucket, outcome) in missing.iter().zip(results) {
-        if outcome.created {
-            changes.push(Change::Bucket(bucket.clone()));
+        if let Some(claimed) = outcome.created {
+            changes.push(Change::Bucket {
+                name: bucket.clone(),
+                claimed,
+            });
         }
         if !plan.silent {
             for line in &outcome.log {
@@ -109,17 +117,72 @@ pub(crate) async fn create(
 
 /// What happened to one bucket.
 struct Outcome {
-    created: bool,
+    /// `Some` if this run created it, holding whether it put a claim
+    /// ([`CLAIM_KEY`]) in it.
+    created: Option<bool>,
     log: Vec<String>,
     result: anyhow::Result<()>,
 }
 
-async fn create_one(plan: &Plan, clients: &Clients, bucket: &str, region: &str) -> Outcome {
+async fn create_one(
+    plan: &Plan,
+    clients: &Clients,
+    bucket: &str,
+    region: &str,
+    stopping: &Stopping,
+) -> Outcome {
     let mut outcome = Outcome {
-        created: false,
+        created: None,
         log: Vec::new(),
         result: Ok(()),
     };
+    let claimed = match create_bucket(clients, bucket, region).await {
+        Ok(claimed) => claimed,
+        Err(Made::ByOther) => {
+            outcome.result = made_by_other(plan, bucket, &mut outcome.log);
+            return outcome;
+        }
+        Err(Made::Failed(error)) => {
+            outcome.result = Err(error.context(format!("could not create bucket `{bucket}`")));
+            return outcome;
+        }
+    };
+    outcome.created = Some(claimed);
+    outcome.log.push(match &plan.bucket_region {
+        Some(region) => format!("Created bucket: {bucket} in region: {region}"),
+        None => format!("Created bucket: {bucket}"),
+    });
+    if plan.public {
+        outcome.result = match stopping.check() {
+            Ok(()) => make_public(clients, bucket, &mut outcome.log).await,
+            Err(error) => Err(error),
+        };
+    }
+    if plan.website && outcome.result.is_ok() {
+        outcome.result = match stopping.check() {
+            Ok(()) => make_website(clients, bucket, &mut outcome.log).await,
+            Err(error) => Err(error),
+        };
+    }
+    outcome
+}
+
+/// Why a bucket was not created by this run.
+enum Made {
+    /// It exists, made by someone else after this run looked.
+    ByOther,
+    /// CreateBucket failed.
+    Failed(anyhow::Error),
+}
+
+/// `CreateBucket`, and the proof that this run created the bucket: S3
+/// answers `409 BucketAlreadyOwnedByYou` for a bucket the account already
+/// has, except in us-east-1, where it answers 200 as for a new one. There a
+/// claim settles it: an empty object [`CLAIM_KEY`] put only if none exists
+/// (`If-None-Match: *`, an atomic check), so of several runs creating the
+/// same bucket at once exactly one counts it as its own. Returns whether a
+/// claim was put.
+async fn create_bucket(clients: &Clients, bucket: &str, region: &str) -> Result<bool, Made> {
     let mut request = clients.s3.create_bucket().bucket(bucket);
     // us-east-1 is the one region that must not be named as a constraint.
     if region != "us-east-1" {
@@ -138,23 +201,69 @@ async fn create_one(plan: &Plan, clients: &Clients, bucket: &str, region: &str) 
         .send()
         .await
         .aws("CreateBucket");
-    if let Err(error) = created {
-        outcome.result =
-            Err(anyhow::Error::new(error).context(format!("could not create bucket `{bucket}`")));
-        return outcome;
+    match created {
+        Err(error) if error.code() == Some("BucketAlreadyOwnedByYou") => return Err(Made::ByOther),
+        Err(error) => return Err(Made::Failed(error.into())),
+        Ok(_) if region != "us-east-1" => return Ok(false),
+        Ok(_) => {}
     }
-    outcome.created = true;
-    outcome.log.push(match &plan.bucket_region {
-        Some(region) => format!("Created bucket: {bucket} in region: {region}"),
-        None => format!("Created bucket: {bucket}"),
-    });
+    let claim = clients
+        .s3
+        .put_object()
+        .bucket(bucket)
+        .key(CLAIM_KEY)
+        .if_none_match("*")
+        .send()
+        .await
+        .aws("PutObject");
+    match claim {
+        Ok(_) => Ok(true),
+        // Another run's claim is there: it created the bucket.
+        Err(error) if error.status() == Some(412) => Err(Made::ByOther),
+        // No proof either way (say, no s3:PutObject): the 200 after this
+        // run saw no bucket is the best evidence left.
+        Err(_) => Ok(false),
+    }
+}
+
+/// A bucket made by someone else after this run looked: used as an existing
+/// bucket, never undone; but never made public or a website.
+fn made_by_other(plan: &Plan, bucket: &str, log: &mut Vec<String>) -> anyhow::Result<()> {
     if plan.public {
-        outcome.result = make_public(clients, bucket, &mut outcome.log).await;
+        anyhow::bail!(
+            "bucket `{bucket}` was created by someone else while this run was starting: --public \
+             and --website only apply to buckets this command creates"
+        );
     }
-    if plan.website && outcome.result.is_ok() {
-        outcome.result = make_website(clients, bucket, &mut outcome.log).await;
+    log.push(format!(
+        "Bucket {bucket} was created by someone else meanwhile: using it"
+    ));
+    Ok(())
+}
+
+/// Remove the claims of the buckets this run created, once it succeeded: a
+/// failure is a warning, since the credentials work regardless.
+pub(crate) async fn release_claims(
+    clients: &Clients,
+    changes: &Changes,
+    log: &mut dyn Write,
+) -> std::io::Result<()> {
+    for bucket in changes.claimed_buckets() {
+        if let Err(error) = delete_claim(clients, bucket).await {
+            writeln!(
+                log,
+                "Warning: could not remove the empty object `{CLAIM_KEY}` this run put in bucket \
+                 `{bucket}` to prove it created it: {error}"
+            )?;
+        }
     }
-    outcome
+    Ok(())
+}
+
+/// Delete [`CLAIM_KEY`] from `bucket`.
+pub(crate) async fn delete_claim(clients: &Clients, bucket: &str) -> Result<(), AwsError> {
+    let request = clients.s3.delete_object().bucket(bucket).key(CLAIM_KEY);
+    request.send().await.aws("DeleteObject").map(|_| ())
 }
 
 async fn make_public(clients: &Clients, bucket: &str, log: &mut Vec<String>) -> anyhow::Result<()> {

@@ -33,6 +33,9 @@ const WAIT_LIMIT: Duration = Duration::from_secs(60);
 /// A role IAM has just created can take a few seconds before STS lets
 /// anyone assume it; keep trying this long.
 const NEW_ROLE_GRACE: Duration = Duration::from_secs(15);
+/// After Ctrl+C or SIGTERM, how long the request in flight may take to
+/// answer: a change it made is undone with the others.
+const IN_FLIGHT_LIMIT: Duration = Duration::from_secs(15);
 
 /// Check the options, then create the credentials, or describe what would
 /// be done with `--dry-run` (which makes no AWS call and needs no credentials).
@@ -48,12 +51,27 @@ pub(crate) async fn run(
     }
     let clients = super::connect(&args.connection).await?;
     let mut changes = Changes::default();
-    // Ctrl+C or SIGTERM part-way: stop, and take back what was done so far.
+    let stopping = changes.stopping.clone();
+    // Ctrl+C or SIGTERM part-way: finish the request in flight, so that
+    // whatever it changed is known, then take back what was done so far.
     let mut stop = StopSignals::new()?;
+    let mut work = Box::pin(execute(&plan, &clients, console, &mut changes));
     let result = tokio::select! {
-        result = execute(&plan, &clients, console, &mut changes) => result,
-        signal = stop.wait() => Err(anyhow::anyhow!("interrupted by {}", signal.name())),
+        result = &mut work => result,
+        signal = stop.wait() => {
+            stopping.stop(signal);
+            match tokio::time::timeout(IN_FLIGHT_LIMIT, &mut work).await {
+                Ok(result) => result,
+                Err(_) => Err(anyhow::anyhow!(
+                    "interrupted by {}; a request was still unanswered {} seconds later, and \
+                     whatever it changed was not undone",
+                    signal.name(),
+                    IN_FLIGHT_LIMIT.as_secs()
+                )),
+            }
+        }
     };
+    drop(work);
     if let Err(error) = result {
         changes.undo(&clients, console.err).await?;
         return Err(clients.explain(error));
@@ -74,6 +92,7 @@ async fn execute(
             None => user::check(plan, clients).await,
         }
     })?;
+    changes.check()?;
     buckets::create(plan, clients, &missing, changes, console.err).await?;
     let credentials = match plan.duration {
         Some(seconds) => {
@@ -82,8 +101,12 @@ async fn execute(
         None => permanent_credentials(plan, clients, &existing, changes, console.err).await?,
     };
     if plan.wait {
-        wait_until_accepted(clients, &credentials, console.err).await?;
+        wait_until_accepted(clients, &credentials, changes, console.err).await?;
     }
+    buckets::release_claims(clients, changes, console.err).await?;
+    // The last check: a signal after it comes once the credentials are
+    // as good as printed.
+    changes.check()?;
     // Printing the secret is the last step: if it fails, the key is undone
     // with the rest rather than left behind with a secret nobody saw.
     let text = credentials.render(plan.format);
@@ -182,6 +205,7 @@ async fn temporary_credentials(
             writeln!(log, "{line}")
         }
     };
+    changes.check()?;
     let (role_arn, change) = temporary::ensure_role(clients).await?;
     match change {
         RoleChange::Created => {
@@ -200,6 +224,7 @@ async fn temporary_credentials(
     let duration = i32::try_from(seconds).unwrap_or(i32::MAX);
     let started = tokio::time::Instant::now();
     loop {
+        changes.check()?;
         match temporary::assume_role(clients, &role_arn, &session, &policy, duration).await {
             Ok(credentials) => return Ok(NewCredentials::Temporary(credentials)),
             Err(error)
@@ -225,6 +250,7 @@ fn is_access_denied(error: &anyhow::Error) -> bool {
 async fn wait_until_accepted(
     clients: &Clients,
     credentials: &NewCredentials,
+    changes: &Changes,
     log: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let message = "Waiting for AWS to accept the new credentials...";
@@ -240,14 +266,17 @@ async fn wait_until_accepted(
     let probe = clients.with_credentials(credentials.sdk_credentials());
     let accepted = tokio::time::timeout(WAIT_LIMIT, async {
         while probe.sts.get_caller_identity().send().await.is_err() {
+            changes.check()?;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
+        anyhow::Ok(())
     })
     .await;
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
-    if accepted.is_ok() {
+    if let Ok(accepted) = accepted {
+        accepted?;
         writeln!(log, "The new credentials are ready to use")?;
     } else {
         writeln!(

@@ -5,16 +5,40 @@
 //! could not be done, so that nothing is left behind unknowingly.
 
 use std::io::Write;
+use std::sync::{Arc, OnceLock};
 
 use crate::aws::Clients;
 use crate::error::{AwsError, AwsResultExt};
+use crate::signals::Stop;
 use crate::temporary;
+
+/// Set when Ctrl+C or SIGTERM came. The run is not cancelled mid-request
+/// (a change AWS made but whose answer was dropped could not be undone):
+/// each step checks this before its next change instead.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Stopping(Arc<OnceLock<Stop>>);
+
+impl Stopping {
+    /// Ask the run to stop at its next check.
+    pub fn stop(&self, signal: Stop) {
+        let _ = self.0.set(signal);
+    }
+
+    /// `Err` once a stop was asked for: called before each change.
+    pub fn check(&self) -> anyhow::Result<()> {
+        match self.0.get() {
+            Some(signal) => Err(anyhow::anyhow!("interrupted by {}", signal.name())),
+            None => Ok(()),
+        }
+    }
+}
 
 /// One change made by this run.
 #[derive(Debug, Clone)]
 pub(crate) enum Change {
-    /// A bucket this run created.
-    Bucket(String),
+    /// A bucket this run created, and whether it holds this run's claim
+    /// object (see [`super::buckets::CLAIM_KEY`]).
+    Bucket { name: String, claimed: bool },
     /// A user this run created.
     User(String),
     /// An inline policy this run put on a user, with the document it replaced.
@@ -29,23 +53,43 @@ pub(crate) enum Change {
     Role,
 }
 
-/// The changes so far, oldest first.
+/// The changes so far, oldest first, and whether to stop making more.
 #[derive(Debug, Default)]
-pub(crate) struct Changes(Vec<Change>);
+pub(crate) struct Changes {
+    done: Vec<Change>,
+    /// Shared with whoever listens for signals.
+    pub stopping: Stopping,
+}
 
 impl Changes {
     /// Record a change AWS has confirmed.
     pub fn push(&mut self, change: Change) {
-        self.0.push(change);
+        self.done.push(change);
+    }
+
+    /// `Err` if the run was asked to stop: call before each change.
+    pub fn check(&self) -> anyhow::Result<()> {
+        self.stopping.check()
+    }
+
+    /// The buckets this run created and put a claim in.
+    pub fn claimed_buckets(&self) -> impl Iterator<Item = &str> {
+        self.done.iter().filter_map(|change| match change {
+            Change::Bucket {
+                name,
+                claimed: true,
+            } => Some(name.as_str()),
+            _ => None,
+        })
     }
 
     /// Take every change back, newest first, reporting each on `err`.
     pub async fn undo(self, clients: &Clients, err: &mut dyn Write) -> std::io::Result<()> {
-        if self.0.is_empty() {
+        if self.done.is_empty() {
             return Ok(());
         }
         writeln!(err, "Undoing the changes made so far:")?;
-        for change in self.0.into_iter().rev() {
+        for change in self.done.into_iter().rev() {
             match undo(clients, &change).await {
                 Ok(done) => writeln!(err, "  {done}")?,
                 Err(error) => writeln!(err, "  Could not undo ({}): {error}", describe(&change))?,
@@ -58,7 +102,7 @@ impl Changes {
 /// What a change was, for messages.
 fn describe(change: &Change) -> String {
     match change {
-        Change::Bucket(bucket) => format!("created bucket {bucket}"),
+        Change::Bucket { name, .. } => format!("created bucket {name}"),
         Change::User(user) => format!("created user {user}"),
         Change::UserPolicy { user, name, .. } => format!("policy {name} of user {user}"),
         Change::AccessKey { user, id } => format!("access key {id} of user {user}"),
@@ -113,16 +157,14 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
                 .aws("DeleteUser")?;
             format!("Deleted user: {user}")
         }
-        Change::Bucket(bucket) => {
+        Change::Bucket { name, claimed } => {
+            if *claimed {
+                super::buckets::delete_claim(clients, name).await?;
+            }
             // Fails, and is reported, if anything was written to it meanwhile.
-            clients
-                .s3
-                .delete_bucket()
-                .bucket(bucket)
-                .send()
-                .await
-                .aws("DeleteBucket")?;
-            format!("Deleted bucket: {bucket}")
+            let request = clients.s3.delete_bucket().bucket(name);
+            request.send().await.aws("DeleteBucket")?;
+            format!("Deleted bucket: {name}")
         }
         Change::Role => {
             temporary::delete_role(clients).await?;

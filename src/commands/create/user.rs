@@ -206,9 +206,12 @@ pub(crate) async fn create(
             writeln!(log, "{warning}")?;
         }
     } else {
+        changes.check()?;
         create_user(plan, clients, changes, log).await?;
     }
+    changes.check()?;
     put_policies(plan, clients, existing, changes, log).await?;
+    changes.check()?;
     let key = clients
         .iam
         .create_access_key()

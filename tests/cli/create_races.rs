@@ -1,0 +1,205 @@
+//! `create` interrupted at any moment, and two runs creating one bucket at
+//! once: what a run leaves behind is only what it finished, and what it
+//! undoes is only what it provably created. Requests go through a proxy in
+//! front of moto that makes AWS's latency (or a race) happen on cue.
+
+use std::process::Child;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::common::proxy::Proxy;
+use crate::common::{Output, TEST_KEY, moto, s3c, unique};
+use crate::create::{access_keys, bucket_exists, user_exists};
+
+/// Every request takes this long, as across an ocean.
+const LATENCY: Duration = Duration::from_millis(700);
+
+/// Send `signal` to a run and collect what it printed.
+fn signal_and_wait(child: Child, signal: libc::c_int) -> (Output, Duration) {
+    #[allow(clippy::cast_possible_wrap)]
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: a plain signal to the child this test spawned and has not reaped.
+    unsafe { libc::kill(pid, signal) };
+    let sent = Instant::now();
+    let output = child.wait_with_output().unwrap();
+    let output = Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    };
+    (output, sent.elapsed())
+}
+
+/// `create BUCKET -c` through its own latency proxy, interrupted `after` the
+/// first request reached the proxy: (bucket, output, time to exit).
+fn interrupted_create(after: Duration) -> (String, Output, Duration) {
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&arrived);
+    let proxy = Proxy::with_faults(
+        &moto().endpoint,
+        Arc::new(move |_| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(LATENCY);
+            None
+        }),
+    );
+    let bucket = unique("interrupt");
+    let child = s3c(&["create", &bucket, "-c"])
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .spawn();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while arrived.load(Ordering::SeqCst) == 0 {
+        assert!(Instant::now() < deadline, "create sent nothing");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(after);
+    let (output, took) = signal_and_wait(child, libc::SIGINT);
+    // A request the run gave up on still reaches moto once its latency is
+    // over, as it would reach AWS: look at the state only after that.
+    std::thread::sleep(2 * LATENCY);
+    (bucket, output, took)
+}
+
+#[test]
+fn an_interrupt_at_any_moment_leaves_nothing_behind() {
+    // 0.7 s a request, one after the other once the first look is done:
+    // HeadBucket and GetUser, CreateBucket, the claim (PutObject),
+    // CreateUser, PutUserPolicy, CreateAccessKey, DeleteObject (the claim).
+    let runs: Vec<_> = [100, 1000, 1700, 2400, 3100, 3800, 4500]
+        .into_iter()
+        .map(|after| {
+            std::thread::spawn(move || (after, interrupted_create(Duration::from_millis(after))))
+        })
+        .collect();
+    let clients = moto().clients();
+    let mut problems = Vec::new();
+    for run in runs {
+        let (after, (bucket, output, took)) = run.join().unwrap();
+        let user = format!("s3.read-write.{bucket}");
+        let mut problem = |what: String| problems.push(format!("after {after} ms: {what}"));
+        if (output.code, output.stdout.as_str()) != (1, "")
+            || !output.stderr.ends_with("Error: interrupted by Ctrl+C\n")
+        {
+            problem(format!("exit {}, output {output:#?}", output.code));
+        }
+        // One request in flight, then up to five undone, at 0.7 s each.
+        if took > Duration::from_secs(8) {
+            problem(format!("took {took:?} to stop"));
+        }
+        if bucket_exists(&clients, &bucket) {
+            problem(format!("bucket left behind: {:?}", output.stderr));
+        }
+        if user_exists(&clients, &user) {
+            problem(format!("user left behind: {:?}", output.stderr));
+        }
+        for (made, undone) in [
+            (
+                format!("Created bucket: {bucket}\n"),
+                format!("  Deleted bucket: {bucket}\n"),
+            ),
+            (
+                format!("Created user: {user}"),
+                format!("  Deleted user: {user}\n"),
+            ),
+            (
+                "Created access key".to_owned(),
+                "  Deleted access key: ".to_owned(),
+            ),
+        ] {
+            if output.stderr.contains(&made) != output.stderr.contains(&undone) {
+                problem(format!("{made:?} without {undone:?}: {:?}", output.stderr));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// Two runs `create BUCKET -c` that both find the bucket missing (the proxy
+/// holds their HeadBucket requests until both have arrived), at 0.7 s a
+/// request; the second, signed with another key, 0.3 s behind the first.
+fn race(bucket: &str, extra: &[&str]) -> (Output, Output) {
+    const SLOW_KEY: &str = "AKIASLOWSLOWSLOWSLOW";
+    let arrived = Arc::new((Mutex::new(0), Condvar::new()));
+    let path = format!("/{bucket}");
+    let proxy = Proxy::with_faults(
+        &moto().endpoint,
+        Arc::new(move |request| {
+            std::thread::sleep(LATENCY);
+            if request.authorization.contains(SLOW_KEY) {
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            if request.method == "HEAD" && request.path == path {
+                let (count, both) = &*arrived;
+                let mut count = count.lock().unwrap();
+                *count += 1;
+                both.notify_all();
+                let wait = both.wait_timeout_while(count, Duration::from_secs(10), |n| *n < 2);
+                drop(wait.unwrap());
+            }
+            None
+        }),
+    );
+    let mut args = vec!["create", bucket, "-c"];
+    args.extend_from_slice(extra);
+    let spawn = |key: &str| {
+        let run = s3c(&args).env("AWS_ENDPOINT_URL", &proxy.endpoint);
+        run.env("AWS_ACCESS_KEY_ID", key).spawn()
+    };
+    let (first, second) = (spawn(TEST_KEY), spawn(SLOW_KEY));
+    let collect = |child: Child| {
+        let output = child.wait_with_output().unwrap();
+        Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    };
+    (collect(first), collect(second))
+}
+
+#[test]
+fn two_runs_creating_one_bucket_undo_only_what_each_created() {
+    // us-east-1 answers 200 to both CreateBucket calls; elsewhere the second
+    // gets 409 BucketAlreadyOwnedByYou.
+    for (extra, created) in [
+        (&[][..], ""),
+        (
+            &["--bucket-region", "eu-west-1"][..],
+            " in region: eu-west-1",
+        ),
+    ] {
+        let bucket = unique("conc-bkt");
+        let user = format!("s3.read-write.{bucket}");
+        let (winner, loser) = race(&bucket, extra);
+        let key: serde_json::Value = serde_json::from_str(winner.success()).unwrap();
+        assert_eq!(
+            winner.stderr,
+            format!(
+                "Created bucket: {bucket}{created}\nCreated user: {user} with permissions \
+                 boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\nAttached policy {user} \
+                 to user {user}\nCreated access key for user: {user}\n"
+            )
+        );
+        // The loser created nothing: it fails at CreateUser (the winner made
+        // the user) and has nothing to undo, least of all the bucket.
+        assert_eq!((loser.code, loser.stdout.as_str()), (1, ""), "{loser:#?}");
+        let (first, rest) = loser.stderr.split_once('\n').unwrap();
+        assert_eq!(
+            first,
+            format!("Bucket {bucket} was created by someone else meanwhile: using it"),
+            "{loser:#?}"
+        );
+        assert!(rest.starts_with("Error: CreateUser failed: "), "{loser:#?}");
+        assert!(!rest.contains("Undoing"), "{loser:#?}");
+        let clients = moto().clients();
+        assert!(bucket_exists(&clients, &bucket));
+        assert_eq!(
+            access_keys(&clients, &user),
+            [key["AccessKeyId"].as_str().unwrap()]
+        );
+        // The claim that proved the winner's creation is gone.
+        let listed = crate::common::block_on(clients.s3.list_objects_v2().bucket(&bucket).send());
+        assert_eq!(listed.unwrap().key_count(), Some(0), "{extra:?}");
+    }
+}
