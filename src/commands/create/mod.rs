@@ -20,7 +20,7 @@ use aws_sdk_iam::types::AccessKey;
 use serde_json::Value;
 
 use self::plan::Plan;
-use self::undo::{Change, Changes};
+use self::undo::{Change, Changes, Stopping};
 use crate::aws::Clients;
 use crate::cli::{CreateArgs, CredentialsFormat};
 use crate::error::ExitStatus;
@@ -52,31 +52,38 @@ pub(crate) async fn run(
     let clients = super::connect(&args.connection).await?;
     let mut changes = Changes::default();
     let stopping = changes.stopping.clone();
-    // Ctrl+C or SIGTERM part-way: finish the request in flight, so that
-    // whatever it changed is known, then take back what was done so far.
-    let mut stop = StopSignals::new()?;
-    let mut work = Box::pin(execute(&plan, &clients, console, &mut changes));
-    let result = tokio::select! {
-        result = &mut work => result,
-        signal = stop.wait() => {
-            stopping.stop(signal);
-            match tokio::time::timeout(IN_FLIGHT_LIMIT, &mut work).await {
-                Ok(result) => result,
-                Err(_) => Err(anyhow::anyhow!(
-                    "interrupted by {}; a request was still unanswered {} seconds later, and \
-                     whatever it changed was not undone",
-                    signal.name(),
-                    IN_FLIGHT_LIMIT.as_secs()
-                )),
-            }
-        }
-    };
-    drop(work);
-    if let Err(error) = result {
+    let work = execute(&plan, &clients, console, &mut changes);
+    if let Err(error) = until_stopped(work, &stopping).await {
         changes.undo(&clients, console.err).await?;
         return Err(clients.explain(error));
     }
     Ok(ExitStatus::Success)
+}
+
+/// Run `work` to its end. On Ctrl+C or SIGTERM, it is not dropped
+/// mid-request (a change AWS made would go unseen and stay): it is asked to
+/// stop at its next check and given [`IN_FLIGHT_LIMIT`] to get there.
+async fn until_stopped(
+    work: impl Future<Output = anyhow::Result<()>>,
+    stopping: &Stopping,
+) -> anyhow::Result<()> {
+    // Listening before the work starts, so that no signal is missed.
+    let mut stop = StopSignals::new()?;
+    let mut work = std::pin::pin!(work);
+    let signal = tokio::select! {
+        result = &mut work => return result,
+        signal = stop.wait() => signal,
+    };
+    stopping.stop(signal);
+    match tokio::time::timeout(IN_FLIGHT_LIMIT, &mut work).await {
+        Ok(result) => result,
+        Err(_) => Err(anyhow::anyhow!(
+            "interrupted by {}; a request was still unanswered {} seconds later, and whatever \
+             it changed was not undone",
+            signal.name(),
+            IN_FLIGHT_LIMIT.as_secs()
+        )),
+    }
 }
 
 async fn execute(
