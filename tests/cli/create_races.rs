@@ -203,3 +203,43 @@ fn two_runs_creating_one_bucket_undo_only_what_each_created() {
         assert_eq!(listed.unwrap().key_count(), Some(0), "{extra:?}");
     }
 }
+
+/// What held up in issue 12 and must keep holding: runs of `create
+/// --duration` at once, on an account without the role, all succeed; one
+/// creates the role, the others use it, none undoes anything.
+#[test]
+fn concurrent_temporary_credentials_share_one_new_role() {
+    let (_lock, server) = crate::common::exclusive_moto();
+    let bucket = unique("tmp-conc");
+    crate::common::block_on(server.clients().s3.create_bucket().bucket(&bucket).send()).unwrap();
+    let runs: Vec<Child> = (0..3)
+        .map(|_| {
+            s3c(&["create", &bucket, "--duration", "15m"])
+                .against(server)
+                .spawn()
+        })
+        .collect();
+    let outputs: Vec<std::process::Output> = runs
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let mut created = 0;
+    for output in &outputs {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{stderr}");
+        let key: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(key["SessionToken"].is_string());
+        assert!(!stderr.contains("Undoing"), "{stderr}");
+        created += usize::from(stderr.contains("Created role: "));
+    }
+    assert_eq!(created, 1, "one run creates the role");
+    let role = crate::common::block_on(
+        server
+            .clients()
+            .iam
+            .get_role()
+            .role_name("s3-credentials.AmazonS3FullAccess")
+            .send(),
+    );
+    assert!(role.is_ok());
+}

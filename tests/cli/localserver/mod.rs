@@ -230,6 +230,36 @@ fn missing_invalid_or_contradicted_host_headers_are_bad_requests() {
     }
 }
 
+/// What held up in issue 12 and must keep holding: a burst of 200 requests
+/// is served from one AssumeRole, and oversized requests are refused by
+/// status (431, 414) without a credential.
+#[test]
+fn bursts_and_oversized_requests() {
+    let bucket = new_bucket("localserver-burst");
+    let proxy = Proxy::start(&moto().endpoint);
+    let server = Arc::new(Running::start_at(&proxy.endpoint, &[&bucket, "-d", "15m"]));
+    let fetches: Vec<_> = (0..200)
+        .map(|_| {
+            let server = Arc::clone(&server);
+            std::thread::spawn(move || server.credentials(&[]))
+        })
+        .collect();
+    let served: Vec<Value> = fetches.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(served.iter().all(|c| *c == served[0]));
+    assert_eq!(proxy.actions("AssumeRole").len(), 1);
+    let many_headers: String = (0..200).map(|n| format!("X-Filler-{n}: x\r\n")).collect();
+    let request = format!("GET / HTTP/1.1\r\nHost: localhost\r\n{many_headers}\r\n");
+    let (status, body) = server.raw_text(request.as_bytes());
+    assert_eq!(status, 431, "{body}");
+    let long = format!(
+        "GET /{} HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let (status, body) = server.raw_text(long.as_bytes());
+    assert_eq!(status, 414, "{body}");
+    assert!(!body.contains("SecretAccessKey"));
+}
+
 #[test]
 fn refreshes_before_expiry_with_one_sts_call_for_concurrent_requests() {
     let bucket = new_bucket("localserver-refresh");
