@@ -22,18 +22,24 @@ fn signal_and_wait(child: Child, signal: libc::c_int) -> (Output, Duration) {
     // SAFETY: a plain signal to the child this test spawned and has not reaped.
     unsafe { libc::kill(pid, signal) };
     let sent = Instant::now();
-    let output = child.wait_with_output().unwrap();
-    let output = Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    };
+    let output = collect(child);
     (output, sent.elapsed())
 }
 
-/// `create BUCKET -c` through its own latency proxy, interrupted `after` the
-/// first request reached the proxy: (bucket, output, time to exit).
-fn interrupted_create(after: Duration) -> (String, Output, Duration) {
+/// Wait for a run to end and take what it printed.
+fn collect(child: Child) -> Output {
+    let output = child.wait_with_output().unwrap();
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(output.stdout).unwrap(),
+        stderr: String::from_utf8(output.stderr).unwrap(),
+    }
+}
+
+/// `create BUCKET -c` through its own latency proxy, interrupted 0.3 s
+/// after its `nth` request reached the proxy, while that request is in
+/// flight: (bucket, output, time to exit).
+fn interrupted_create(nth: usize) -> (String, Output, Duration) {
     let arrived = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&arrived);
     let proxy = Proxy::with_faults(
@@ -48,12 +54,17 @@ fn interrupted_create(after: Duration) -> (String, Output, Duration) {
     let child = s3c(&["create", &bucket, "-c"])
         .env("AWS_ENDPOINT_URL", &proxy.endpoint)
         .spawn();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while arrived.load(Ordering::SeqCst) == 0 {
-        assert!(Instant::now() < deadline, "create sent nothing");
+    let mut child = child;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while arrived.load(Ordering::SeqCst) < nth {
+        assert!(Instant::now() < deadline, "create never sent request {nth}");
+        if let Ok(Some(_)) = child.try_wait() {
+            // Done in fewer requests: reported by the caller (exit code 0).
+            return (bucket, collect(child), Duration::ZERO);
+        }
         std::thread::sleep(Duration::from_millis(5));
     }
-    std::thread::sleep(after);
+    std::thread::sleep(Duration::from_millis(300));
     let (output, took) = signal_and_wait(child, libc::SIGINT);
     // A request the run gave up on still reaches moto once its latency is
     // over, as it would reach AWS: look at the state only after that.
@@ -63,21 +74,18 @@ fn interrupted_create(after: Duration) -> (String, Output, Duration) {
 
 #[test]
 fn an_interrupt_at_any_moment_leaves_nothing_behind() {
-    // 0.7 s a request, one after the other once the first look is done:
-    // HeadBucket and GetUser, CreateBucket, the claim (PutObject),
-    // CreateUser, PutUserPolicy, CreateAccessKey, DeleteObject (the claim).
-    let runs: Vec<_> = [100, 1000, 1700, 2400, 3100, 3800, 4500]
-        .into_iter()
-        .map(|after| {
-            std::thread::spawn(move || (after, interrupted_create(Duration::from_millis(after))))
-        })
+    // The requests, 0.7 s each: HeadBucket and GetUser at once, then
+    // CreateBucket, the claim (PutObject), CreateUser, PutUserPolicy,
+    // CreateAccessKey, DeleteObject (the claim). Interrupted during each.
+    let runs: Vec<_> = (2..=8)
+        .map(|nth| std::thread::spawn(move || (nth, interrupted_create(nth))))
         .collect();
     let clients = moto().clients();
     let mut problems = Vec::new();
     for run in runs {
-        let (after, (bucket, output, took)) = run.join().unwrap();
+        let (nth, (bucket, output, took)) = run.join().unwrap();
         let user = format!("s3.read-write.{bucket}");
-        let mut problem = |what: String| problems.push(format!("after {after} ms: {what}"));
+        let mut problem = |what: String| problems.push(format!("during request {nth}: {what}"));
         if (output.code, output.stdout.as_str()) != (1, "")
             || !output.stderr.ends_with("Error: interrupted by Ctrl+C\n")
         {
@@ -147,14 +155,6 @@ fn race(bucket: &str, extra: &[&str]) -> (Output, Output) {
         run.env("AWS_ACCESS_KEY_ID", key).spawn()
     };
     let (first, second) = (spawn(TEST_KEY), spawn(SLOW_KEY));
-    let collect = |child: Child| {
-        let output = child.wait_with_output().unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
-    };
     (collect(first), collect(second))
 }
 
