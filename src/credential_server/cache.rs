@@ -236,4 +236,4 @@ pub fn rfc3339(time: SystemTime) -> String {
 
 #[cfg(test)]
 #[path = "cache_tests.rs"]
-mod tests;
+pub(super) mod tests;

@@ -11,17 +11,18 @@ const START: u64 = 1_800_000_000;
 
 /// A clock that only moves when told to, and a fetcher that counts its
 /// calls, takes 50 ms, fails or hangs when told to, and issues
-/// credentials for an hour. Tests run on tokio's paused clock, so
-/// waits take no real time and their lengths are exact.
-struct Fixture {
+/// credentials for an hour. The tests here run on tokio's paused clock,
+/// so waits take no real time and their lengths are exact; the server's
+/// tests use it too.
+pub(in crate::credential_server) struct Fixture {
     now: Arc<AtomicU64>,
     calls: Arc<AtomicUsize>,
     failing: Arc<AtomicBool>,
-    hanging: Arc<AtomicBool>,
+    pub(in crate::credential_server) hanging: Arc<AtomicBool>,
 }
 
 impl Fixture {
-    fn new() -> Self {
+    pub(in crate::credential_server) fn new() -> Self {
         Self {
             now: Arc::new(AtomicU64::new(START)),
             calls: Arc::new(AtomicUsize::new(0)),
@@ -61,15 +62,17 @@ impl Fixture {
         })
     }
 
-    fn advance(&self, seconds: u64) {
+    pub(in crate::credential_server) fn advance(&self, seconds: u64) {
         self.now.fetch_add(seconds, Ordering::SeqCst);
     }
 
-    fn calls(&self) -> usize {
+    pub(in crate::credential_server) fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
     }
 
-    async fn cache(&self) -> (CredentialCache, mpsc::UnboundedReceiver<String>) {
+    pub(in crate::credential_server) async fn cache(
+        &self,
+    ) -> (CredentialCache, mpsc::UnboundedReceiver<String>) {
         let (log, lines) = mpsc::unbounded_channel();
         let cache = CredentialCache::start(self.fetch(), self.clock(), log)
             .await
@@ -83,7 +86,7 @@ async fn key(cache: &CredentialCache) -> String {
 }
 
 /// Wait until no refresh is running.
-async fn settle(cache: &CredentialCache) {
+pub(in crate::credential_server) async fn settle(cache: &CredentialCache) {
     while cache.inner.state().refreshing {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }

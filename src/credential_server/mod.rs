@@ -172,17 +172,19 @@ fn printable(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::Ordering;
+    use std::time::Duration;
 
     use serde_json::Value;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::sync::mpsc;
+    use tokio::time::Instant;
 
     use super::*;
     use cache::tests::Fixture;
 
     /// `GET /` on a new connection, as `credential_process` clients ask:
-    /// the JSON body of a 200 answer.
-    async fn get_credentials(address: SocketAddr) -> Value {
+    /// the status and JSON body of the answer.
+    async fn get(address: SocketAddr) -> (u16, Value) {
         let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
         stream
             .write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
@@ -191,33 +193,47 @@ mod tests {
         let mut response = String::new();
         stream.read_to_string(&mut response).await.unwrap();
         let (head, body) = response.split_once("\r\n\r\n").unwrap();
-        assert!(head.starts_with("HTTP/1.1 200 "), "{response}");
-        serde_json::from_str(body).unwrap()
+        (
+            head[9..12].parse().unwrap(),
+            serde_json::from_str(body).unwrap(),
+        )
     }
 
-    /// Each request is answered from the cache as it is at that moment: once
-    /// the refresh point has passed, requests arriving together all get the
-    /// one new set, with its own expiry, from one STS call logged once.
-    #[tokio::test]
-    async fn requests_after_the_refresh_point_share_one_new_set() {
-        let fixture = Fixture::new();
-        let (cache, mut cache_lines) = fixture.cache().await;
-        let (log, mut request_lines) = mpsc::unbounded_channel();
+    /// The JSON body of a 200 answer to `GET /`.
+    async fn get_credentials(address: SocketAddr) -> Value {
+        let (status, body) = get(address).await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+
+    /// A server on a free loopback port answering from `cache`: its address
+    /// and the receiver of its request log lines.
+    async fn start(
+        cache: CredentialCache,
+    ) -> (SocketAddr, mpsc::UnboundedReceiver<String>, JoinSet<()>) {
+        let (log, request_lines) = mpsc::unbounded_channel();
         let admission = Admission {
             host_names: Some(vec!["localhost".to_owned()]),
             ..Admission::default()
         };
         let listeners = bind("127.0.0.1", 0).await.unwrap();
         let address = listeners[0].local_addr().unwrap();
-        let _tasks = serve(
-            listeners,
-            Arc::new(Server {
-                cache,
-                admission,
-                log,
-            }),
-        );
+        let server = Arc::new(Server {
+            cache,
+            admission,
+            log,
+        });
+        (address, request_lines, serve(listeners, server))
+    }
 
+    /// Once the refresh point has passed, requests arriving together are
+    /// answered at once with the still-valid set while one STS call, logged
+    /// once, fetches the new set, which everyone gets from then on.
+    #[tokio::test]
+    async fn requests_after_the_refresh_point_share_one_new_set() {
+        let fixture = Fixture::new();
+        let (cache, mut cache_lines) = fixture.cache().await;
+        let (address, mut request_lines, _tasks) = start(cache).await;
         let first = get_credentials(address).await;
         assert_eq!(
             (&first["AccessKeyId"], &first["Expiration"]),
@@ -227,14 +243,25 @@ mod tests {
         fixture.advance(2700);
         let served =
             futures_util::future::join_all((0..20).map(|_| get_credentials(address))).await;
+        let key = |c: &Value| c["AccessKeyId"].as_str().unwrap().to_owned();
+        assert!(
+            served
+                .iter()
+                .all(|c| key(c) == "ASIA0" || key(c) == "ASIA1")
+        );
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while key(&get_credentials(address).await) != "ASIA1" {
+            assert!(Instant::now() < deadline, "never refreshed");
+        }
+        let served =
+            futures_util::future::join_all((0..20).map(|_| get_credentials(address))).await;
         for credentials in &served {
             assert_eq!(
                 (&credentials["AccessKeyId"], &credentials["Expiration"]),
                 (&"ASIA1".into(), &"2027-01-15T09:45:00Z".into())
             );
         }
-        assert_eq!(get_credentials(address).await, served[0]);
-        assert_eq!(fixture.calls.load(Ordering::SeqCst), 2, "one STS call each");
+        assert_eq!(fixture.calls(), 2, "one STS call each");
         assert_eq!(
             cache_lines.try_recv().unwrap(),
             "Refreshed credentials: ASIA1, valid until 2027-01-15T09:45:00Z"
@@ -244,7 +271,72 @@ mod tests {
         while let Ok(line) = request_lines.try_recv() {
             requests.push(line);
         }
-        assert_eq!(requests.len(), 22, "{requests:#?}");
+        assert!(requests.len() >= 42, "{requests:#?}");
         assert!(requests.iter().all(|line| line.ends_with(" GET / 200")));
+    }
+
+    /// Issue 12: with AssumeRole hanging (a dead connection), 5 requests
+    /// waited 30 s for their 200, then each later request made its own
+    /// 30-second attempt in turn. Now valid credentials are served at once,
+    /// expired ones get a 503 within [`cache::REQUEST_WAIT`], and one refresh
+    /// is in flight for everyone. Real time over real sockets.
+    #[tokio::test]
+    async fn a_hanging_sts_holds_no_request_and_is_called_once() {
+        let fixture = Fixture::new();
+        let (cache, mut cache_lines) = fixture.cache().await;
+        let (address, mut request_lines, _tasks) = start(cache).await;
+        fixture.hanging.store(true, Ordering::SeqCst);
+        fixture.advance(2700);
+        let started = Instant::now();
+        let served = futures_util::future::join_all((0..5).map(|_| get(address))).await;
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            served
+                .iter()
+                .all(|(status, body)| *status == 200 && body["AccessKeyId"] == "ASIA0")
+        );
+        fixture.advance(900);
+        let started = Instant::now();
+        let refused = futures_util::future::join_all((0..5).map(|_| get(address))).await;
+        let took = started.elapsed();
+        assert!(
+            took >= cache::REQUEST_WAIT && took < cache::REQUEST_WAIT + Duration::from_secs(1),
+            "{took:?}"
+        );
+        let unavailable = serde_json::json!({"error": "the credentials expired and could not be \
+            refreshed: STS has not answered within 2 seconds"});
+        assert!(
+            refused
+                .iter()
+                .all(|answer| *answer == (503, unavailable.clone())),
+            "{refused:#?}"
+        );
+        assert_eq!(fixture.calls(), 2, "one refresh in flight, shared");
+        assert!(
+            cache_lines.try_recv().is_err(),
+            "nothing claims to serve expired credentials"
+        );
+        let mut requests = Vec::new();
+        while let Ok(line) = request_lines.try_recv() {
+            requests.push(line);
+        }
+        assert_eq!(
+            requests
+                .iter()
+                .filter(|l| l.ends_with(" GET / 200"))
+                .count(),
+            5
+        );
+        assert_eq!(
+            requests
+                .iter()
+                .filter(|l| l.ends_with(" GET / 503"))
+                .count(),
+            5
+        );
     }
 }

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::common::iam::{access_keys, user_exists};
 use crate::common::proxy::Proxy;
+use crate::common::s3::bucket_exists;
 use crate::common::{Output, TEST_KEY, moto, s3c, unique};
-use crate::create::{access_keys, bucket_exists, user_exists};
 
 /// Every request takes this long, as across an ocean.
 const LATENCY: Duration = Duration::from_millis(700);
@@ -172,15 +173,12 @@ fn two_runs_creating_one_bucket_undo_only_what_each_created() {
         let bucket = unique("conc-bkt");
         let user = format!("s3.read-write.{bucket}");
         let (winner, loser) = race(&bucket, extra);
-        let key: serde_json::Value = serde_json::from_str(winner.success()).unwrap();
-        assert_eq!(
-            winner.stderr,
-            format!(
-                "Created bucket: {bucket}{created}\nCreated user: {user} with permissions \
-                 boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\nAttached policy {user} \
-                 to user {user}\nCreated access key for user: {user}\n"
-            )
-        );
+        let stdout = winner.success_with_stderr(&format!(
+            "Created bucket: {bucket}{created}\nCreated user: {user} with permissions boundary: \
+             arn:aws:iam::aws:policy/AmazonS3FullAccess\nAttached policy {user} to user {user}\n\
+             Created access key for user: {user}\n"
+        ));
+        let key: serde_json::Value = serde_json::from_str(stdout).unwrap();
         // The loser created nothing: it fails at CreateUser (the winner made
         // the user) and has nothing to undo, least of all the bucket.
         assert_eq!((loser.code, loser.stdout.as_str()), (1, ""), "{loser:#?}");

@@ -3,8 +3,11 @@
 
 mod running;
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
+use crate::common::proxy::Proxy;
 use crate::common::s3::new_bucket;
 use crate::common::{block_on, moto, s3c};
 use running::{Running, clients_with, seconds_left};
@@ -171,7 +174,7 @@ fn other_paths_methods_and_host_names_are_refused() {
 
 #[test]
 fn missing_invalid_or_contradicted_host_headers_are_bad_requests() {
-    let bucket = new_bucket("localserver-host");
+    let bucket = new_bucket(&moto().clients(), "localserver-host");
     let server = Running::start(&[&bucket, "-d", "15m"]);
     let error = |message: &str| serde_json::json!({ "error": message });
     let invalid = error("bad request: the Host header is not a valid host name");
@@ -235,7 +238,7 @@ fn missing_invalid_or_contradicted_host_headers_are_bad_requests() {
 /// status (431, 414) without a credential.
 #[test]
 fn bursts_and_oversized_requests() {
-    let bucket = new_bucket("localserver-burst");
+    let bucket = new_bucket(&moto().clients(), "localserver-burst");
     let proxy = Proxy::start(&moto().endpoint);
     let server = Arc::new(Running::start_at(&proxy.endpoint, &[&bucket, "-d", "15m"]));
     let fetches: Vec<_> = (0..200)
@@ -258,43 +261,6 @@ fn bursts_and_oversized_requests() {
     let (status, body) = server.raw_text(long.as_bytes());
     assert_eq!(status, 414, "{body}");
     assert!(!body.contains("SecretAccessKey"));
-}
-
-#[test]
-fn refreshes_before_expiry_with_one_sts_call_for_concurrent_requests() {
-    let bucket = new_bucket("localserver-refresh");
-    // Credentials for 9 seconds: replaced with a third (3 s) left.
-    let server = Running::start(&[&bucket, "-d", "15m", "--test-only-duration-seconds", "9"]);
-    let first = server.credentials(&[]);
-    let left = seconds_left(&first);
-    assert!((7..=9).contains(&left), "{first}");
-    // Two seconds before expiry the refresh point has passed.
-    std::thread::sleep(Duration::from_secs(u64::try_from(left - 2).unwrap()));
-    let server = Arc::new(server);
-    let fetches: Vec<_> = (0..20)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            std::thread::spawn(move || server.credentials(&[]))
-        })
-        .collect();
-    let served: Vec<Value> = fetches.into_iter().map(|t| t.join().unwrap()).collect();
-    let second = &served[0];
-    assert_ne!(second["AccessKeyId"], first["AccessKeyId"]);
-    assert!(
-        served.iter().all(|c| c == second),
-        "all requests got one new set"
-    );
-    assert!(seconds_left(second) >= 7, "{second}");
-    assert_eq!(&server.credentials(&[]), second);
-
-    let refreshes: Vec<String> = server
-        .stderr()
-        .into_iter()
-        .filter(|line| line.starts_with("Refreshed credentials: "))
-        .collect();
-    assert_eq!(refreshes.len(), 1, "one STS call: {refreshes:#?}");
-    let key = second["AccessKeyId"].as_str().unwrap();
-    assert!(refreshes[0].starts_with(&format!("Refreshed credentials: {key}, valid until ")));
 }
 
 #[test]
@@ -478,7 +444,7 @@ fn the_documented_token_example_works_with_boto3() {
         .unwrap();
     assert!(made.success(), "{example}");
     let token_file = dir.path().join("token");
-    let bucket = new_bucket("localserver-boto3");
+    let bucket = new_bucket(&moto().clients(), "localserver-boto3");
     let server = Running::start(&[
         &bucket,
         "-d",
