@@ -13,6 +13,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig, timeout::TimeoutConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 
+use crate::bucket_region::BucketRegions;
 use crate::error::AwsError;
 use crate::settings::Connection;
 
@@ -41,6 +42,8 @@ pub struct Clients {
     config: SdkConfig,
     /// The custom endpoint URL, when one is set (object URLs use it).
     pub endpoint_url: Option<String>,
+    /// The buckets' regions learned in this run, shared with the S3 client.
+    pub(crate) regions: BucketRegions,
 }
 
 impl Clients {
@@ -109,8 +112,11 @@ impl Clients {
     /// uses path-style addressing: emulators and most S3-compatible services
     /// do not resolve `bucket.host` names.
     pub fn from_config(config: &SdkConfig) -> Self {
+        let regions = BucketRegions::default();
         let s3_config = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(config.endpoint_url().is_some())
+            .interceptor(regions.clone())
+            .retry_classifier(regions.clone())
             .build();
         let region = config
             .region()
@@ -127,6 +133,7 @@ impl Clients {
             profile: None,
             config: config.clone(),
             endpoint_url: config.endpoint_url().map(str::to_owned),
+            regions,
         }
     }
 }

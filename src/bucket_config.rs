@@ -14,11 +14,9 @@ use aws_sdk_s3::types::{
 use serde_json::Value;
 
 use crate::aws::Clients;
+use crate::bucket_region::REGION_HEADER;
 use crate::error::{AwsError, AwsResultExt};
 use crate::output::Object;
-
-/// The response header in which S3 names a bucket's region, also on most errors.
-const REGION_HEADER: &str = "x-amz-bucket-region";
 
 /// Regions whose website endpoint is `s3-website-REGION` (with a dash); the
 /// others use `s3-website.REGION`
@@ -49,9 +47,9 @@ pub struct Bucket {
 impl Bucket {
     /// Find `name` with one `HeadBucket` call and make a client for its region.
     ///
-    /// The Rust SDK does not follow S3's redirect to a bucket in another
-    /// region, so every later call goes through the client made here. A
-    /// missing bucket is an error. Access denied is not: the caller may be
+    /// The S3 client follows redirects to the bucket's region by itself (see
+    /// [`crate::bucket_region`]); the region is kept here for what is built
+    /// from it, such as website addresses. A missing bucket is an error. Access denied is not: the caller may be
     /// allowed the calls that follow, which then report what is denied.
     pub async fn locate(clients: &Clients, name: &str) -> anyhow::Result<Self> {
         let result = clients.s3.head_bucket().bucket(name).send().await;
@@ -70,12 +68,15 @@ impl Bucket {
                 return Err(bucket_error(error, name));
             }
         }
-        let region = region.unwrap_or_else(|| clients.region.clone());
+        let region = region
+            .or_else(|| clients.regions.get(name))
+            .unwrap_or_else(|| clients.region.clone());
         Ok(Self::in_region(clients, name, region))
     }
 
     /// A bucket known to be in `region`, without asking S3.
     pub fn in_region(clients: &Clients, name: &str, region: String) -> Self {
+        clients.regions.record(name, &region);
         let s3 = if region == clients.region {
             clients.s3.clone()
         } else {

@@ -6,6 +6,7 @@
 
 pub mod aws;
 mod bucket_config;
+mod bucket_region;
 pub mod cli;
 mod commands;
 mod credential_server;

@@ -23,9 +23,10 @@ pub(crate) mod walk;
 mod writer;
 
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
-use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::sync::{Mutex, MutexGuard, Semaphore, SemaphorePermit};
 
 use crate::aws::Clients;
 use crate::settings::TransferConfig;
@@ -66,12 +67,32 @@ pub(crate) struct Transfer {
     pub(crate) concurrency: usize,
     requests: Semaphore,
     streams: Semaphore,
+    /// Held by the run's first request until it is answered: see [`FirstRequest`].
+    first: Mutex<()>,
+    /// Whether a request of this run has been answered.
+    answered: AtomicBool,
 }
 
 /// The right to send one request; dropping it frees the slot.
 pub(crate) struct Slot<'a> {
+    _first: Option<FirstRequest<'a>>,
     _stream: Option<SemaphorePermit<'a>>,
     _request: SemaphorePermit<'a>,
+}
+
+/// The run's first request, which goes alone: if the bucket is in another
+/// region, its answer teaches the S3 client the region (see
+/// [`crate::bucket_region`]) before the other requests start, instead of
+/// each of `-j` requests paying for its own redirect.
+struct FirstRequest<'a> {
+    _alone: MutexGuard<'a, ()>,
+    answered: &'a AtomicBool,
+}
+
+impl Drop for FirstRequest<'_> {
+    fn drop(&mut self) {
+        self.answered.store(true, Ordering::Release);
+    }
 }
 
 impl Transfer {
@@ -79,6 +100,9 @@ impl Transfer {
     pub(crate) fn new(clients: &Clients, bucket: &str, config: TransferConfig) -> Self {
         let concurrency = fit_open_files(config.concurrency, raise_open_file_limit());
         let part_size = config.part_size;
+        // A bucket whose region this run already learned needs no first
+        // request alone.
+        let answered = clients.regions.get(bucket).is_some();
         Self {
             s3: clients.s3.clone(),
             bucket: bucket.to_owned(),
@@ -87,6 +111,8 @@ impl Transfer {
             concurrency,
             requests: Semaphore::new(concurrency),
             streams: Semaphore::new(concurrency.min(MAX_STREAMS)),
+            first: Mutex::new(()),
+            answered: AtomicBool::new(answered),
         }
     }
 
@@ -106,6 +132,7 @@ impl Transfer {
     /// Wait for a free slot for a request whose body is small or in memory.
     pub(crate) async fn permit(&self) -> anyhow::Result<Slot<'_>> {
         Ok(Slot {
+            _first: self.first_request().await,
             _stream: None,
             _request: acquire(&self.requests).await?,
         })
@@ -113,11 +140,27 @@ impl Transfer {
 
     /// Wait for a free slot for a request that streams its body.
     pub(crate) async fn stream_permit(&self) -> anyhow::Result<Slot<'_>> {
+        let first = self.first_request().await;
         // The stream permit first, so no request slot is held while waiting.
         let stream = acquire(&self.streams).await?;
         Ok(Slot {
+            _first: first,
             _stream: Some(stream),
             _request: acquire(&self.requests).await?,
+        })
+    }
+}
+
+impl Transfer {
+    /// Wait until the run's first request was answered, or become it.
+    async fn first_request(&self) -> Option<FirstRequest<'_>> {
+        if self.answered.load(Ordering::Acquire) {
+            return None;
+        }
+        let alone = self.first.lock().await;
+        (!self.answered.load(Ordering::Acquire)).then_some(FirstRequest {
+            _alone: alone,
+            answered: &self.answered,
         })
     }
 }

@@ -39,6 +39,9 @@ impl<'a> Multipart<'a> {
         target: &'a Target,
         stop: &'a StopWatch,
     ) -> anyhow::Result<Self> {
+        // A request like any other: it counts towards `-j`, and may be the
+        // run's first (see `transfer::first`).
+        let _permit = stop.cancel(transfer.permit()).await?;
         let request = transfer
             .s3
             .create_multipart_upload()

@@ -33,6 +33,7 @@ mod output_modes;
 mod policy;
 mod put_object;
 mod put_objects;
+mod region;
 mod secrets;
 mod set_bucket_policy;
 mod set_cors_policy;

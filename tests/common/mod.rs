@@ -13,6 +13,7 @@ pub mod fake_s3;
 pub mod gate;
 pub mod iam;
 pub mod proxy;
+pub mod region_proxy;
 pub mod s3;
 
 use std::io::{BufRead, BufReader, Write};

@@ -20,6 +20,8 @@ pub struct Request {
     pub body: String,
     /// The `Authorization` header: its `Credential=` names the access key.
     pub authorization: String,
+    /// Every header, names in lower case.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Request {
@@ -68,9 +70,13 @@ impl Drop for InFlightGuard<'_> {
     }
 }
 
+/// Decides which requests the proxy answers itself: returns the whole raw
+/// HTTP response (status line, headers, body) to send instead of forwarding.
+pub type Responder = Arc<dyn Fn(&Request) -> Option<String> + Send + Sync>;
+
 /// How the proxy treats the requests it forwards.
 struct Behaviour {
-    fault: Fault,
+    respond: Responder,
     /// How long each request is held before it is forwarded.
     hold: Duration,
     in_flight: InFlight,
@@ -92,7 +98,25 @@ impl Proxy {
     /// Forward to `target`, but answer the requests `fault` picks with an
     /// AWS error instead (they are still recorded).
     pub fn with_faults(target: &str, fault: Fault) -> Self {
-        Self::with(target, fault, Duration::ZERO)
+        Self::with_responder(
+            target,
+            Arc::new(move |request| {
+                let (status, code) = fault(request)?;
+                let body = format!(
+                    "<ErrorResponse><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></ErrorResponse>"
+                );
+                Some(format!(
+                    "HTTP/1.1 {status} Injected\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                ))
+            }),
+        )
+    }
+
+    /// Forward to `target`, but let `respond` answer the requests it picks
+    /// (they are still recorded).
+    pub fn with_responder(target: &str, respond: Responder) -> Self {
+        Self::with(target, respond, Duration::ZERO)
     }
 
     /// Forward to `target`, holding each request for `hold` first: requests
@@ -101,13 +125,13 @@ impl Proxy {
         Self::with(target, Arc::new(|_| None), hold)
     }
 
-    fn with(target: &str, fault: Fault, hold: Duration) -> Self {
+    fn with(target: &str, respond: Responder, hold: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let target = target.trim_start_matches("http://").to_owned();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let behaviour = Arc::new(Behaviour {
-            fault,
+            respond,
             hold,
             in_flight: InFlight::default(),
         });
@@ -160,6 +184,7 @@ fn forward(
     let mut length = 0usize;
     let mut request_line = String::new();
     let mut authorization = String::new();
+    let mut headers = Vec::new();
     loop {
         let mut line = String::new();
         if reader.read_line(&mut line)? == 0 {
@@ -172,6 +197,9 @@ fn forward(
             break;
         }
         let lower = line.to_ascii_lowercase();
+        if let Some((name, value)) = line.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
+        }
         if lower.starts_with("authorization:") {
             authorization = line["authorization:".len()..].trim().to_owned();
         }
@@ -191,22 +219,16 @@ fn forward(
         path: parts.next().unwrap_or_default().to_owned(),
         body: String::from_utf8_lossy(&body).into_owned(),
         authorization,
+        headers,
     };
     let in_flight = behaviour.in_flight.enter();
-    let failure = (behaviour.fault)(&request);
+    let answer = (behaviour.respond)(&request);
     recorded.lock().unwrap().push(request);
     std::thread::sleep(behaviour.hold);
     let mut client = client;
-    if let Some((status, code)) = failure {
+    if let Some(answer) = answer {
         drop(in_flight);
-        let body = format!(
-            "<ErrorResponse><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></ErrorResponse>"
-        );
-        write!(
-            client,
-            "HTTP/1.1 {status} Injected\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )?;
+        client.write_all(answer.as_bytes())?;
         return client.shutdown(std::net::Shutdown::Both);
     }
     let mut upstream = TcpStream::connect(target)?;

@@ -22,6 +22,29 @@ pub fn bucket_exists(clients: &Clients, bucket: &str) -> bool {
     exists(block_on(clients.s3.head_bucket().bucket(bucket).send()))
 }
 
+/// Create a bucket in `region` (moto records its `LocationConstraint`).
+pub fn new_bucket_in(clients: &Clients, region: &'static str) -> String {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+    let name = unique("bkt");
+    let config = clients.s3.config().to_builder();
+    let s3 = aws_sdk_s3::Client::from_conf(
+        config
+            .region(aws_sdk_s3::config::Region::from_static(region))
+            .build(),
+    );
+    let location = CreateBucketConfiguration::builder()
+        .location_constraint(BucketLocationConstraint::from(region))
+        .build();
+    block_on(
+        s3.create_bucket()
+            .bucket(&name)
+            .create_bucket_configuration(location)
+            .send(),
+    )
+    .unwrap();
+    name
+}
+
 /// Store `body` under `key`.
 pub fn put(emulator: &Emulator, bucket: &str, key: &str, body: &[u8]) {
     let s3 = emulator.clients().s3;
