@@ -14,6 +14,7 @@ pub mod error;
 mod iam;
 pub mod output;
 pub mod policy;
+mod policy_size;
 pub mod settings;
 mod signals;
 mod tally;

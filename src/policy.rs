@@ -97,6 +97,13 @@ pub fn inline_policy_name(label: &str, bucket: &str) -> String {
     format!("s3.{label}.{bucket}")
 }
 
+/// The name of the one inline policy that covers every bucket, used when
+/// one policy per bucket would exceed IAM's size limit:
+/// `s3.<label>.all-buckets`.
+pub fn combined_policy_name(label: &str) -> String {
+    format!("s3.{label}.all-buckets")
+}
+
 /// The prefixes as they appear in the policy: each ends in `*` (the original
 /// appends one), duplicates are dropped, and no prefix, or a `*` among them,
 /// means the whole bucket (`["*"]`).

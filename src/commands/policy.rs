@@ -20,7 +20,9 @@ pub(crate) fn run(args: &PolicyArgs, console: &mut Console<'_>) -> anyhow::Resul
     } else {
         let access = Access::from_args(&args.access, &args.buckets)?;
         access.warn(console.err)?;
-        access.policy(&args.buckets)
+        access
+            .policy(&args.buckets)
+            .map_err(|e| UsageError(e.to_string()))?
     };
     writeln!(console.out, "{}", to_pretty_json(&document))?;
     Ok(ExitStatus::Success)

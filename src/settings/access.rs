@@ -9,6 +9,7 @@ use super::values::{check_bucket_name, check_prefix, parse_statement};
 use crate::cli::AccessArgs;
 use crate::error::UsageError;
 use crate::policy::{self, Permission};
+use crate::policy_size::{TooLarge, fit_session_policy, merge_buckets};
 
 /// The checked access options shared by `create` and `policy`.
 #[derive(Debug, Clone)]
@@ -58,8 +59,22 @@ impl Access {
         Ok(())
     }
 
-    /// The generated policy for all the buckets, as `policy` prints it.
-    pub fn policy(&self, buckets: &[String]) -> Value {
-        policy::buckets_policy(self.permission, buckets, &self.prefixes, &self.statements)
+    /// The policy for all `buckets` in one document, as `policy` prints it
+    /// and sessions get it: every bucket's statements while that fits IAM's
+    /// session policy limit, else one statement per kind of access (see
+    /// [`crate::policy_size`]).
+    pub fn policy(&self, buckets: &[String]) -> Result<Value, TooLarge> {
+        let listed =
+            policy::buckets_policy(self.permission, buckets, &self.prefixes, &self.statements);
+        let per_bucket: Vec<Value> = buckets
+            .iter()
+            .map(|bucket| policy::wrap(self.permission.statements(bucket, &self.prefixes)))
+            .collect();
+        let merged = merge_buckets(&per_bucket, &self.statements);
+        let what = format!(
+            "{} policy",
+            self.permission.label(!self.statements.is_empty())
+        );
+        fit_session_policy(listed, merged, buckets.len(), &what)
     }
 }

@@ -31,6 +31,7 @@ mod localserver;
 mod missing_bucket;
 mod output_modes;
 mod policy;
+mod policy_size;
 mod put_object;
 mod put_objects;
 mod region;

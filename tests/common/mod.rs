@@ -12,6 +12,7 @@ pub mod counter;
 pub mod fake_s3;
 pub mod gate;
 pub mod iam;
+pub mod iam_limits;
 pub mod proxy;
 pub mod region_proxy;
 pub mod s3;

@@ -9,6 +9,7 @@ use crate::cli::{CreateArgs, CredentialsFormat};
 use crate::error::UsageError;
 use crate::output::to_pretty_json;
 use crate::policy::{self, Permission};
+use crate::policy_size::{TooLarge, fit_session_policy, fit_user_policies, merge_buckets};
 use crate::settings::Access;
 use crate::settings::values::{
     IamName, check_name_length, duration_option, parse_policy_arg, role_session_name,
@@ -41,6 +42,10 @@ pub(crate) struct Plan {
     pub boundary: Option<String>,
     pub wait: bool,
     pub silent: bool,
+    /// The inline policies for the user, sized to fit IAM's limit.
+    user_policies: Vec<(String, Value)>,
+    /// The session policy of `--duration`, sized the same way.
+    session_policy: Value,
 }
 
 impl Plan {
@@ -89,7 +94,7 @@ impl Plan {
             }
             None => Some(FULL_ACCESS_BOUNDARY.to_owned()),
         };
-        Ok(Self {
+        let mut plan = Self {
             buckets: args.buckets.clone(),
             access,
             custom_policy,
@@ -104,11 +109,51 @@ impl Plan {
             boundary,
             wait: args.wait,
             silent: args.silent,
-        })
+            user_policies: Vec::new(),
+            session_policy: Value::Null,
+        };
+        plan.fit_policies().map_err(|e| UsageError(e.to_string()))?;
+        Ok(plan)
     }
 
-    /// The inline policies of the user: `(name, document)` per bucket.
+    /// Work out the policies that will be sent, and refuse now (before any
+    /// change) what IAM would refuse for its size.
+    fn fit_policies(&mut self) -> Result<(), TooLarge> {
+        let what = format!("{} policy", self.label);
+        if self.duration.is_some() {
+            self.session_policy = match &self.custom_policy {
+                Some(custom) => {
+                    let listed = policy::combined_custom_policy(
+                        custom,
+                        &self.buckets,
+                        &self.access.statements,
+                    );
+                    let documents = self.per_bucket_policies().into_iter().map(|(_, d)| d);
+                    let merged = merge_buckets(&documents.collect::<Vec<_>>(), &[]);
+                    fit_session_policy(listed, merged, self.buckets.len(), &what)?
+                }
+                None => self.access.policy(&self.buckets)?,
+            };
+        } else {
+            let per_bucket = self.per_bucket_policies();
+            let documents: Vec<Value> = per_bucket.iter().map(|(_, d)| d.clone()).collect();
+            let combined = (
+                policy::combined_policy_name(self.label),
+                merge_buckets(&documents, &[]),
+            );
+            self.user_policies = fit_user_policies(per_bucket, combined, &what)?;
+        }
+        Ok(())
+    }
+
+    /// The inline policies of the user: one per bucket while they fit IAM's
+    /// limit, else one for all buckets (see [`crate::policy_size`]).
     pub fn user_policies(&self) -> Vec<(String, Value)> {
+        self.user_policies.clone()
+    }
+
+    /// One inline policy per bucket, `s3.<label>.<bucket>`, as the original.
+    fn per_bucket_policies(&self) -> Vec<(String, Value)> {
         self.buckets
             .iter()
             .map(|bucket| {
@@ -127,14 +172,9 @@ impl Plan {
             .collect()
     }
 
-    /// The one session policy of temporary credentials, covering every bucket.
+    /// The session policy of `--duration`: see [`crate::policy_size`].
     pub fn session_policy(&self) -> Value {
-        match &self.custom_policy {
-            Some(custom) => {
-                policy::combined_custom_policy(custom, &self.buckets, &self.access.statements)
-            }
-            None => self.access.policy(&self.buckets),
-        }
+        self.session_policy.clone()
     }
 
     /// The STS role session name: `s3.<permission>.<buckets>`, made valid.

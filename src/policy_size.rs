@@ -1,0 +1,270 @@
+//! IAM's size limits on the policies the tool sends, checked before the
+//! first change, and the compact form that fits many buckets.
+//!
+//! IAM refuses a policy that is too large with `LimitExceeded` (users) or
+//! `PackedPolicyTooLarge` (sessions), so `create` would fail half-way and
+//! undo. The limits (AWS's "IAM and AWS STS quotas" page): all inline
+//! policies of one user together 2,048 characters, whitespace not counted;
+//! the session policy of `AssumeRole` 2,048 characters of plain text. The
+//! size counted here is that of the compact JSON actually sent, whitespace
+//! inside strings included, so it never undercounts.
+//!
+//! The per-bucket form (one inline policy per bucket, as the original tool
+//! attaches) is kept while it fits. When it does not, the buckets share one
+//! document with one statement per kind of access listing every bucket's
+//! ARNs: one ARN per bucket and kind (some 100 characters per read-write
+//! bucket with a short name) instead of a whole policy (about 400).
+
+use serde_json::Value;
+
+use crate::policy::{statements_of, wrap};
+
+/// The most characters all inline policies of one IAM user may add up to.
+pub const USER_INLINE_LIMIT: usize = 2048;
+
+/// The most characters the session policy of `AssumeRole` may have.
+pub const SESSION_POLICY_LIMIT: usize = 2048;
+
+/// A policy IAM would refuse, even in the compact form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the {what} for {buckets} bucket(s) would be {size} characters even with all buckets in \
+     one statement per kind of access, over IAM's limit of {limit} for {limit_of}: {advice}"
+)]
+pub struct TooLarge {
+    /// What was measured, e.g. `read-write policy`.
+    pub what: String,
+    /// How many buckets it covers.
+    pub buckets: usize,
+    /// Its size in IAM's count.
+    pub size: usize,
+    /// The limit it is over.
+    pub limit: usize,
+    /// What the limit applies to.
+    pub limit_of: &'static str,
+    /// What to do instead.
+    pub advice: &'static str,
+}
+
+/// The size IAM counts: the characters of the compact JSON document.
+pub fn size(document: &Value) -> usize {
+    document.to_string().chars().count()
+}
+
+/// One document for all the buckets whose statements are the same but for
+/// their `Resource`: statement `i` of the result lists the resources of
+/// every bucket's statement `i`. Statements that differ otherwise (such as a
+/// condition naming the bucket) are kept whole, each once.
+pub fn merge_buckets(per_bucket: &[Value], extra: &[Value]) -> Value {
+    let lists: Vec<Vec<Value>> = per_bucket.iter().map(statements_of).collect();
+    let mut merged: Vec<Value> = Vec::new();
+    for statement in lists.iter().flatten() {
+        if statement.get("Resource").is_none() {
+            // `NotResource` and the like: nothing to merge, keep it once.
+            if !merged.contains(statement) {
+                merged.push(statement.clone());
+            }
+            continue;
+        }
+        let kind = without_resource(statement);
+        let same_kind = |m: &&mut Value| m.get("Resource").is_some() && without_resource(m) == kind;
+        match merged.iter_mut().find(same_kind) {
+            Some(existing) => add_resources(existing, statement),
+            None => merged.push(statement.clone()),
+        }
+    }
+    for statement in extra {
+        if !merged.contains(statement) {
+            merged.push(statement.clone());
+        }
+    }
+    wrap(merged)
+}
+
+/// A statement with its `Resource` left out: what must match to merge.
+fn without_resource(statement: &Value) -> Value {
+    let mut statement = statement.clone();
+    if let Value::Object(map) = &mut statement {
+        map.remove("Resource");
+    }
+    statement
+}
+
+/// Add the resources of `from` to those of `into`, each once.
+fn add_resources(into: &mut Value, from: &Value) {
+    let list = |value: Option<&Value>| match value {
+        Some(Value::Array(items)) => items.clone(),
+        Some(one) => vec![one.clone()],
+        None => Vec::new(),
+    };
+    let mut resources = list(into.get("Resource"));
+    for resource in list(from.get("Resource")) {
+        if !resources.contains(&resource) {
+            resources.push(resource);
+        }
+    }
+    if let Value::Object(map) = into {
+        map.insert("Resource".to_owned(), Value::Array(resources));
+    }
+}
+
+/// The inline policies to attach to a user: `per_bucket` while they fit
+/// together, else `combined` alone when it fits, else an error.
+pub fn fit_user_policies(
+    per_bucket: Vec<(String, Value)>,
+    combined: (String, Value),
+    what: &str,
+) -> Result<Vec<(String, Value)>, TooLarge> {
+    let total: usize = per_bucket.iter().map(|(_, document)| size(document)).sum();
+    if total <= USER_INLINE_LIMIT {
+        return Ok(per_bucket);
+    }
+    let combined_size = size(&combined.1);
+    if combined_size <= USER_INLINE_LIMIT {
+        return Ok(vec![combined]);
+    }
+    Err(TooLarge {
+        what: what.to_owned(),
+        buckets: per_bucket.len(),
+        size: combined_size,
+        limit: USER_INLINE_LIMIT,
+        limit_of: "a user's inline policies",
+        advice: "split the buckets over several users, or use fewer --statement or --prefix",
+    })
+}
+
+/// The session policy to send: `as_listed` when it fits, else `merged` when
+/// it fits, else an error.
+pub fn fit_session_policy(
+    as_listed: Value,
+    merged: Value,
+    buckets: usize,
+    what: &str,
+) -> Result<Value, TooLarge> {
+    if size(&as_listed) <= SESSION_POLICY_LIMIT {
+        return Ok(as_listed);
+    }
+    let merged_size = size(&merged);
+    if merged_size <= SESSION_POLICY_LIMIT {
+        return Ok(merged);
+    }
+    Err(TooLarge {
+        what: what.to_owned(),
+        buckets,
+        size: merged_size,
+        limit: SESSION_POLICY_LIMIT,
+        limit_of: "an AssumeRole session policy",
+        advice: "ask for fewer buckets per set of credentials, or use fewer --statement or --prefix",
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::policy::{Permission, bucket_policy};
+
+    fn buckets(count: usize) -> Vec<String> {
+        (0..count).map(|n| format!("bucket-{n:02}")).collect()
+    }
+
+    fn per_bucket(permission: Permission, names: &[String]) -> Vec<(String, Value)> {
+        names
+            .iter()
+            .map(|b| (format!("s3.x.{b}"), bucket_policy(permission, b, &[], &[])))
+            .collect()
+    }
+
+    #[test]
+    fn merging_lists_every_bucket_in_one_statement_per_kind() {
+        let names = buckets(2);
+        let documents: Vec<Value> = per_bucket(Permission::ReadWrite, &names)
+            .into_iter()
+            .map(|(_, document)| document)
+            .collect();
+        let extra = [json!({"Effect": "Allow", "Action": "s3:GetBucketTagging", "Resource": "*"})];
+        let merged = merge_buckets(&documents, &extra);
+        assert_eq!(
+            merged,
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+                 "Resource": ["arn:aws:s3:::bucket-00", "arn:aws:s3:::bucket-01"]},
+                {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectAcl",
+                    "s3:GetObjectLegalHold", "s3:GetObjectRetention", "s3:GetObjectTagging"],
+                 "Resource": ["arn:aws:s3:::bucket-00/*", "arn:aws:s3:::bucket-01/*"]},
+                {"Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
+                 "Resource": ["arn:aws:s3:::bucket-00/*", "arn:aws:s3:::bucket-01/*"]},
+                {"Effect": "Allow", "Action": "s3:GetBucketTagging", "Resource": "*"},
+            ]})
+        );
+    }
+
+    #[test]
+    fn statements_that_differ_beyond_their_resource_stay_apart() {
+        let condition = |prefix: &str| {
+            json!({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b",
+                   "Condition": {"StringLike": {"s3:prefix": prefix}}})
+        };
+        let not_resource =
+            json!({"Effect": "Deny", "Action": "s3:*", "NotResource": "arn:aws:s3:::b"});
+        let documents = [
+            wrap(vec![condition("a/*"), not_resource.clone()]),
+            wrap(vec![condition("b/*"), not_resource.clone()]),
+        ];
+        let merged = merge_buckets(&documents, &[]);
+        assert_eq!(
+            statements_of(&merged),
+            [condition("a/*"), not_resource, condition("b/*")]
+        );
+    }
+
+    #[test]
+    fn one_policy_per_bucket_while_they_fit_then_one_for_all() {
+        let fit = |permission, count| {
+            let names = buckets(count);
+            let documents: Vec<Value> = per_bucket(permission, &names)
+                .into_iter()
+                .map(|p| p.1)
+                .collect();
+            let combined = (
+                "s3.x.all-buckets".to_owned(),
+                merge_buckets(&documents, &[]),
+            );
+            fit_user_policies(per_bucket(permission, &names), combined, "policy")
+                .map(|policies| policies.len())
+        };
+        assert_eq!(fit(Permission::ReadWrite, 4), Ok(4));
+        assert_eq!(fit(Permission::ReadWrite, 5), Ok(1));
+        assert_eq!(fit(Permission::ReadWrite, 12), Ok(1));
+        assert_eq!(fit(Permission::WriteOnly, 12), Ok(12));
+        let refused = fit(Permission::ReadWrite, 40).unwrap_err();
+        assert_eq!((refused.buckets, refused.limit), (40, USER_INLINE_LIMIT));
+        assert!(refused.size > USER_INLINE_LIMIT);
+    }
+
+    #[test]
+    fn session_policies_keep_the_listed_form_while_it_fits() {
+        let small = wrap(vec![
+            json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}),
+        ]);
+        let large = wrap(vec![
+            json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "x".repeat(3000)}),
+        ]);
+        assert_eq!(
+            fit_session_policy(small.clone(), large.clone(), 1, "p"),
+            Ok(small.clone())
+        );
+        assert_eq!(
+            fit_session_policy(large.clone(), small.clone(), 1, "p"),
+            Ok(small)
+        );
+        let refused = fit_session_policy(large.clone(), large, 3, "read-only policy").unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "the read-only policy for 3 bucket(s) would be 3095 characters even with all buckets in one \
+             statement per kind of access, over IAM's limit of 2048 for an AssumeRole session policy: \
+             ask for fewer buckets per set of credentials, or use fewer --statement or --prefix"
+        );
+    }
+}

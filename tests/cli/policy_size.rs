@@ -1,0 +1,210 @@
+//! IAM's policy size limits, enforced by a proxy in front of moto as AWS
+//! enforces them (see `tests/common/iam_limits.rs`): `create` fits a dozen
+//! buckets into one user or one session, the keys work on every bucket, and
+//! what cannot fit is refused before any request.
+
+use serde_json::Value;
+
+use crate::common::counter::ConnectionCounter;
+use crate::common::iam_limits::{self, SESSION_POLICY_LIMIT, USER_INLINE_LIMIT, iam_size};
+use crate::common::{enforcing_moto, moto, s3c, unique};
+use crate::create::inline_policies;
+
+/// Twelve buckets on `clients`' server.
+fn twelve_buckets(clients: &s3_credentials::aws::Clients) -> Vec<String> {
+    let s3 = &clients.s3;
+    (0..12)
+        .map(|_| {
+            let name = unique("limits");
+            crate::common::block_on(s3.create_bucket().bucket(&name).send()).unwrap();
+            name
+        })
+        .collect()
+}
+
+/// `create` with twelve buckets in `mode` through the limits proxy, then
+/// `command` on every bucket with the new key.
+fn twelve_buckets_fit(mode: &str, command: &[&str]) {
+    let server = enforcing_moto();
+    let admin = server.admin();
+    let proxy = iam_limits::start(&server.emulator.endpoint);
+    let buckets = twelve_buckets(&admin);
+    let user = unique("twelve");
+    let mut args = vec!["create", "--username", &user];
+    args.extend(buckets.iter().map(String::as_str));
+    args.extend([
+        "--access-key",
+        &server.admin_key,
+        "--secret-key",
+        &server.admin_secret,
+    ]);
+    if !mode.is_empty() {
+        args.push(mode);
+    }
+    let created = s3c(&args).env("AWS_ENDPOINT_URL", &proxy.endpoint).run();
+    let key: Value = serde_json::from_str(created.success()).unwrap();
+    let label = if mode.is_empty() {
+        "read-write"
+    } else {
+        &mode[2..]
+    };
+    let boundary = if mode == "--read-only" {
+        "AmazonS3ReadOnlyAccess"
+    } else {
+        "AmazonS3FullAccess"
+    };
+    // Write-only policies are small enough to keep one per bucket.
+    let names: Vec<String> = if mode == "--write-only" {
+        buckets.iter().map(|b| format!("s3.{label}.{b}")).collect()
+    } else {
+        vec![format!("s3.{label}.all-buckets")]
+    };
+    let attached: String = names
+        .iter()
+        .map(|name| format!("Attached policy {name} to user {user}\n"))
+        .collect();
+    assert_eq!(
+        created.stderr,
+        format!(
+            "Created user: {user} with permissions boundary: arn:aws:iam::aws:policy/{boundary}\n\
+             {attached}Created access key for user: {user}\n"
+        )
+    );
+    let policies = inline_policies(&admin, &user);
+    let listed: Vec<String> = policies.iter().map(|(name, _)| name.clone()).collect();
+    assert_eq!(listed, names);
+    let size: usize = policies.iter().map(|(_, p)| iam_size(&p.to_string())).sum();
+    assert!(size <= USER_INLINE_LIMIT, "{size}");
+    let (id, secret) = (
+        key["AccessKeyId"].as_str().unwrap(),
+        key["SecretAccessKey"].as_str().unwrap(),
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), "data").unwrap();
+    for bucket in &buckets {
+        let mut args: Vec<&str> = command
+            .iter()
+            .map(|arg| {
+                if *arg == "BUCKET" {
+                    bucket.as_str()
+                } else {
+                    arg
+                }
+            })
+            .collect();
+        if args.contains(&"FILE") {
+            args = args
+                .into_iter()
+                .map(|arg| {
+                    if arg == "FILE" {
+                        file.path().to_str().unwrap()
+                    } else {
+                        arg
+                    }
+                })
+                .collect();
+        }
+        args.extend(["--access-key", id, "--secret-key", secret]);
+        s3c(&args).against(&server.emulator).run().success();
+    }
+}
+
+#[test]
+fn twelve_read_write_buckets_fit_one_user() {
+    twelve_buckets_fit("", &["put-object", "BUCKET", "k.txt", "FILE", "-s"]);
+}
+
+#[test]
+fn twelve_read_only_buckets_fit_one_user() {
+    twelve_buckets_fit("--read-only", &["list-bucket", "BUCKET", "--csv"]);
+}
+
+#[test]
+fn twelve_write_only_buckets_fit_one_user() {
+    twelve_buckets_fit(
+        "--write-only",
+        &["put-object", "BUCKET", "k.txt", "FILE", "-s"],
+    );
+}
+
+#[test]
+fn twelve_buckets_fit_one_session_policy() {
+    let proxy = iam_limits::start(&moto().endpoint);
+    let buckets = twelve_buckets(&moto().clients());
+    let mut args = vec!["create", "--duration", "1h"];
+    args.extend(buckets.iter().map(String::as_str));
+    let created = s3c(&args).env("AWS_ENDPOINT_URL", &proxy.endpoint).run();
+    created.success();
+    let assumed = proxy.actions("AssumeRole");
+    let policy = assumed[0].form("Policy").unwrap();
+    assert!(policy.chars().count() <= SESSION_POLICY_LIMIT, "{policy}");
+    for bucket in &buckets {
+        assert!(
+            policy.contains(&format!("\"arn:aws:s3:::{bucket}/*\"")),
+            "{policy}"
+        );
+    }
+}
+
+#[test]
+fn a_few_buckets_keep_one_policy_each() {
+    let proxy = iam_limits::start(&moto().endpoint);
+    let buckets = &twelve_buckets(&moto().clients())[..4];
+    let user = unique("four");
+    let mut args = vec!["create", "--username", &user];
+    args.extend(buckets.iter().map(String::as_str));
+    s3c(&args)
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .run()
+        .success();
+    let names: Vec<String> = inline_policies(&moto().clients(), &user)
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    let expected: Vec<String> = buckets
+        .iter()
+        .map(|b| format!("s3.read-write.{b}"))
+        .collect();
+    assert_eq!(names, expected);
+}
+
+#[test]
+fn what_cannot_fit_is_refused_before_any_request() {
+    let counter = ConnectionCounter::start();
+    let buckets: Vec<String> = (0..60)
+        .map(|n| format!("a-rather-long-bucket-name-for-limits-{n:03}"))
+        .collect();
+    let mut args = vec![
+        "create",
+        "--username",
+        "many",
+        "--endpoint-url",
+        &counter.endpoint,
+    ];
+    args.extend(buckets.iter().map(String::as_str));
+    let user = s3c(&args).run();
+    assert_eq!(user.code, 2, "{user:#?}");
+    assert_eq!(
+        user.stderr,
+        "Error: the read-write policy for 60 bucket(s) would be 10662 characters even with all \
+         buckets in one statement per kind of access, over IAM's limit of 2048 for a user's \
+         inline policies: split the buckets over several users, or use fewer --statement or --prefix\n"
+    );
+    let mut args = vec![
+        "create",
+        "--duration",
+        "1h",
+        "--endpoint-url",
+        &counter.endpoint,
+    ];
+    args.extend(buckets.iter().map(String::as_str));
+    let session = s3c(&args).run();
+    assert_eq!(session.code, 2, "{session:#?}");
+    assert!(
+        session
+            .stderr
+            .contains("over IAM's limit of 2048 for an AssumeRole session policy"),
+        "{session:#?}"
+    );
+    assert_eq!(counter.connections(), 0);
+}

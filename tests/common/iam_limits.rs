@@ -1,0 +1,81 @@
+//! A proxy in front of moto that enforces IAM's and STS's policy size limits
+//! as AWS does (moto accepts any size): a user's inline policies together at
+//! most 2,048 characters without whitespace (`409 LimitExceeded`), and an
+//! `AssumeRole` session policy at most 2,048 characters of plain text.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::proxy::{Proxy, Request};
+
+/// IAM's limit on one user's inline policies together.
+pub const USER_INLINE_LIMIT: usize = 2048;
+/// STS's limit on the plain text of a session policy.
+pub const SESSION_POLICY_LIMIT: usize = 2048;
+
+/// Start enforcing in front of `target`.
+pub fn start(target: &str) -> Proxy {
+    // user -> policy name -> size
+    let users: Arc<Mutex<HashMap<String, HashMap<String, usize>>>> = Arc::default();
+    Proxy::with_responder(
+        target,
+        Arc::new(move |request| match request.form("Action").as_deref() {
+            Some("PutUserPolicy") => put_user_policy(request, &mut users.lock().unwrap()),
+            Some("AssumeRole") => assume_role(request),
+            _ => None,
+        }),
+    )
+}
+
+/// IAM's count: the characters of the document, whitespace not counted.
+pub fn iam_size(document: &str) -> usize {
+    document.chars().filter(|c| !c.is_whitespace()).count()
+}
+
+fn put_user_policy(
+    request: &Request,
+    users: &mut HashMap<String, HashMap<String, usize>>,
+) -> Option<String> {
+    let user = request.form("UserName")?;
+    let name = request.form("PolicyName")?;
+    let size = iam_size(&request.form("PolicyDocument")?);
+    let policies = users.entry(user.clone()).or_default();
+    let others: usize = policies
+        .iter()
+        .filter(|(other, _)| **other != name)
+        .map(|(_, size)| size)
+        .sum();
+    if others + size > USER_INLINE_LIMIT {
+        return Some(error(
+            409,
+            "LimitExceeded",
+            &format!("Maximum policy size of {USER_INLINE_LIMIT} bytes exceeded for user {user}"),
+        ));
+    }
+    policies.insert(name, size);
+    None
+}
+
+fn assume_role(request: &Request) -> Option<String> {
+    let policy = request.form("Policy")?;
+    (policy.chars().count() > SESSION_POLICY_LIMIT).then(|| {
+        error(
+            400,
+            "ValidationError",
+            "1 validation error detected: Value at 'policy' failed to satisfy constraint: \
+             Member must have length less than or equal to 2048",
+        )
+    })
+}
+
+/// An IAM/STS error answer.
+fn error(status: u16, code: &str, message: &str) -> String {
+    let body = format!(
+        "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>\
+         </Error><RequestId>test</RequestId></ErrorResponse>"
+    );
+    format!(
+        "HTTP/1.1 {status} Error\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
