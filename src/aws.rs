@@ -52,6 +52,7 @@ impl Clients {
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
+                .read_timeout(connection.read_timeout)
                 .build(),
         );
         if let Some(profile) = &connection.profile {

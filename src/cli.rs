@@ -149,6 +149,20 @@ pub struct ConnectionArgs {
     /// AWS region (default: from the environment or profile, else us-east-1)
     #[arg(long, value_name = "NAME")]
     pub region: Option<String>,
+
+    /// Give up on a request that gets no response for this many seconds
+    /// [default: 60]
+    ///
+    /// Counted from sending a request until its response starts: a large
+    /// transfer that keeps receiving data is never cut. Each attempt counts
+    /// on its own (the SDK tries up to 3 times, see `AWS_MAX_ATTEMPTS`).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "S3_CREDENTIALS_READ_TIMEOUT",
+        hide_env_values = true
+    )]
+    pub read_timeout: Option<String>,
 }
 
 /// The output modes shared by every list command; at most one may be given.

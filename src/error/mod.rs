@@ -68,6 +68,11 @@ pub enum AwsFailure {
         /// The innermost cause, e.g. `Connection refused (os error 111)`.
         detail: String,
     },
+    /// The connection was made but no response came within the read timeout.
+    NoResponse {
+        /// The timeout, as the SDK printed it (`2s`).
+        after: String,
+    },
     /// No credentials could be found or loaded.
     Credentials {
         /// No source had any credentials (rather than one failing to load them).
@@ -125,9 +130,12 @@ impl AwsError {
                         detail: credentials_problem(credentials),
                     }
                 } else if dispatch.is_timeout() {
-                    AwsFailure::Connect {
-                        detail: "timed out".to_owned(),
-                    }
+                    read_timeout(error).map_or_else(
+                        || AwsFailure::Connect {
+                            detail: "timed out".to_owned(),
+                        },
+                        |after| AwsFailure::NoResponse { after },
+                    )
                 } else if dispatch.is_io() {
                     AwsFailure::Connect {
                         detail: innermost_cause(error),
@@ -211,6 +219,12 @@ impl fmt::Display for AwsError {
                 }
                 None => write!(f, "{op} failed: could not connect to AWS: {detail}"),
             },
+            AwsFailure::NoResponse { after } => write!(
+                f,
+                "{op} failed: no response from {} within {after}: the server accepted the \
+                 connection but did not answer (wait longer with --read-timeout SECONDS)",
+                self.endpoint.as_deref().unwrap_or("AWS")
+            ),
             AwsFailure::Credentials { missing: true, .. } if self.profile.is_some() => write!(
                 f,
                 "{op} failed: no AWS credentials found for profile `{}`: check that \
@@ -296,6 +310,23 @@ fn credentials_problem(error: &CredentialsError) -> String {
             .to_owned(),
         _ => format!("could not load AWS credentials: {}", innermost_cause(error)),
     }
+}
+
+/// The timeout (`2s`) of an HTTP read timeout in a cause chain: the SDK's
+/// connector says `HTTP read timeout occurred after 2s`.
+fn read_timeout(error: &(dyn StdError + 'static)) -> Option<String> {
+    let mut current = Some(error);
+    while let Some(cause) = current {
+        if let Some(after) = cause
+            .to_string()
+            .split("read timeout occurred after ")
+            .nth(1)
+        {
+            return Some(after.trim().to_owned());
+        }
+        current = cause.source();
+    }
+    None
 }
 
 /// The deepest error in a cause chain, which for connection failures is the

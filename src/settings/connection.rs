@@ -1,6 +1,8 @@
 //! The connection settings every AWS command shares: credentials (from
 //! `--access-key`/`--secret-key` or an `--auth` file), endpoint, profile and
-//! region.
+//! region, and the read timeout.
+
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -44,7 +46,13 @@ pub struct Connection {
     pub profile: Option<String>,
     /// A region that overrides the environment and profile.
     pub region: Option<String>,
+    /// How long a request may wait for its response to start.
+    pub read_timeout: Duration,
 }
+
+/// The read timeout when none is given: long enough for any answer S3 or
+/// IAM gives under load, short enough that a stuck connection ends.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 impl Connection {
     /// Check the connection options and read the `--auth` file if one was given.
@@ -67,8 +75,26 @@ impl Connection {
             endpoint_url: args.endpoint_url.clone(),
             profile: args.profile.clone(),
             region: args.region.clone(),
+            read_timeout: args
+                .read_timeout
+                .as_deref()
+                .map_or(Ok(DEFAULT_READ_TIMEOUT), parse_read_timeout)?,
         })
     }
+}
+
+/// `--read-timeout`: a positive number of seconds, fractions allowed.
+fn parse_read_timeout(text: &str) -> Result<Duration, UsageError> {
+    let invalid = || {
+        UsageError::new(format!(
+            "--read-timeout `{text}` is not a positive number of seconds (e.g. 60 or 2.5)"
+        ))
+    };
+    let seconds: f64 = text.trim().parse().map_err(|_| invalid())?;
+    if !(seconds.is_finite() && seconds > 0.0) {
+        return Err(invalid());
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| invalid())
 }
 
 fn non_empty(flag: &str, value: &str) -> Result<String, UsageError> {

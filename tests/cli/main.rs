@@ -34,6 +34,7 @@ mod policy;
 mod policy_size;
 mod put_object;
 mod put_objects;
+mod read_timeout;
 mod region;
 mod secrets;
 mod set_bucket_policy;

@@ -16,6 +16,7 @@ pub mod iam_limits;
 pub mod proxy;
 pub mod region_proxy;
 pub mod s3;
+pub mod stall;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
