@@ -64,7 +64,9 @@ pub(crate) async fn run(
     Ok(ExitStatus::Success)
 }
 
-/// An object as `ListObjectsV2` describes it, with its URL when asked for.
+/// An object as `ListObjectsV2` describes it, every field S3 returned in
+/// the order the original tool printed them (the API model's), with its URL
+/// when asked for. CSV and TSV pick their fixed columns from this.
 fn object_json(object: &S3Object, base: Option<&str>) -> Value {
     let key = object.key().unwrap_or_default();
     let owner = object.owner().map(|owner| {
@@ -74,16 +76,35 @@ fn object_json(object: &S3Object, base: Option<&str>) -> Value {
                 .with_opt("ID", owner.id()),
         )
     });
+    let algorithms: Vec<Value> = object
+        .checksum_algorithm()
+        .iter()
+        .map(|algorithm| Value::from(algorithm.as_str()))
+        .collect();
+    let algorithms = (!algorithms.is_empty()).then_some(algorithms);
+    let restore = object.restore_status().map(|status| {
+        Value::from(
+            Object::new()
+                .with_opt("IsRestoreInProgress", status.is_restore_in_progress())
+                .with_opt(
+                    "RestoreExpiryDate",
+                    status.restore_expiry_date().map(timestamp),
+                ),
+        )
+    });
     Object::new()
         .with("Key", key)
         .with_opt("LastModified", object.last_modified().map(timestamp))
         .with_opt("ETag", object.e_tag())
+        .with_opt("ChecksumAlgorithm", algorithms)
+        .with_opt("ChecksumType", object.checksum_type().map(|t| t.as_str()))
         .with_opt("Size", object.size())
         .with_opt(
             "StorageClass",
             object.storage_class().map(|class| class.as_str()),
         )
         .with_opt("Owner", owner)
+        .with_opt("RestoreStatus", restore)
         .with_opt("URL", base.map(|base| object_url(base, key)))
         .into()
 }
@@ -198,6 +219,34 @@ mod tests {
         assert_eq!(status, ExitStatus::Success);
         assert_eq!(out.lines(), 3);
         assert_eq!(*printed_before_second_page.lock().unwrap(), 2);
+    }
+
+    #[test]
+    fn json_keeps_every_field_s3_returned() {
+        use aws_sdk_s3::types::{
+            ChecksumAlgorithm, ChecksumType, ObjectStorageClass, Owner, RestoreStatus,
+        };
+        use aws_smithy_types::DateTime;
+        let object = S3Object::builder()
+            .key("k")
+            .last_modified(DateTime::from_secs(1_635_903_504))
+            .e_tag("\"e\"")
+            .checksum_algorithm(ChecksumAlgorithm::Crc64Nvme)
+            .checksum_type(ChecksumType::FullObject)
+            .size(3)
+            .storage_class(ObjectStorageClass::Glacier)
+            .owner(Owner::builder().display_name("me").id("1").build())
+            .restore_status(
+                RestoreStatus::builder()
+                    .is_restore_in_progress(false)
+                    .restore_expiry_date(DateTime::from_secs(1_636_000_000))
+                    .build(),
+            )
+            .build();
+        assert_eq!(
+            object_json(&object, None).to_string(),
+            r#"{"Key":"k","LastModified":"2021-11-03 01:38:24+00:00","ETag":"\"e\"","ChecksumAlgorithm":["CRC64NVME"],"ChecksumType":"FULL_OBJECT","Size":3,"StorageClass":"GLACIER","Owner":{"DisplayName":"me","ID":"1"},"RestoreStatus":{"IsRestoreInProgress":false,"RestoreExpiryDate":"2021-11-04 04:26:40+00:00"}}"#
+        );
     }
 
     #[test]

@@ -30,8 +30,8 @@ fn lists_every_object_in_each_mode() {
     assert_eq!(
         nl.success(),
         format!(
-            "{{\"Key\":\"a.txt\",\"LastModified\":\"{date_a}\",\"ETag\":\"{etag_a_json}\",\"Size\":5,\"StorageClass\":\"STANDARD\"}}\n\
-             {{\"Key\":\"dir/b.txt\",\"LastModified\":\"{date_b}\",\"ETag\":\"{}\",\"Size\":2,\"StorageClass\":\"STANDARD\"}}\n",
+            "{{\"Key\":\"a.txt\",\"LastModified\":\"{date_a}\",\"ETag\":\"{etag_a_json}\",\"ChecksumAlgorithm\":[\"CRC32\"],\"Size\":5,\"StorageClass\":\"STANDARD\"}}\n\
+             {{\"Key\":\"dir/b.txt\",\"LastModified\":\"{date_b}\",\"ETag\":\"{}\",\"ChecksumAlgorithm\":[\"CRC32\"],\"Size\":2,\"StorageClass\":\"STANDARD\"}}\n",
             etag_b.replace('"', "\\\"")
         )
     );
@@ -44,7 +44,7 @@ fn lists_every_object_in_each_mode() {
         pretty.success(),
         format!(
             "{{\n    \"Key\": \"dir/b.txt\",\n    \"LastModified\": \"{date_b}\",\n    \
-             \"ETag\": \"{}\",\n    \"Size\": 2,\n    \"StorageClass\": \"STANDARD\"\n}}\n",
+             \"ETag\": \"{}\",\n    \"ChecksumAlgorithm\": [\n        \"CRC32\"\n    ],\n    \"Size\": 2,\n    \"StorageClass\": \"STANDARD\"\n}}\n",
             etag_b.replace('"', "\\\"")
         )
     );
