@@ -36,6 +36,7 @@ mod put_object;
 mod put_objects;
 mod read_timeout;
 mod region;
+mod s3s_fs;
 mod secrets;
 mod set_bucket_policy;
 mod set_cors_policy;

@@ -16,6 +16,7 @@ pub mod iam_limits;
 pub mod proxy;
 pub mod region_proxy;
 pub mod s3;
+pub mod s3s_fs;
 pub mod stall;
 
 use std::io::{BufRead, BufReader, Write};
@@ -49,6 +50,16 @@ extern "C" fn stop_emulators() {
     }
 }
 
+/// Stop the server with this PID when the test process exits.
+fn register(pid: u32) {
+    let mut started = STARTED.lock().unwrap();
+    if started.is_empty() {
+        // SAFETY: registering a plain `extern "C" fn` with no captured state.
+        unsafe { libc::atexit(stop_emulators) };
+    }
+    started.push(pid);
+}
+
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -72,14 +83,7 @@ impl Emulator {
             .stderr(Stdio::null())
             .spawn()
             .expect("start moto");
-        {
-            let mut started = STARTED.lock().unwrap();
-            if started.is_empty() {
-                // SAFETY: registering a plain `extern "C" fn` with no captured state.
-                unsafe { libc::atexit(stop_emulators) };
-            }
-            started.push(child.id());
-        }
+        register(child.id());
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
