@@ -172,6 +172,33 @@ pub(crate) fn composite_of(object: &GetObjectOutput) -> Option<&'static str> {
     .composite()
 }
 
+/// Whether transfers send and ask for checksums: yes, unless the AWS
+/// settings `request_checksum_calculation` / `response_checksum_validation`
+/// (or `AWS_REQUEST_CHECKSUM_CALCULATION` / `AWS_RESPONSE_CHECKSUM_VALIDATION`)
+/// say `when_required`, as some S3-compatible services reject the headers.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Checksums {
+    /// Send a CRC-32 with every upload (`x-amz-checksum-*`).
+    pub(crate) send: bool,
+    /// Ask for the stored checksum on downloads (`x-amz-checksum-mode`),
+    /// and check the data against it.
+    pub(crate) ask: bool,
+}
+
+impl Checksums {
+    /// What the S3 client's configuration says.
+    pub(crate) fn of(s3: &aws_sdk_s3::Client) -> Self {
+        use aws_sdk_s3::config::{RequestChecksumCalculation, ResponseChecksumValidation};
+        let config = s3.config();
+        Self {
+            send: config.request_checksum_calculation()
+                != Some(&RequestChecksumCalculation::WhenRequired),
+            ask: config.response_checksum_validation()
+                != Some(&ResponseChecksumValidation::WhenRequired),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

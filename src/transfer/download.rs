@@ -113,7 +113,7 @@ async fn head(transfer: &Transfer, key: &str) -> anyhow::Result<HeadObjectOutput
         .head_object()
         .bucket(&transfer.bucket)
         .key(key)
-        .checksum_mode(ChecksumMode::Enabled)
+        .set_checksum_mode(transfer.checksums.ask.then_some(ChecksumMode::Enabled))
         .send()
         .await
         .aws("HeadObject")?)
@@ -143,7 +143,7 @@ async fn get_whole(transfer: &Transfer, key: &str) -> anyhow::Result<GetObjectOu
         .get_object()
         .bucket(&transfer.bucket)
         .key(key)
-        .checksum_mode(ChecksumMode::Enabled)
+        .set_checksum_mode(transfer.checksums.ask.then_some(ChecksumMode::Enabled))
         .send()
         .await
         .aws("GetObject")?)

@@ -31,6 +31,7 @@ use tokio::sync::{Mutex, MutexGuard, Semaphore, SemaphorePermit};
 use crate::aws::Clients;
 use crate::settings::TransferConfig;
 
+pub(crate) use checksum::Checksums;
 pub(crate) use progress::Progress;
 
 /// Objects larger than this move in parts of this size, several at once: large
@@ -65,6 +66,8 @@ pub(crate) struct Transfer {
     pub(crate) whole_file_limit: u64,
     /// How many requests may run at once.
     pub(crate) concurrency: usize,
+    /// Which checksums to send and ask for.
+    pub(crate) checksums: Checksums,
     requests: Semaphore,
     streams: Semaphore,
     /// Held by the run's first request until it is answered: see [`FirstRequest`].
@@ -109,6 +112,7 @@ impl Transfer {
             part_size,
             whole_file_limit: part_size,
             concurrency,
+            checksums: Checksums::of(&clients.s3),
             requests: Semaphore::new(concurrency),
             streams: Semaphore::new(concurrency.min(MAX_STREAMS)),
             first: Mutex::new(()),

@@ -48,8 +48,8 @@ impl<'a> Multipart<'a> {
             .bucket(&transfer.bucket)
             .key(&target.key)
             .set_content_type(target.content_type.clone())
-            .checksum_algorithm(ChecksumAlgorithm::Crc32)
-            .checksum_type(ChecksumType::FullObject)
+            .set_checksum_algorithm(transfer.checksums.send.then_some(ChecksumAlgorithm::Crc32))
+            .set_checksum_type(transfer.checksums.send.then_some(ChecksumType::FullObject))
             .send();
         let created = match stop.settle(request).await {
             Some(created) => created.aws("CreateMultipartUpload")?,
@@ -76,6 +76,7 @@ impl<'a> Multipart<'a> {
         body: ByteStream,
         crc: Option<u64>,
     ) -> anyhow::Result<DonePart> {
+        let send = self.transfer.checksums.send;
         let request = self
             .transfer
             .s3
@@ -84,8 +85,8 @@ impl<'a> Multipart<'a> {
             .key(self.key)
             .upload_id(&self.upload_id)
             .part_number(number)
-            .checksum_algorithm(ChecksumAlgorithm::Crc32)
-            .set_checksum_crc32(crc.map(|crc| CHECKSUM.encode(crc)))
+            .set_checksum_algorithm(send.then_some(ChecksumAlgorithm::Crc32))
+            .set_checksum_crc32(crc.filter(|_| send).map(|crc| CHECKSUM.encode(crc)))
             .body(body);
         let sent = request.send().await.aws("UploadPart")?;
         let returned = sent.checksum_crc32().and_then(|text| CHECKSUM.decode(text));
@@ -152,6 +153,8 @@ impl<'a> Multipart<'a> {
     }
 
     async fn complete(&self, mut parts: Vec<DonePart>, size: u64) -> anyhow::Result<()> {
+        // Without checksums (`when_required`), S3 checks the parts' ETags only.
+        let send = self.transfer.checksums.send;
         parts.sort_by_key(|part| part.number);
         // The whole file's checksum, when every part's is known, lets S3
         // check the assembled object end to end.
@@ -166,7 +169,7 @@ impl<'a> Multipart<'a> {
                 CompletedPart::builder()
                     .part_number(part.number)
                     .set_e_tag(part.e_tag)
-                    .set_checksum_crc32(part.crc.map(|crc| CHECKSUM.encode(crc)))
+                    .set_checksum_crc32(part.crc.filter(|_| send).map(|crc| CHECKSUM.encode(crc)))
                     .build()
             })
             .collect();
@@ -181,8 +184,8 @@ impl<'a> Multipart<'a> {
                     .set_parts(Some(completed))
                     .build(),
             )
-            .checksum_type(ChecksumType::FullObject)
-            .set_checksum_crc32(whole)
+            .set_checksum_type(send.then_some(ChecksumType::FullObject))
+            .set_checksum_crc32(whole.filter(|_| send))
             .mpu_object_size(i64::try_from(size).unwrap_or(i64::MAX))
             .send()
             .await

@@ -123,7 +123,7 @@ async fn put(
         .bucket(&transfer.bucket)
         .key(&target.key)
         .set_content_type(target.content_type.clone())
-        .checksum_algorithm(ChecksumAlgorithm::Crc32)
+        .set_checksum_algorithm(transfer.checksums.send.then_some(ChecksumAlgorithm::Crc32))
         .body(body)
         .send();
     match stop.settle(request).await {

@@ -9,6 +9,7 @@ mod common;
 
 mod bad_input;
 mod bucket_setup;
+mod checksum_settings;
 mod closed_stderr;
 mod completions;
 mod connection;
