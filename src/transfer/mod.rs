@@ -13,6 +13,7 @@
 mod checksum;
 pub(crate) mod destination;
 pub(crate) mod download;
+mod first;
 pub(crate) mod listing;
 pub(crate) mod local;
 mod multipart;
@@ -23,15 +24,16 @@ pub(crate) mod walk;
 mod writer;
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
-use tokio::sync::{Mutex, MutexGuard, Semaphore, SemaphorePermit};
+use tokio::sync::{Mutex, Semaphore, SemaphorePermit};
 
 use crate::aws::Clients;
 use crate::settings::TransferConfig;
 
 pub(crate) use checksum::Checksums;
+use first::FirstRequest;
 pub(crate) use progress::Progress;
 
 /// Objects larger than this move in parts of this size, several at once: large
@@ -81,21 +83,6 @@ pub(crate) struct Slot<'a> {
     _first: Option<FirstRequest<'a>>,
     _stream: Option<SemaphorePermit<'a>>,
     _request: SemaphorePermit<'a>,
-}
-
-/// The run's first request, which goes alone: if the bucket is in another
-/// region, its answer teaches the S3 client the region (see
-/// [`crate::bucket_region`]) before the other requests start, instead of
-/// each of `-j` requests paying for its own redirect.
-struct FirstRequest<'a> {
-    _alone: MutexGuard<'a, ()>,
-    answered: &'a AtomicBool,
-}
-
-impl Drop for FirstRequest<'_> {
-    fn drop(&mut self) {
-        self.answered.store(true, Ordering::Release);
-    }
 }
 
 impl Transfer {
@@ -151,20 +138,6 @@ impl Transfer {
             _first: first,
             _stream: Some(stream),
             _request: acquire(&self.requests).await?,
-        })
-    }
-}
-
-impl Transfer {
-    /// Wait until the run's first request was answered, or become it.
-    async fn first_request(&self) -> Option<FirstRequest<'_>> {
-        if self.answered.load(Ordering::Acquire) {
-            return None;
-        }
-        let alone = self.first.lock().await;
-        (!self.answered.load(Ordering::Acquire)).then_some(FirstRequest {
-            _alone: alone,
-            answered: &self.answered,
         })
     }
 }
