@@ -83,6 +83,7 @@ fn transfers_send_no_checksums(setup: impl Fn(S3c) -> S3c) {
         let run = through(&proxy, args).env("S3_CREDENTIALS_PART_SIZE", part);
         let output = setup(run).run();
         output.success();
+        assert_eq!(output.stderr, "", "{output:#?}");
         output
     };
     run(&["put-object", b, "large.bin", large_arg, "-s"]);

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::common::counter::ConnectionCounter;
 use crate::common::iam_limits::{self, SESSION_POLICY_LIMIT, USER_INLINE_LIMIT, iam_size};
 use crate::common::{enforcing_moto, moto, s3c, unique};
-use crate::create::inline_policies;
+use crate::create::{inline_policies, user_exists};
 
 /// Twelve buckets on `clients`' server.
 fn twelve_buckets(clients: &s3_credentials::aws::Clients) -> Vec<String> {
@@ -105,8 +105,31 @@ fn twelve_buckets_fit(mode: &str, command: &[&str]) {
                 .collect();
         }
         args.extend(["--access-key", id, "--secret-key", secret]);
-        s3c(&args).against(&server.emulator).run().success();
+        let used = s3c(&args).against(&server.emulator).run();
+        used.success();
+        assert_eq!(used.stderr, "", "{used:#?}");
     }
+    // The combined policy is listed and deleted like any other.
+    let admin_args = [
+        "--access-key",
+        &server.admin_key,
+        "--secret-key",
+        &server.admin_secret,
+    ];
+    let mut list = vec!["list-user-policies", user.as_str()];
+    list.extend(admin_args);
+    let listed = s3c(&list).against(&server.emulator).run();
+    for name in &names {
+        assert!(
+            listed.success().contains(&format!("PolicyName: {name}\n")),
+            "{listed:#?}"
+        );
+    }
+    let mut delete = vec!["delete-user", user.as_str()];
+    delete.extend(admin_args);
+    let deleted = s3c(&delete).against(&server.emulator).run();
+    deleted.success();
+    assert!(!user_exists(&admin, &user), "{deleted:#?}");
 }
 
 #[test]

@@ -18,13 +18,22 @@ fn through(proxy: &RegionProxy, args: &[&str]) -> Output {
         .run()
 }
 
-/// Run, expect success, and check that it cost exactly one misdirected
-/// request: the one the region was learned from.
+/// Run, expect success with nothing on stderr, and check that it cost
+/// exactly one misdirected request: the one the region was learned from.
 #[track_caller]
 fn succeeds_after_one_redirect(proxy: &RegionProxy, bucket: &str, args: &[&str]) -> Output {
+    let output = succeeds_saying(proxy, bucket, args, "");
+    assert_eq!(output.stderr, "", "{output:#?}");
+    output
+}
+
+/// The same for a command whose stderr starts with `said` (its log line).
+#[track_caller]
+fn succeeds_saying(proxy: &RegionProxy, bucket: &str, args: &[&str], said: &str) -> Output {
     let before = proxy.misdirected(bucket);
     let output = through(proxy, args);
     output.success();
+    assert!(output.stderr.starts_with(said), "{output:#?}");
     assert_eq!(
         proxy.misdirected(bucket) - before,
         1,
@@ -67,14 +76,16 @@ fn every_command_reaches_a_bucket_in_eu_west_1(answer: Answer) {
     assert_eq!(fs::read_to_string(down.join("up/3.txt")).unwrap(), "file 3");
     succeeds_after_one_redirect(&proxy, b, &["delete-objects", b, "up/0.txt", "-s"]);
     assert_eq!(keys(moto(), b).len(), 5);
-    succeeds_after_one_redirect(&proxy, b, &["set-cors-policy", b]);
+    let cors_set = format!("Set CORS policy of bucket `{b}` to:\n");
+    succeeds_saying(&proxy, b, &["set-cors-policy", b], &cors_set);
     let cors = succeeds_after_one_redirect(&proxy, b, &["get-cors-policy", b]);
     assert!(cors.stdout.contains("set-by-s3-credentials"), "{cors:#?}");
-    succeeds_after_one_redirect(&proxy, b, &["set-bucket-policy", b, "--allow-all-get"]);
+    let allow = ["set-bucket-policy", b, "--allow-all-get"];
+    succeeds_saying(&proxy, b, &allow, "Set bucket policy");
     let policy = succeeds_after_one_redirect(&proxy, b, &["get-bucket-policy", b]);
     assert!(policy.stdout.contains("s3:GetObject"), "{policy:#?}");
     let block = ["set-public-access-block", b, "--block-public-acls", "true"];
-    succeeds_after_one_redirect(&proxy, b, &block);
+    succeeds_saying(&proxy, b, &block, "Set public access block");
     let block = succeeds_after_one_redirect(&proxy, b, &["get-public-access-block", b]);
     assert!(
         block.stdout.contains("\"BlockPublicAcls\": true"),
@@ -138,6 +149,16 @@ fn keys_from_create_reach_a_bucket_in_another_region() {
         args.extend_from_slice(&admin);
         let created = through(&proxy, &args);
         let key: serde_json::Value = serde_json::from_str(created.success()).unwrap();
+        let said: Vec<&str> = created.stderr.lines().collect();
+        let expected = [
+            "Created user: ",
+            "Attached policy ",
+            "Created access key for user: ",
+        ];
+        assert_eq!(said.len(), expected.len(), "{created:#?}");
+        for (line, start) in said.iter().zip(expected) {
+            assert!(line.starts_with(start), "{created:#?}");
+        }
         let text = |field: &str| key[field].as_str().unwrap().to_owned();
         (text("AccessKeyId"), text("SecretAccessKey"))
     };

@@ -31,14 +31,15 @@ fn put_object_and_get_object_whole_and_in_parts() {
     let b = bucket.as_str();
     let put_small = run(&["put-object", b, "small.txt", small.to_str().unwrap(), "-s"]);
     assert_eq!((put_small.success(), put_small.stderr.as_str()), ("", ""));
-    run(&["put-object", b, "large.bin", large.to_str().unwrap(), "-s"]).success();
+    let put_large = run(&["put-object", b, "large.bin", large.to_str().unwrap(), "-s"]);
+    assert_eq!((put_large.success(), put_large.stderr.as_str()), ("", ""));
     assert_eq!(get(s3s_fs(), b, "large.bin").unwrap(), data);
     let piped = s3c(&["put-object", b, "piped.bin", "-", "-s"])
         .against(s3s_fs())
         .env("S3_CREDENTIALS_PART_SIZE", PART.to_string())
         .stdin(data.clone())
         .run();
-    piped.success();
+    assert_eq!((piped.success(), piped.stderr.as_str()), ("", ""));
     assert_eq!(get(s3s_fs(), b, "piped.bin").unwrap(), data);
 
     let got = run(&["get-object", b, "small.txt"]);
@@ -77,6 +78,7 @@ fn put_objects_list_bucket_get_objects_and_delete_objects() {
     );
 
     let listed = run(&["list-bucket", b, "--csv"]);
+    assert_eq!(listed.stderr, "");
     let names: Vec<&str> = listed
         .success()
         .lines()
@@ -101,7 +103,11 @@ fn put_objects_list_bucket_get_objects_and_delete_objects() {
         (deleted.success(), deleted.stderr.as_str()),
         ("", format!("Deleted 2 objects from `{b}`\n").as_str())
     );
-    run(&["delete-objects", b, "up/a.txt", "-s"]).success();
+    let deleted_one = run(&["delete-objects", b, "up/a.txt", "-s"]);
+    assert_eq!(
+        (deleted_one.success(), deleted_one.stderr.as_str()),
+        ("", "")
+    );
     assert!(keys(s3s_fs(), b).is_empty());
 }
 
