@@ -47,7 +47,7 @@ fn through(proxy: &Proxy, args: &[&str]) -> S3c {
 #[test]
 fn the_proxy_rejects_the_checksums_sent_by_default() {
     let proxy = rejecting_checksums();
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "checksums");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("f.txt");
     fs::write(&file, "data").unwrap();
@@ -66,7 +66,7 @@ fn the_proxy_rejects_the_checksums_sent_by_default() {
 /// applied to every run.
 fn transfers_send_no_checksums(setup: impl Fn(S3c) -> S3c) {
     let proxy = rejecting_checksums();
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "checksums");
     let b = bucket.as_str();
     let dir = tempfile::tempdir().unwrap();
     let large = dir.path().join("large.bin");

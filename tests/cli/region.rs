@@ -8,6 +8,9 @@ use std::fs;
 
 use crate::common::region_proxy::{Answer, RegionProxy};
 use crate::common::s3::{get, keys, new_bucket, new_bucket_in, put};
+use s3_credentials::output::to_pretty_json;
+use s3_credentials::policy::bucket_policy_allow_all_get;
+
 use crate::common::{Output, enforcing_moto, moto, s3c};
 
 /// Run `s3-credentials ARGS` through `proxy`, configured for us-east-1.
@@ -22,18 +25,15 @@ fn through(proxy: &RegionProxy, args: &[&str]) -> Output {
 /// exactly one misdirected request: the one the region was learned from.
 #[track_caller]
 fn succeeds_after_one_redirect(proxy: &RegionProxy, bucket: &str, args: &[&str]) -> Output {
-    let output = succeeds_saying(proxy, bucket, args, "");
-    assert_eq!(output.stderr, "", "{output:#?}");
-    output
+    succeeds_saying(proxy, bucket, args, "")
 }
 
-/// The same for a command whose stderr starts with `said` (its log line).
+/// The same for a command that logs exactly `said` on stderr.
 #[track_caller]
 fn succeeds_saying(proxy: &RegionProxy, bucket: &str, args: &[&str], said: &str) -> Output {
     let before = proxy.misdirected(bucket);
     let output = through(proxy, args);
-    output.success();
-    assert!(output.stderr.starts_with(said), "{output:#?}");
+    output.success_with_stderr(said);
     assert_eq!(
         proxy.misdirected(bucket) - before,
         1,
@@ -76,16 +76,29 @@ fn every_command_reaches_a_bucket_in_eu_west_1(answer: Answer) {
     assert_eq!(fs::read_to_string(down.join("up/3.txt")).unwrap(), "file 3");
     succeeds_after_one_redirect(&proxy, b, &["delete-objects", b, "up/0.txt", "-s"]);
     assert_eq!(keys(moto(), b).len(), 5);
-    let cors_set = format!("Set CORS policy of bucket `{b}` to:\n");
+    let cors_set = format!(
+        "Set CORS policy of bucket `{b}` to:\n[\n    {{\n        \"ID\": \"set-by-s3-credentials\",\n        \
+         \"AllowedMethods\": [\n            \"GET\"\n        ],\n        \"AllowedOrigins\": [\n            \
+         \"*\"\n        ]\n    }}\n]\n"
+    );
     succeeds_saying(&proxy, b, &["set-cors-policy", b], &cors_set);
     let cors = succeeds_after_one_redirect(&proxy, b, &["get-cors-policy", b]);
     assert!(cors.stdout.contains("set-by-s3-credentials"), "{cors:#?}");
     let allow = ["set-bucket-policy", b, "--allow-all-get"];
-    succeeds_saying(&proxy, b, &allow, "Set bucket policy");
+    let allowed = to_pretty_json(&bucket_policy_allow_all_get(b));
+    succeeds_saying(
+        &proxy,
+        b,
+        &allow,
+        &format!("Set bucket policy of bucket `{b}` to:\n{allowed}\n"),
+    );
     let policy = succeeds_after_one_redirect(&proxy, b, &["get-bucket-policy", b]);
     assert!(policy.stdout.contains("s3:GetObject"), "{policy:#?}");
     let block = ["set-public-access-block", b, "--block-public-acls", "true"];
-    succeeds_saying(&proxy, b, &block, "Set public access block");
+    let blocked = "{\n    \"BlockPublicAcls\": true,\n    \"IgnorePublicAcls\": false,\n    \
+                   \"BlockPublicPolicy\": false,\n    \"RestrictPublicBuckets\": false\n}";
+    let said = format!("Set public access block of bucket `{b}` to:\n{blocked}\n");
+    succeeds_saying(&proxy, b, &block, &said);
     let block = succeeds_after_one_redirect(&proxy, b, &["get-public-access-block", b]);
     assert!(
         block.stdout.contains("\"BlockPublicAcls\": true"),
@@ -111,7 +124,7 @@ fn every_command_follows_an_authorization_header_malformed_answer() {
 
 #[test]
 fn a_bucket_in_the_configured_region_costs_no_extra_request() {
-    let bucket = new_bucket(moto());
+    let bucket = new_bucket(&moto().clients(), "region");
     put(moto(), &bucket, "a.txt", b"alpha");
     let proxy = RegionProxy::start(&moto().endpoint, Answer::Redirect);
     proxy.place(&bucket, "us-east-1");
@@ -148,17 +161,19 @@ fn keys_from_create_reach_a_bucket_in_another_region() {
         args.extend_from_slice(mode);
         args.extend_from_slice(&admin);
         let created = through(&proxy, &args);
-        let key: serde_json::Value = serde_json::from_str(created.success()).unwrap();
-        let said: Vec<&str> = created.stderr.lines().collect();
-        let expected = [
-            "Created user: ",
-            "Attached policy ",
-            "Created access key for user: ",
-        ];
-        assert_eq!(said.len(), expected.len(), "{created:#?}");
-        for (line, start) in said.iter().zip(expected) {
-            assert!(line.starts_with(start), "{created:#?}");
-        }
+        let label = mode.first().map_or("read-write", |flag| &flag[2..]);
+        let boundary = if label == "read-only" {
+            "AmazonS3ReadOnlyAccess"
+        } else {
+            "AmazonS3FullAccess"
+        };
+        let user = format!("s3.{label}.{b}");
+        let said = format!(
+            "Created user: {user} with permissions boundary: arn:aws:iam::aws:policy/{boundary}\n\
+             Attached policy {user} to user {user}\nCreated access key for user: {user}\n"
+        );
+        let key: serde_json::Value =
+            serde_json::from_str(created.success_with_stderr(&said)).unwrap();
         let text = |field: &str| key[field].as_str().unwrap().to_owned();
         (text("AccessKeyId"), text("SecretAccessKey"))
     };

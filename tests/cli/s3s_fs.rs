@@ -21,7 +21,7 @@ fn run(args: &[&str]) -> Output {
 
 #[test]
 fn put_object_and_get_object_whole_and_in_parts() {
-    let bucket = new_bucket(s3s_fs());
+    let bucket = new_bucket(&s3s_fs().clients(), "s3s");
     let dir = tempfile::tempdir().unwrap();
     let small = dir.path().join("small.txt");
     fs::write(&small, "hello").unwrap();
@@ -30,20 +30,20 @@ fn put_object_and_get_object_whole_and_in_parts() {
     fs::write(&large, &data).unwrap();
     let b = bucket.as_str();
     let put_small = run(&["put-object", b, "small.txt", small.to_str().unwrap(), "-s"]);
-    assert_eq!((put_small.success(), put_small.stderr.as_str()), ("", ""));
+    assert_eq!(put_small.success(), "");
     let put_large = run(&["put-object", b, "large.bin", large.to_str().unwrap(), "-s"]);
-    assert_eq!((put_large.success(), put_large.stderr.as_str()), ("", ""));
+    assert_eq!(put_large.success(), "");
     assert_eq!(get(s3s_fs(), b, "large.bin").unwrap(), data);
     let piped = s3c(&["put-object", b, "piped.bin", "-", "-s"])
         .against(s3s_fs())
         .env("S3_CREDENTIALS_PART_SIZE", PART.to_string())
         .stdin(data.clone())
         .run();
-    assert_eq!((piped.success(), piped.stderr.as_str()), ("", ""));
+    assert_eq!(piped.success(), "");
     assert_eq!(get(s3s_fs(), b, "piped.bin").unwrap(), data);
 
     let got = run(&["get-object", b, "small.txt"]);
-    assert_eq!((got.success(), got.stderr.as_str()), ("hello", ""));
+    assert_eq!(got.success(), "hello");
     let out = dir.path().join("out.bin");
     run(&[
         "get-object",
@@ -59,7 +59,7 @@ fn put_object_and_get_object_whole_and_in_parts() {
 
 #[test]
 fn put_objects_list_bucket_get_objects_and_delete_objects() {
-    let bucket = new_bucket(s3s_fs());
+    let bucket = new_bucket(&s3s_fs().clients(), "s3s");
     let b = bucket.as_str();
     let dir = tempfile::tempdir().unwrap();
     let up = dir.path().join("up");
@@ -69,8 +69,8 @@ fn put_objects_list_bucket_get_objects_and_delete_objects() {
     fs::write(up.join("sub/c.bin"), pattern(PART + 1000)).unwrap();
     let uploaded = run(&["put-objects", b, up.to_str().unwrap()]);
     assert_eq!(
-        (uploaded.success(), uploaded.stderr.as_str()),
-        ("", "Uploaded 3 files (5.00 MiB)\n")
+        uploaded.success_with_stderr("Uploaded 3 files (5.00 MiB)\n"),
+        ""
     );
     assert_eq!(
         keys(s3s_fs(), b),
@@ -90,8 +90,8 @@ fn put_objects_list_bucket_get_objects_and_delete_objects() {
     let down = dir.path().join("down");
     let fetched = run(&["get-objects", b, "-o", down.to_str().unwrap()]);
     assert_eq!(
-        (fetched.success(), fetched.stderr.as_str()),
-        ("", "Downloaded 3 files (5.00 MiB)\n")
+        fetched.success_with_stderr("Downloaded 3 files (5.00 MiB)\n"),
+        ""
     );
     assert_eq!(
         fs::read(down.join("up/sub/c.bin")).unwrap(),
@@ -99,21 +99,16 @@ fn put_objects_list_bucket_get_objects_and_delete_objects() {
     );
 
     let deleted = run(&["delete-objects", b, "--prefix", "up/sub/"]);
-    assert_eq!(
-        (deleted.success(), deleted.stderr.as_str()),
-        ("", format!("Deleted 2 objects from `{b}`\n").as_str())
-    );
+    let said = format!("Deleted 2 objects from `{b}`\n");
+    assert_eq!(deleted.success_with_stderr(&said), "");
     let deleted_one = run(&["delete-objects", b, "up/a.txt", "-s"]);
-    assert_eq!(
-        (deleted_one.success(), deleted_one.stderr.as_str()),
-        ("", "")
-    );
+    assert_eq!(deleted_one.success(), "");
     assert!(keys(s3s_fs(), b).is_empty());
 }
 
 #[test]
 fn a_missing_key_is_named() {
-    let bucket = new_bucket(s3s_fs());
+    let bucket = new_bucket(&s3s_fs().clients(), "s3s");
     put(s3s_fs(), &bucket, "there.txt", b"x");
     run(&["get-object", &bucket, "missing.txt"]).fails_with(
         1,
