@@ -1,0 +1,332 @@
+//! The IAM tags that describe a grant: which buckets a user (or role) made by
+//! this tool may use, how, under which prefixes, until when, and which version
+//! of the tool made it. `list-credentials` and `delete-user --expired` read
+//! them back; `--tag KEY=VALUE` tags given by the user sit beside them.
+//!
+//! Layout (every key starts with [`KEY_PREFIX`]):
+//!
+//! | key | value |
+//! | --- | --- |
+//! | `s3-credentials:version` | the tool's version, e.g. `0.1.0`; marks the grant |
+//! | `s3-credentials:kind` | `user` or `role` |
+//! | `s3-credentials:access` | `read-write`, `read-only`, `write-only`, `custom` or `mixed` |
+//! | `s3-credentials:buckets`, `…:buckets:2`, … | bucket names separated by spaces |
+//! | `s3-credentials:prefixes`, `…:prefixes:2`, … | prefixes, escaped, separated by spaces |
+//! | `s3-credentials:expires` | `2026-12-31T00:00:00Z`, absent when permanent |
+//!
+//! IAM allows 50 tags per user or role, values of at most 256 characters,
+//! and only letters, digits, spaces and `_ . : / = + - @` in them. A list
+//! longer than one value continues in numbered tags, so any bucket list fits
+//! until the 50 tags run out (about 11,000 characters of names, far more than
+//! a user's 2,048-character policy quota can grant). Prefix characters
+//! outside that set, and `=` itself, are written `=XX` per UTF-8 byte.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use time::OffsetDateTime;
+
+use crate::expiry::{format_utc, parse_utc};
+
+/// Every key of the grant layout starts with this.
+pub const KEY_PREFIX: &str = "s3-credentials:";
+/// IAM's limit on tags per user or role (and S3's per bucket).
+pub const MAX_TAGS: usize = 50;
+/// IAM's (and S3's) longest tag key.
+pub const MAX_KEY_LENGTH: usize = 128;
+/// IAM's (and S3's) longest tag value.
+pub const MAX_VALUE_LENGTH: usize = 256;
+
+const VERSION: &str = "s3-credentials:version";
+const KIND: &str = "s3-credentials:kind";
+const ACCESS: &str = "s3-credentials:access";
+const BUCKETS: &str = "s3-credentials:buckets";
+const PREFIXES: &str = "s3-credentials:prefixes";
+const EXPIRES: &str = "s3-credentials:expires";
+
+/// What holds a grant: a user with access keys, or a role that is assumed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    User,
+    Role,
+}
+
+impl Kind {
+    /// `user` or `role`, as tagged and printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Role => "role",
+        }
+    }
+}
+
+/// What a user or role was granted, as the tags record it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub kind: Kind,
+    /// `read-write`, `read-only`, `write-only`, `custom`, or `mixed` when
+    /// runs with different access modes gave the same user keys.
+    pub access: String,
+    pub buckets: Vec<String>,
+    /// The `--prefix` values as given; empty means whole buckets.
+    pub prefixes: Vec<String>,
+    /// When AWS stops honouring the policies; `None` for permanent grants.
+    pub expires: Option<OffsetDateTime>,
+    /// The version of the tool that wrote the tags.
+    pub version: String,
+}
+
+impl Grant {
+    /// A grant made by this version of the tool.
+    pub fn new(kind: Kind, access: &str, buckets: &[String], prefixes: &[String]) -> Self {
+        Self {
+            kind,
+            access: access.to_owned(),
+            buckets: buckets.to_vec(),
+            prefixes: prefixes.to_vec(),
+            expires: None,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+
+    /// The grant as `(key, value)` tags, in the layout above.
+    pub fn to_tags(&self) -> Vec<(String, String)> {
+        let mut tags = vec![
+            (VERSION.to_owned(), self.version.clone()),
+            (KIND.to_owned(), self.kind.as_str().to_owned()),
+            (ACCESS.to_owned(), self.access.clone()),
+        ];
+        tags.extend(numbered(BUCKETS, &self.buckets.join(" ")));
+        let prefixes: Vec<String> = self.prefixes.iter().map(|p| escape(p)).collect();
+        tags.extend(numbered(PREFIXES, &prefixes.join(" ")));
+        if let Some(expires) = self.expires {
+            tags.push((EXPIRES.to_owned(), format_utc(expires)));
+        }
+        tags
+    }
+
+    /// Read a grant back from a user's or role's tags; `None` when the
+    /// tags hold no grant (the user was not made by a tagging version).
+    pub fn from_tags<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Option<Self> {
+        let tags: BTreeMap<&str, &str> = tags.into_iter().collect();
+        let version = tags.get(VERSION)?;
+        let kind = match tags.get(KIND).copied() {
+            Some("role") => Kind::Role,
+            _ => Kind::User,
+        };
+        let words = |base: &str| -> Vec<String> {
+            joined(&tags, base)
+                .split(' ')
+                .filter(|word| !word.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        Some(Self {
+            kind,
+            access: tags.get(ACCESS).copied().unwrap_or("custom").to_owned(),
+            buckets: words(BUCKETS),
+            prefixes: words(PREFIXES).iter().map(|p| unescape(p)).collect(),
+            expires: tags.get(EXPIRES).and_then(|text| parse_utc(text)),
+            version: (*version).to_owned(),
+        })
+    }
+
+    /// The grant of a user that already had `previous` and is given this one
+    /// too: buckets and prefixes together, `mixed` access when they differ,
+    /// and the later expiry, or none when either grant is permanent (the user
+    /// keeps working until every policy has lapsed).
+    #[must_use]
+    pub fn merged_with(&self, previous: &Grant) -> Self {
+        let mut merged = self.clone();
+        for bucket in &previous.buckets {
+            if !merged.buckets.contains(bucket) {
+                merged.buckets.push(bucket.clone());
+            }
+        }
+        // No prefix on either side means whole buckets, which covers the rest.
+        if previous.prefixes.is_empty() || self.prefixes.is_empty() {
+            merged.prefixes.clear();
+        } else {
+            for prefix in &previous.prefixes {
+                if !merged.prefixes.contains(prefix) {
+                    merged.prefixes.push(prefix.clone());
+                }
+            }
+        }
+        if previous.access != self.access {
+            merged.access = "mixed".to_owned();
+        }
+        merged.expires = match (self.expires, previous.expires) {
+            (Some(new), Some(old)) => Some(new.max(old)),
+            _ => None,
+        };
+        merged
+    }
+
+    /// Whether the grant's expiry has passed at `now`.
+    pub fn is_expired(&self, now: OffsetDateTime) -> bool {
+        self.expires.is_some_and(|expires| expires <= now)
+    }
+}
+
+/// Whether a tag key belongs to the grant layout.
+pub fn is_grant_key(key: &str) -> bool {
+    key.starts_with(KEY_PREFIX)
+}
+
+/// `text` as tag `base`, continued in `base:2`, `base:3`… when longer than
+/// one value; no tag at all when `text` is empty. Cuts never fall next to a
+/// space, so no value starts or ends with one.
+fn numbered(base: &str, text: &str) -> Vec<(String, String)> {
+    let mut tags = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(MAX_VALUE_LENGTH);
+        while cut < rest.len()
+            && cut > 1
+            && (rest.as_bytes()[cut - 1] == b' ' || rest.as_bytes()[cut] == b' ')
+        {
+            cut -= 1;
+        }
+        let key = match tags.len() {
+            0 => base.to_owned(),
+            n => format!("{base}:{}", n + 1),
+        };
+        tags.push((key, rest[..cut].to_owned()));
+        rest = &rest[cut..];
+    }
+    tags
+}
+
+/// The values of `base`, `base:2`, … concatenated in order.
+fn joined(tags: &BTreeMap<&str, &str>, base: &str) -> String {
+    let mut parts: Vec<(u32, &str)> = tags
+        .iter()
+        .filter_map(|(key, value)| {
+            let rest = key.strip_prefix(base)?;
+            let n = match rest.strip_prefix(':') {
+                None if rest.is_empty() => 1,
+                Some(n) => n.parse().ok()?,
+                None => return None,
+            };
+            Some((n, *value))
+        })
+        .collect();
+    parts.sort_unstable();
+    parts.into_iter().map(|(_, value)| value).collect()
+}
+
+/// Whether a character may stand for itself in an escaped prefix: what IAM
+/// allows in tag values, minus the space (the separator) and `=` (the escape).
+fn is_plain(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"_.:/+-@".contains(&byte)
+}
+
+/// A prefix with every other byte written `=XX`.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if is_plain(byte) {
+            escaped.push(char::from(byte));
+        } else {
+            let _ = write!(escaped, "={byte:02X}");
+        }
+    }
+    escaped
+}
+
+/// Undo [`escape`]; malformed escapes are kept as they are.
+fn unescape(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether `text` only has characters IAM and S3 allow in tag keys and values.
+pub fn is_allowed_tag_text(text: &str) -> bool {
+    text.chars()
+        .all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c))
+}
+
+/// Parse a `--tag KEY=VALUE`, checked against IAM's rules for tags.
+pub fn parse_user_tag(arg: &str) -> Result<(String, String), String> {
+    let Some((key, value)) = arg.split_once('=') else {
+        return Err(format!("--tag must look like KEY=VALUE, not `{arg}`"));
+    };
+    let problem = if key.is_empty() {
+        Some("the key is empty".to_owned())
+    } else if key.chars().count() > MAX_KEY_LENGTH {
+        Some(format!(
+            "the key is longer than {MAX_KEY_LENGTH} characters"
+        ))
+    } else if value.chars().count() > MAX_VALUE_LENGTH {
+        Some(format!(
+            "the value is longer than {MAX_VALUE_LENGTH} characters"
+        ))
+    } else if !is_allowed_tag_text(key) || !is_allowed_tag_text(value) {
+        Some("tags may only hold letters, digits, spaces and `_ . : / = + - @`".to_owned())
+    } else if key.to_ascii_lowercase().starts_with("aws:") {
+        Some("keys starting with `aws:` are reserved by AWS".to_owned())
+    } else if is_grant_key(key) {
+        Some(format!(
+            "keys starting with `{KEY_PREFIX}` are set by this tool"
+        ))
+    } else if key.starts_with(' ')
+        || key.ends_with(' ')
+        || value.starts_with(' ')
+        || value.ends_with(' ')
+    {
+        Some("keys and values cannot start or end with a space".to_owned())
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(format!("--tag `{arg}`: {problem}")),
+        None => Ok((key.to_owned(), value.to_owned())),
+    }
+}
+
+/// Parse every `--tag`, refusing the same key twice and more tags than IAM
+/// allows next to the `grant` ones.
+pub fn parse_user_tags(
+    args: &[String],
+    grant_tags: usize,
+) -> Result<Vec<(String, String)>, String> {
+    let mut tags: Vec<(String, String)> = Vec::new();
+    for arg in args {
+        let (key, value) = parse_user_tag(arg)?;
+        if tags.iter().any(|(k, _)| *k == key) {
+            return Err(format!("--tag `{key}` is given more than once"));
+        }
+        tags.push((key, value));
+    }
+    if tags.len() + grant_tags > MAX_TAGS {
+        return Err(format!(
+            "{} --tag options and the {grant_tags} tags that describe the grant make more than \
+             the {MAX_TAGS} tags IAM allows on a user or role",
+            tags.len()
+        ));
+    }
+    Ok(tags)
+}
+
+#[cfg(test)]
+#[path = "grant_tags_tests.rs"]
+mod tests;

@@ -1,0 +1,183 @@
+//! Unit tests of the grant tag layout.
+
+use proptest::prelude::*;
+use time::macros::datetime;
+
+use super::*;
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn pairs(tags: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+#[test]
+fn a_small_grant_is_one_tag_per_field() {
+    let mut grant = Grant::new(
+        Kind::User,
+        "read-only",
+        &strings(&["logs", "data.example.com"]),
+        &strings(&["uploads/", "a b,c=d"]),
+    );
+    grant.version = "1.2.3".to_owned();
+    grant.expires = Some(datetime!(2026-12-31 00:00 UTC));
+    let tags = grant.to_tags();
+    assert_eq!(
+        tags,
+        [
+            ("s3-credentials:version", "1.2.3"),
+            ("s3-credentials:kind", "user"),
+            ("s3-credentials:access", "read-only"),
+            ("s3-credentials:buckets", "logs data.example.com"),
+            ("s3-credentials:prefixes", "uploads/ a=20b=2Cc=3Dd"),
+            ("s3-credentials:expires", "2026-12-31T00:00:00Z"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    for (key, value) in &tags {
+        assert!(is_allowed_tag_text(key) && is_allowed_tag_text(value));
+    }
+    assert_eq!(Grant::from_tags(pairs(&tags)), Some(grant));
+}
+
+#[test]
+fn long_bucket_lists_continue_in_numbered_tags() {
+    // 40 buckets of 63 characters: 2,559 characters, ten values.
+    let buckets: Vec<String> = (0..40)
+        .map(|n| format!("{n:02}{}", "b".repeat(61)))
+        .collect();
+    let grant = Grant::new(Kind::Role, "read-write", &buckets, &[]);
+    let tags = grant.to_tags();
+    let keys: Vec<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys[3], "s3-credentials:buckets");
+    assert_eq!(keys[4], "s3-credentials:buckets:2");
+    assert_eq!(keys.last(), Some(&"s3-credentials:buckets:11"));
+    for (key, value) in &tags {
+        assert!(value.len() <= MAX_VALUE_LENGTH, "{key}");
+        assert!(
+            !value.starts_with(' ') && !value.ends_with(' '),
+            "{key}: {value:?}"
+        );
+    }
+    // Tags come back from AWS in any order.
+    let mut shuffled = tags.clone();
+    shuffled.reverse();
+    assert_eq!(Grant::from_tags(pairs(&shuffled)), Some(grant));
+}
+
+#[test]
+fn tags_without_a_version_are_no_grant() {
+    let tags = [("team", "data"), ("s3-credentials:buckets", "a")];
+    assert_eq!(Grant::from_tags(tags), None);
+}
+
+#[test]
+fn merging_keeps_what_both_grants_allow() {
+    let mut old = Grant::new(
+        Kind::User,
+        "read-only",
+        &strings(&["a", "b"]),
+        &strings(&["x/"]),
+    );
+    old.expires = Some(datetime!(2027-01-01 00:00 UTC));
+    let mut new = Grant::new(
+        Kind::User,
+        "read-only",
+        &strings(&["b", "c"]),
+        &strings(&["y/"]),
+    );
+    new.expires = Some(datetime!(2026-06-01 00:00 UTC));
+    let merged = new.merged_with(&old);
+    assert_eq!(merged.buckets, strings(&["b", "c", "a"]));
+    assert_eq!(merged.prefixes, strings(&["y/", "x/"]));
+    assert_eq!(merged.access, "read-only");
+    assert_eq!(merged.expires, Some(datetime!(2027-01-01 00:00 UTC)));
+
+    let permanent = Grant::new(Kind::User, "write-only", &strings(&["c"]), &[]);
+    let merged = permanent.merged_with(&old);
+    assert_eq!((merged.access.as_str(), merged.expires), ("mixed", None));
+    assert!(merged.prefixes.is_empty(), "whole buckets cover any prefix");
+}
+
+#[test]
+fn expiry_is_checked_against_now() {
+    let mut grant = Grant::new(Kind::User, "read-write", &strings(&["a"]), &[]);
+    assert!(!grant.is_expired(datetime!(2100-01-01 00:00 UTC)));
+    grant.expires = Some(datetime!(2026-01-01 00:00 UTC));
+    assert!(grant.is_expired(datetime!(2026-01-01 00:00 UTC)));
+    assert!(!grant.is_expired(datetime!(2025-12-31 23:59:59 UTC)));
+}
+
+#[test]
+fn user_tags_are_checked() {
+    assert_eq!(
+        parse_user_tag("team=data eng"),
+        Ok(("team".into(), "data eng".into()))
+    );
+    assert_eq!(parse_user_tag("url=a=b"), Ok(("url".into(), "a=b".into())));
+    assert_eq!(
+        parse_user_tag("empty="),
+        Ok(("empty".into(), String::new()))
+    );
+    let error = |arg: &str| parse_user_tag(arg).unwrap_err();
+    assert_eq!(error("team"), "--tag must look like KEY=VALUE, not `team`");
+    assert_eq!(error("=x"), "--tag `=x`: the key is empty");
+    assert_eq!(
+        error("a=b,c"),
+        "--tag `a=b,c`: tags may only hold letters, digits, spaces and `_ . : / = + - @`"
+    );
+    assert_eq!(
+        error("aws:x=1"),
+        "--tag `aws:x=1`: keys starting with `aws:` are reserved by AWS"
+    );
+    assert_eq!(
+        error("s3-credentials:kind=role"),
+        "--tag `s3-credentials:kind=role`: keys starting with `s3-credentials:` are set by this tool"
+    );
+    assert!(
+        error(&format!("k={}", "v".repeat(257)))
+            .ends_with("the value is longer than 256 characters")
+    );
+    assert!(
+        error(&format!("{}=v", "k".repeat(129))).ends_with("the key is longer than 128 characters")
+    );
+    assert_eq!(
+        error("k= v"),
+        "--tag `k= v`: keys and values cannot start or end with a space"
+    );
+}
+
+#[test]
+fn user_tags_fit_beside_the_grant() {
+    let many: Vec<String> = (0..45).map(|n| format!("k{n}=v")).collect();
+    assert_eq!(parse_user_tags(&many, 5).unwrap().len(), 45);
+    assert_eq!(
+        parse_user_tags(&many, 6).unwrap_err(),
+        "45 --tag options and the 6 tags that describe the grant make more than the 50 tags IAM allows on a user or role"
+    );
+    assert_eq!(
+        parse_user_tags(&strings(&["a=1", "a=2"]), 4).unwrap_err(),
+        "--tag `a` is given more than once"
+    );
+}
+
+proptest! {
+    #[test]
+    fn any_grant_round_trips_through_valid_tags(
+        buckets in prop::collection::vec("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", 1..60),
+        prefixes in prop::collection::vec("\\PC{1,40}", 0..8),
+        access in "(read-write|read-only|write-only|custom)",
+    ) {
+        let grant = Grant::new(Kind::User, &access, &buckets, &prefixes);
+        let tags = grant.to_tags();
+        for (key, value) in &tags {
+            prop_assert!(key.len() <= MAX_KEY_LENGTH);
+            prop_assert!(value.chars().count() <= MAX_VALUE_LENGTH);
+            prop_assert!(is_allowed_tag_text(value), "{key}: {value:?}");
+            prop_assert!(!value.starts_with(' ') && !value.ends_with(' '));
+        }
+        prop_assert_eq!(Grant::from_tags(pairs(&tags)), Some(grant));
+    }
+}
