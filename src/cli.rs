@@ -526,6 +526,22 @@ pub struct CreateArgs {
     #[arg(long, value_name = "ARN|none", conflicts_with = "duration")]
     pub user_permissions_boundary: Option<String>,
 
+    /// Make the user's policies stop working at this time: `30d`, `12h`, a date
+    /// (`2026-12-31`, midnight UTC) or a date-time (`2026-12-31T18:00:00Z`)
+    ///
+    /// Every statement that allows something gets a `DateLessThan` condition on
+    /// `aws:CurrentTime`, so AWS refuses the key afterwards even if nobody deletes
+    /// it, and the user is tagged with the expiry (see `delete-user --expired`).
+    #[arg(long, value_name = "WHEN", conflicts_with = "duration")]
+    pub expires: Option<String>,
+
+    /// Tag the user, role and buckets this run creates (repeatable)
+    ///
+    /// Users also get `s3-credentials:*` tags that record the grant: buckets,
+    /// access, prefixes, expiry and the tool's version (see `list-credentials`).
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub tag: Vec<String>,
+
     /// Wait (up to a minute) until AWS accepts the new credentials before printing them
     #[arg(long)]
     pub wait: bool,
@@ -556,6 +572,11 @@ pub struct PolicyArgs {
     /// Print the bucket policy that makes a bucket publicly readable instead
     #[arg(long, conflicts_with_all = ["read_only", "write_only", "prefix", "statement"])]
     pub public_bucket: bool,
+
+    /// Add the expiry condition `create --expires WHEN` adds: `30d`, `12h`, a
+    /// date (`2026-12-31`) or a date-time (`2026-12-31T18:00:00Z`)
+    #[arg(long, value_name = "WHEN", conflicts_with = "public_bucket")]
+    pub expires: Option<String>,
 }
 
 /// The default of `-j` for downloads, which [`TransferArgs`] sets to 64 for

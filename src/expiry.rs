@@ -56,12 +56,20 @@ pub fn parse_expires(arg: &str, now: OffsetDateTime) -> Result<OffsetDateTime, S
         .map_err(|e| e.to_string())?;
     if when <= now {
         return Err(format!(
-            "`{arg}` is not in the future (it is {}, and now is {})",
-            format_utc(when),
-            format_utc(now)
+            "`{arg}` is not in the future (it is {} UTC)",
+            format_printed(when).trim_end_matches("+00:00")
         ));
     }
     Ok(when)
+}
+
+/// Parse an optional `--expires` given now, as a usage error naming the option.
+pub fn expires_option(
+    arg: Option<&str>,
+) -> Result<Option<OffsetDateTime>, crate::error::UsageError> {
+    arg.map(|arg| parse_expires(arg, OffsetDateTime::now_utc()))
+        .transpose()
+        .map_err(|e| crate::error::UsageError(format!("--expires: {e}")))
 }
 
 /// An ISO date (`2026-12-31`) or RFC 3339 date-time.
@@ -169,7 +177,7 @@ mod tests {
     fn expires_refuses_the_past_and_nonsense() {
         assert_eq!(
             parse_expires("2026-11-29", NOW).unwrap_err(),
-            "`2026-11-29` is not in the future (it is 2026-11-29T00:00:00Z, and now is 2026-11-29T22:00:00Z)"
+            "`2026-11-29` is not in the future (it is 2026-11-29 00:00:00 UTC)"
         );
         assert_eq!(
             parse_expires("2026-12-31T18:00:00", NOW).unwrap_err(),

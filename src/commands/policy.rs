@@ -2,6 +2,7 @@
 
 use crate::cli::PolicyArgs;
 use crate::error::{ExitStatus, UsageError};
+use crate::expiry::{expires_option, format_utc};
 use crate::output::{Console, to_pretty_json};
 use crate::policy::bucket_policy_allow_all_get;
 use crate::settings::values::check_bucket_name;
@@ -19,9 +20,10 @@ pub(crate) fn run(args: &PolicyArgs, console: &mut Console<'_>) -> anyhow::Resul
         bucket_policy_allow_all_get(bucket)
     } else {
         let access = Access::from_args(&args.access, &args.buckets)?;
+        let expires = expires_option(args.expires.as_deref())?.map(format_utc);
         access.warn(console.err)?;
         access
-            .policy(&args.buckets)
+            .expiring_policy(&args.buckets, expires.as_deref())
             .map_err(|e| UsageError(e.to_string()))?
     };
     writeln!(console.out, "{}", to_pretty_json(&document))?;

@@ -9,6 +9,7 @@ use super::values::{check_bucket_name, check_prefix, parse_statement};
 use crate::cli::AccessArgs;
 use crate::error::UsageError;
 use crate::policy::{self, Permission};
+use crate::policy_expiry::with_expiry;
 use crate::policy_size::{TooLarge, fit_session_policy, merge_buckets};
 
 /// The checked access options shared by `create` and `policy`.
@@ -64,13 +65,32 @@ impl Access {
     /// session policy limit, else one statement per kind of access (see
     /// [`crate::policy_size`]).
     pub fn policy(&self, buckets: &[String]) -> Result<Value, TooLarge> {
-        let listed =
-            policy::buckets_policy(self.permission, buckets, &self.prefixes, &self.statements);
+        self.expiring_policy(buckets, None)
+    }
+
+    /// [`Access::policy`] with `policy --expires`: the expiry condition is
+    /// added to both candidates before their sizes are compared with IAM's
+    /// limit, since it counts towards it.
+    pub fn expiring_policy(
+        &self,
+        buckets: &[String],
+        expires: Option<&str>,
+    ) -> Result<Value, TooLarge> {
+        let expiring = |document: Value| match expires {
+            Some(until) => with_expiry(&document, until),
+            None => document,
+        };
+        let listed = expiring(policy::buckets_policy(
+            self.permission,
+            buckets,
+            &self.prefixes,
+            &self.statements,
+        ));
         let per_bucket: Vec<Value> = buckets
             .iter()
             .map(|bucket| policy::wrap(self.permission.statements(bucket, &self.prefixes)))
             .collect();
-        let merged = merge_buckets(&per_bucket, &self.statements);
+        let merged = expiring(merge_buckets(&per_bucket, &self.statements));
         let what = format!(
             "{} policy",
             self.permission.label(!self.statements.is_empty())

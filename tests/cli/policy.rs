@@ -96,3 +96,91 @@ fn bad_options_are_usage_errors() {
          `.` and `-`\n",
     );
 }
+
+/// Run the offline IAM policy linter (parliament, installed into `.venv-lint`
+/// by `scripts/setup-test-env`) on a policy; returns its findings as text,
+/// empty when it found nothing.
+fn lint(policy: &str) -> String {
+    let linter = format!("{}/.venv-lint/bin/parliament", env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        std::path::Path::new(&linter).exists(),
+        "the policy linter is not installed: run `scripts/setup-test-env` first"
+    );
+    let output = std::process::Command::new(linter)
+        .args(["--json", "--string", policy])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let findings = String::from_utf8(output.stdout.clone()).unwrap();
+    assert_eq!(
+        output.status.success(),
+        findings.is_empty(),
+        "parliament: {output:?}"
+    );
+    findings
+}
+
+#[test]
+fn expiring_policies_match_golden_files_and_pass_the_linter() {
+    // moto does not evaluate conditions, so what proves the expiry is the
+    // exact document (golden files) and a linter that knows IAM's condition
+    // keys and their types.
+    let deny = r#"{"Effect":"Deny","Action":"s3:DeleteObject","Resource":"arn:aws:s3:::my-bucket/keep/*"}"#;
+    let cases: &[(&[&str], &str)] = &[
+        (&["--expires", "2030-01-01"], "read-write-expires"),
+        (
+            &[
+                "--read-only",
+                "--prefix",
+                "my-prefix/",
+                "--expires",
+                "2030-01-01T12:30:00+02:00",
+            ],
+            "read-only-prefix-expires",
+        ),
+        (
+            &["--write-only", "--expires", "2030-01-01"],
+            "write-only-expires",
+        ),
+        (
+            &["--expires", "2030-01-01", "--statement", deny],
+            "read-write-statement-expires",
+        ),
+    ];
+    for (options, fixture) in cases {
+        let mut args = vec!["policy", "my-bucket"];
+        args.extend_from_slice(options);
+        let output = s3c(&args).run();
+        assert_eq!(output.success(), golden(fixture), "policy {options:?}");
+        assert_eq!(output.stderr, "");
+        assert_eq!(lint(&output.stdout), "", "policy {options:?}");
+    }
+}
+
+#[test]
+fn the_linter_catches_a_broken_expiry_condition() {
+    // Without this, a linter that checks nothing would pass the test above.
+    let broken = golden("read-write-expires").replace("2030-01-01T00:00:00Z", "soon");
+    let findings = lint(&broken);
+    assert!(
+        findings.contains("aws:CurrentTime requires a value of type Date but given ['soon']"),
+        "{findings}"
+    );
+}
+
+#[test]
+fn expires_must_be_a_future_time() {
+    s3c(&["policy", "my-bucket", "--expires", "2020-01-01"])
+        .run()
+        .fails_with(
+            2,
+            "Error: --expires: `2020-01-01` is not in the future (it is 2020-01-01 00:00:00 UTC)\n",
+        );
+    s3c(&["policy", "my-bucket", "--expires", "soon"]).run().fails_with(
+        2,
+        "Error: --expires: must be a number with a unit such as `90m`, `12h`, `30d` or `2w`, a date \
+         such as `2026-12-31`, or a date-time such as `2026-12-31T18:00:00Z`, not `soon`\n",
+    );
+    let output = s3c(&["policy", "my-bucket", "--public-bucket", "--expires", "1d"]).run();
+    assert_eq!(output.code, 2, "{output:#?}");
+}
