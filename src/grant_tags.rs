@@ -10,8 +10,8 @@
 //! | `s3-credentials:version` | the tool's version, e.g. `0.1.0`; marks the grant |
 //! | `s3-credentials:kind` | `user` or `role` |
 //! | `s3-credentials:access` | `read-write`, `read-only`, `write-only`, `custom` or `mixed` |
-//! | `s3-credentials:buckets`, `…:buckets:2`, … | bucket names separated by spaces |
-//! | `s3-credentials:prefixes`, `…:prefixes:2`, … | prefixes, escaped, separated by spaces |
+//! | `s3-credentials:buckets`, `…:buckets:2`, … | bucket names joined by `+` |
+//! | `s3-credentials:prefixes`, `…:prefixes:2`, … | prefixes, escaped, joined by `+` |
 //! | `s3-credentials:expires` | `2026-12-31T00:00:00Z`, absent when permanent |
 //!
 //! IAM allows 50 tags per user or role, values of at most 256 characters,
@@ -19,7 +19,10 @@
 //! longer than one value continues in numbered tags, so any bucket list fits
 //! until the 50 tags run out (about 11,000 characters of names, far more than
 //! a user's 2,048-character policy quota can grant). Prefix characters
-//! outside that set, and `=` itself, are written `=XX` per UTF-8 byte.
+//! outside that set, and `=` and `+` themselves, are written `=XX` per UTF-8
+//! byte. The separator is `+` rather than a space, which would read better:
+//! no bucket name holds a `+`, and moto's signature check (the test
+//! emulator's) rejects IAM requests from the Rust SDK whose values hold spaces.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -43,6 +46,8 @@ const ACCESS: &str = "s3-credentials:access";
 const BUCKETS: &str = "s3-credentials:buckets";
 const PREFIXES: &str = "s3-credentials:prefixes";
 const EXPIRES: &str = "s3-credentials:expires";
+/// Between the items of a list value.
+const SEPARATOR: char = '+';
 
 /// What holds a grant: a user with access keys, or a role that is assumed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,9 +102,9 @@ impl Grant {
             (KIND.to_owned(), self.kind.as_str().to_owned()),
             (ACCESS.to_owned(), self.access.clone()),
         ];
-        tags.extend(numbered(BUCKETS, &self.buckets.join(" ")));
+        tags.extend(numbered(BUCKETS, &self.buckets.join("+")));
         let prefixes: Vec<String> = self.prefixes.iter().map(|p| escape(p)).collect();
-        tags.extend(numbered(PREFIXES, &prefixes.join(" ")));
+        tags.extend(numbered(PREFIXES, &prefixes.join("+")));
         if let Some(expires) = self.expires {
             tags.push((EXPIRES.to_owned(), format_utc(expires)));
         }
@@ -117,7 +122,7 @@ impl Grant {
         };
         let words = |base: &str| -> Vec<String> {
             joined(&tags, base)
-                .split(' ')
+                .split(SEPARATOR)
                 .filter(|word| !word.is_empty())
                 .map(str::to_owned)
                 .collect()
@@ -175,18 +180,15 @@ pub fn is_grant_key(key: &str) -> bool {
     key.starts_with(KEY_PREFIX)
 }
 
-/// `text` as tag `base`, continued in `base:2`, `base:3`… when longer than
-/// one value; no tag at all when `text` is empty. Cuts never fall next to a
-/// space, so no value starts or ends with one.
+/// `text` (ASCII) as tag `base`, continued in `base:2`, `base:3`… when
+/// longer than one value; no tag at all when `text` is empty.
 fn numbered(base: &str, text: &str) -> Vec<(String, String)> {
     let mut tags = Vec::new();
     let mut rest = text;
     while !rest.is_empty() {
         let mut cut = rest.len().min(MAX_VALUE_LENGTH);
-        while cut < rest.len()
-            && cut > 1
-            && (rest.as_bytes()[cut - 1] == b' ' || rest.as_bytes()[cut] == b' ')
-        {
+        // Bucket names and escaped prefixes are ASCII; this only guards.
+        while !rest.is_char_boundary(cut) {
             cut -= 1;
         }
         let key = match tags.len() {
@@ -217,10 +219,11 @@ fn joined(tags: &BTreeMap<&str, &str>, base: &str) -> String {
     parts.into_iter().map(|(_, value)| value).collect()
 }
 
-/// Whether a character may stand for itself in an escaped prefix: what IAM
-/// allows in tag values, minus the space (the separator) and `=` (the escape).
+/// Whether a character may stand for itself in an escaped prefix: the ASCII
+/// IAM allows in tag values, minus `+` (the separator), `=` (the escape) and
+/// the space.
 fn is_plain(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"_.:/+-@".contains(&byte)
+    byte.is_ascii_alphanumeric() || b"_.:/-@".contains(&byte)
 }
 
 /// A prefix with every other byte written `=XX`.

@@ -19,7 +19,7 @@ fn a_small_grant_is_one_tag_per_field() {
         Kind::User,
         "read-only",
         &strings(&["logs", "data.example.com"]),
-        &strings(&["uploads/", "a b,c=d"]),
+        &strings(&["uploads/", "a b,c=d+e"]),
     );
     grant.version = "1.2.3".to_owned();
     grant.expires = Some(datetime!(2026-12-31 00:00 UTC));
@@ -30,8 +30,8 @@ fn a_small_grant_is_one_tag_per_field() {
             ("s3-credentials:version", "1.2.3"),
             ("s3-credentials:kind", "user"),
             ("s3-credentials:access", "read-only"),
-            ("s3-credentials:buckets", "logs data.example.com"),
-            ("s3-credentials:prefixes", "uploads/ a=20b=2Cc=3Dd"),
+            ("s3-credentials:buckets", "logs+data.example.com"),
+            ("s3-credentials:prefixes", "uploads/+a=20b=2Cc=3Dd=2Be"),
             ("s3-credentials:expires", "2026-12-31T00:00:00Z"),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -53,13 +53,9 @@ fn long_bucket_lists_continue_in_numbered_tags() {
     let keys: Vec<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(keys[3], "s3-credentials:buckets");
     assert_eq!(keys[4], "s3-credentials:buckets:2");
-    assert_eq!(keys.last(), Some(&"s3-credentials:buckets:11"));
+    assert_eq!(keys.last(), Some(&"s3-credentials:buckets:10"));
     for (key, value) in &tags {
         assert!(value.len() <= MAX_VALUE_LENGTH, "{key}");
-        assert!(
-            !value.starts_with(' ') && !value.ends_with(' '),
-            "{key}: {value:?}"
-        );
     }
     // Tags come back from AWS in any order.
     let mut shuffled = tags.clone();
@@ -176,7 +172,7 @@ proptest! {
             prop_assert!(key.len() <= MAX_KEY_LENGTH);
             prop_assert!(value.chars().count() <= MAX_VALUE_LENGTH);
             prop_assert!(is_allowed_tag_text(value), "{key}: {value:?}");
-            prop_assert!(!value.starts_with(' ') && !value.ends_with(' '));
+            prop_assert!(!value.contains(' '), "moto rejects spaces: {value:?}");
         }
         prop_assert_eq!(Grant::from_tags(pairs(&tags)), Some(grant));
     }

@@ -3,7 +3,8 @@
 use aws_sdk_iam::types::{AttachedPermissionsBoundary, Tag};
 use serde_json::{Value, json};
 
-use crate::error::AwsError;
+use crate::aws::Clients;
+use crate::error::{AwsError, AwsResultExt};
 use crate::output::Object;
 
 /// Say plainly that a user or role does not exist, instead of the raw AWS
@@ -21,6 +22,21 @@ pub fn tags_json(tags: &[Tag]) -> Value {
     tags.iter()
         .map(|tag| json!({"Key": tag.key(), "Value": tag.value()}))
         .collect()
+}
+
+/// Every tag of a user, as `(key, value)`.
+pub async fn user_tags(clients: &Clients, user: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let tags: Vec<Tag> = clients
+        .iam
+        .list_user_tags()
+        .user_name(user)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListUserTags")?;
+    Ok(tags.into_iter().map(|tag| (tag.key, tag.value)).collect())
 }
 
 /// A user's or role's permissions boundary as the IAM API describes it.

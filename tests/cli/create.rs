@@ -283,7 +283,7 @@ fn an_existing_user_gets_a_second_key_and_keeps_the_first() {
     .run();
     let key = printed_key(output.success_with_stderr(&format!(
         "Using existing user: {user}\nAttached policy s3.read-write.{bucket} to user {user}\n\
-         Created access key for user: {user}\n"
+         Tagged user: {user}\nCreated access key for user: {user}\n"
     )));
     assert_eq!(
         access_keys(&moto().clients(), &user),
@@ -699,10 +699,14 @@ fn dry_run_needs_no_credentials_and_makes_no_request() {
             "Would create bucket if it does not exist: 'my-bucket'\n\
              Would create user if it does not exist: 's3.read-only.my-bucket' with permissions boundary: \
              'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess'\n\
+             Would tag user 's3.read-only.my-bucket' with:\n\
+             {{\n    \"s3-credentials:version\": \"{version}\",\n    \"s3-credentials:kind\": \"user\",\n    \
+             \"s3-credentials:access\": \"read-only\",\n    \"s3-credentials:buckets\": \"my-bucket\"\n}}\n\
              Would attach policy called 's3.read-only.my-bucket' to user 's3.read-only.my-bucket', details:\n\
              {}\n\
              Would call create access key for user 's3.read-only.my-bucket'\n",
-            policy.trim_end()
+            policy.trim_end(),
+            version = env!("CARGO_PKG_VERSION"),
         )
     );
     assert!(proxy.requests().is_empty());

@@ -16,6 +16,7 @@ mod connection;
 mod create;
 mod create_faults;
 mod create_races;
+mod create_tags;
 mod debug_bucket;
 mod delete_objects;
 mod delete_user;

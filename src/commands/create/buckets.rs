@@ -7,7 +7,7 @@ use std::io::Write;
 
 use aws_sdk_s3::types::{
     BucketLocationConstraint, CreateBucketConfiguration, ErrorDocument, IndexDocument,
-    PublicAccessBlockConfiguration, WebsiteConfiguration,
+    PublicAccessBlockConfiguration, Tag, Tagging, WebsiteConfiguration,
 };
 use futures_util::future::join_all;
 
@@ -164,7 +164,36 @@ async fn create_one(
             Err(error) => Err(error),
         };
     }
+    if !plan.tags.is_empty() && outcome.result.is_ok() {
+        outcome.result = match stopping.check() {
+            Ok(()) => tag(clients, bucket, &plan.tags, &mut outcome.log).await,
+            Err(error) => Err(error),
+        };
+    }
     outcome
+}
+
+/// Put the `--tag` tags on a bucket this run created.
+async fn tag(
+    clients: &Clients,
+    bucket: &str,
+    tags: &[(String, String)],
+    log: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let tag_set = tags
+        .iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect::<Result<Vec<_>, _>>()?;
+    clients
+        .s3
+        .put_bucket_tagging()
+        .bucket(bucket)
+        .tagging(Tagging::builder().set_tag_set(Some(tag_set)).build()?)
+        .send()
+        .await
+        .aws("PutBucketTagging")?;
+    log.push(format!("Tagged bucket: {bucket}"));
+    Ok(())
 }
 
 /// Why a bucket was not created by this run.

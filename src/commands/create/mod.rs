@@ -9,6 +9,7 @@
 
 mod buckets;
 pub(crate) mod plan;
+mod tags;
 mod undo;
 mod user;
 
@@ -23,7 +24,7 @@ use self::plan::Plan;
 use self::undo::{Change, Changes, Stopping};
 use crate::aws::Clients;
 use crate::cli::{CreateArgs, CredentialsFormat};
-use crate::error::ExitStatus;
+use crate::error::{AwsResultExt, ExitStatus};
 use crate::output::{Console, Object, timestamp, to_pretty_json};
 use crate::signals::StopSignals;
 use crate::temporary::{self, RoleChange, TemporaryCredentials};
@@ -218,6 +219,17 @@ async fn temporary_credentials(
         RoleChange::Created => {
             changes.push(Change::Role);
             say(format!("Created role: {role_arn}"))?;
+            if !plan.tags.is_empty() {
+                clients
+                    .iam
+                    .tag_role()
+                    .role_name(temporary::ROLE_NAME)
+                    .set_tags(Some(tags::iam_tags(&plan.tags)?))
+                    .send()
+                    .await
+                    .aws("TagRole")?;
+                say(format!("Tagged role: {}", temporary::ROLE_NAME))?;
+            }
         }
         RoleChange::Extended => say(format!(
             "Raised the maximum session duration of role {} to 12 hours",

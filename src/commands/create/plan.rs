@@ -4,11 +4,15 @@
 use std::io::{Read, Write};
 
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use crate::cli::{CreateArgs, CredentialsFormat};
 use crate::error::UsageError;
+use crate::expiry::{expires_option, format_utc};
+use crate::grant_tags::{self, Grant, Kind};
 use crate::output::to_pretty_json;
 use crate::policy::{self, Permission};
+use crate::policy_expiry::with_expiry;
 use crate::policy_size::{TooLarge, fit_session_policy, fit_user_policies, merge_buckets};
 use crate::settings::Access;
 use crate::settings::values::{
@@ -46,6 +50,10 @@ pub(crate) struct Plan {
     user_policies: Vec<(String, Value)>,
     /// The session policy of `--duration`, sized the same way.
     session_policy: Value,
+    /// `--expires`: when the user's policies stop working.
+    pub expires: Option<OffsetDateTime>,
+    /// The `--tag` tags, for everything this run creates.
+    pub tags: Vec<(String, String)>,
 }
 
 impl Plan {
@@ -94,6 +102,7 @@ impl Plan {
             }
             None => Some(FULL_ACCESS_BOUNDARY.to_owned()),
         };
+        let expires = expires_option(args.expires.as_deref())?;
         let mut plan = Self {
             buckets: args.buckets.clone(),
             access,
@@ -111,9 +120,20 @@ impl Plan {
             silent: args.silent,
             user_policies: Vec::new(),
             session_policy: Value::Null,
+            expires,
+            tags: Vec::new(),
         };
+        plan.tags = grant_tags::parse_user_tags(&args.tag, plan.grant().to_tags().len())
+            .map_err(UsageError)?;
         plan.fit_policies().map_err(|e| UsageError(e.to_string()))?;
         Ok(plan)
+    }
+
+    /// What the user is granted, as its `s3-credentials:*` tags record it.
+    pub fn grant(&self) -> Grant {
+        let mut grant = Grant::new(Kind::User, self.label, &self.buckets, &self.access.prefixes);
+        grant.expires = self.expires;
+        grant
     }
 
     /// Work out the policies that will be sent, and refuse now (before any
@@ -137,10 +157,14 @@ impl Plan {
         } else {
             let per_bucket = self.per_bucket_policies();
             let documents: Vec<Value> = per_bucket.iter().map(|(_, d)| d.clone()).collect();
-            let combined = (
-                policy::combined_policy_name(self.label),
-                merge_buckets(&documents, &[]),
-            );
+            // Merging keeps each statement's conditions; the expiry is put
+            // on again for any statement the merge made anew.
+            let merged = merge_buckets(&documents, &[]);
+            let merged = match self.expires {
+                Some(until) => with_expiry(&merged, &format_utc(until)),
+                None => merged,
+            };
+            let combined = (policy::combined_policy_name(self.label), merged);
             self.user_policies = fit_user_policies(per_bucket, combined, &what)?;
         }
         Ok(())
@@ -166,6 +190,10 @@ impl Plan {
                         &self.access.prefixes,
                         &self.access.statements,
                     ),
+                };
+                let document = match self.expires {
+                    Some(until) => with_expiry(&document, &format_utc(until)),
+                    None => document,
                 };
                 (name, document)
             })
@@ -223,10 +251,20 @@ impl Plan {
                     "Would configure bucket '{bucket}' as a website: IndexDocument=index.html, ErrorDocument=error.html"
                 )?;
             }
+            if !self.tags.is_empty() {
+                describe_tags(out, &format!("bucket '{bucket}'"), &self.tags)?;
+            }
         }
         match self.duration {
             Some(seconds) => {
                 writeln!(out, "Would ensure role: '{ROLE_NAME}'")?;
+                if !self.tags.is_empty() {
+                    describe_tags(
+                        out,
+                        &format!("role '{ROLE_NAME}', if it creates it,"),
+                        &self.tags,
+                    )?;
+                }
                 writeln!(
                     out,
                     "Would assume role using following policy for {seconds} seconds:"
@@ -242,6 +280,9 @@ impl Plan {
                     )?,
                     None => writeln!(out, "Would create user if it does not exist: '{user}'")?,
                 }
+                let mut tags = self.grant().to_tags();
+                tags.extend(self.tags.iter().cloned());
+                describe_tags(out, &format!("user '{user}'"), &tags)?;
                 for (name, document) in self.user_policies() {
                     writeln!(
                         out,
@@ -254,4 +295,18 @@ impl Plan {
         }
         Ok(())
     }
+}
+
+/// `Would tag WHAT with:` and the tags as a JSON object.
+fn describe_tags(
+    out: &mut dyn Write,
+    what: &str,
+    tags: &[(String, String)],
+) -> std::io::Result<()> {
+    let object: serde_json::Map<String, Value> = tags
+        .iter()
+        .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+        .collect();
+    writeln!(out, "Would tag {what} with:")?;
+    writeln!(out, "{}", to_pretty_json(&object))
 }

@@ -7,6 +7,8 @@
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
 
+use aws_sdk_iam::types::Tag;
+
 use crate::aws::Clients;
 use crate::error::{AwsError, AwsResultExt};
 use crate::signals::Stop;
@@ -46,6 +48,13 @@ pub(crate) enum Change {
         user: String,
         name: String,
         previous: Option<String>,
+    },
+    /// Tags this run wrote on a user that existed before: `written` are the
+    /// keys it set or removed, `previous` every tag the user had.
+    UserTags {
+        user: String,
+        previous: Vec<(String, String)>,
+        written: Vec<String>,
     },
     /// An access key this run created.
     AccessKey { user: String, id: String },
@@ -105,6 +114,7 @@ fn describe(change: &Change) -> String {
         Change::Bucket { name, .. } => format!("created bucket {name}"),
         Change::User(user) => format!("created user {user}"),
         Change::UserPolicy { user, name, .. } => format!("policy {name} of user {user}"),
+        Change::UserTags { user, .. } => format!("tags of user {user}"),
         Change::AccessKey { user, id } => format!("access key {id} of user {user}"),
         Change::Role => format!("created role {}", temporary::ROLE_NAME),
     }
@@ -149,6 +159,14 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
                 .aws("DeleteUserPolicy")?;
             format!("Deleted policy {name} from user {user}")
         }
+        Change::UserTags {
+            user,
+            previous,
+            written,
+        } => {
+            restore_tags(clients, user, previous, written).await?;
+            format!("Restored the previous tags of user {user}")
+        }
         Change::User(user) => {
             iam.delete_user()
                 .user_name(user)
@@ -171,4 +189,45 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
             format!("Deleted role: {}", temporary::ROLE_NAME)
         }
     })
+}
+
+/// Put back the tags a user had before this run: remove the keys this run
+/// added, and set the old values of the keys it changed or removed.
+async fn restore_tags(
+    clients: &Clients,
+    user: &str,
+    previous: &[(String, String)],
+    written: &[String],
+) -> Result<(), AwsError> {
+    let added: Vec<String> = written
+        .iter()
+        .filter(|key| !previous.iter().any(|(k, _)| k == *key))
+        .cloned()
+        .collect();
+    if !added.is_empty() {
+        clients
+            .iam
+            .untag_user()
+            .user_name(user)
+            .set_tag_keys(Some(added))
+            .send()
+            .await
+            .aws("UntagUser")?;
+    }
+    let restore: Vec<Tag> = previous
+        .iter()
+        .filter(|(key, _)| written.contains(key))
+        .filter_map(|(key, value)| Tag::builder().key(key).value(value).build().ok())
+        .collect();
+    if !restore.is_empty() {
+        clients
+            .iam
+            .tag_user()
+            .user_name(user)
+            .set_tags(Some(restore))
+            .send()
+            .await
+            .aws("TagUser")?;
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use super::plan::Plan;
 use super::undo::{Change, Changes};
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
-use crate::iam::decode_policy_document;
+use crate::iam::{decode_policy_document, user_tags};
 
 /// IAM allows a user at most this many access keys.
 const MAX_ACCESS_KEYS: usize = 2;
@@ -26,6 +26,8 @@ pub(crate) struct Existing {
     policies: HashMap<String, Option<String>>,
     /// What else grants the user permissions: the new key gets it too.
     others: Others,
+    /// The user's tags before this run.
+    pub(super) tags: Vec<(String, String)>,
 }
 
 /// An existing user's policies other than the ones this run writes.
@@ -106,14 +108,16 @@ pub(crate) async fn check(plan: &Plan, clients: &Clients) -> anyhow::Result<Exis
         .into_iter()
         .map(|(name, _)| name)
         .collect();
-    let (documents, others) = tokio::try_join!(
+    let (documents, others, tags) = tokio::try_join!(
         try_join_all(names.iter().map(|name| current_policy(clients, user, name))),
-        others(clients, user, &names)
+        others(clients, user, &names),
+        user_tags(clients, user),
     )?;
     Ok(Existing {
         user: true,
         policies: names.into_iter().zip(documents).collect(),
         others,
+        tags,
     })
 }
 
@@ -212,6 +216,11 @@ pub(crate) async fn create(
     changes.check()?;
     put_policies(plan, clients, existing, changes, log).await?;
     changes.check()?;
+    if existing.user {
+        super::tags::retag(plan, clients, existing, changes).await?;
+        say(plan, log, format!("Tagged user: {user}"))?;
+        changes.check()?;
+    }
     let key = clients
         .iam
         .create_access_key()
@@ -245,7 +254,13 @@ async fn create_user(
     log: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let user = &plan.username;
-    let mut request = clients.iam.create_user().user_name(user);
+    let mut tags = plan.grant().to_tags();
+    tags.extend(plan.tags.iter().cloned());
+    let mut request = clients
+        .iam
+        .create_user()
+        .user_name(user)
+        .set_tags(Some(super::tags::iam_tags(&tags)?));
     if let Some(boundary) = &plan.boundary {
         request = request.permissions_boundary(boundary);
     }

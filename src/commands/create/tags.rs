@@ -1,0 +1,77 @@
+//! The tag steps of `create` for an existing user: record this run's grant
+//! in its `s3-credentials:*` tags (see [`crate::grant_tags`]), undoably. A new
+//! user gets its tags with `CreateUser` itself, and buckets in
+//! [`super::buckets`].
+
+use aws_sdk_iam::types::Tag;
+
+use super::plan::Plan;
+use super::undo::{Change, Changes};
+use super::user::Existing;
+use crate::aws::Clients;
+use crate::error::AwsResultExt;
+use crate::grant_tags::{Grant, is_grant_key};
+
+/// Tags as the IAM API takes them.
+pub(crate) fn iam_tags(tags: &[(String, String)]) -> anyhow::Result<Vec<Tag>> {
+    tags.iter()
+        .map(|(key, value)| Ok(Tag::builder().key(key).value(value).build()?))
+        .collect()
+}
+
+/// Record this run's grant on a user that existed before: together with
+/// the grant its tags already record, or, for a user this tool did not make,
+/// as a grant that never expires, so that `delete-user --expired` can never
+/// remove a user that existed before the tool gave it keys.
+pub(crate) async fn retag(
+    plan: &Plan,
+    clients: &Clients,
+    existing: &Existing,
+    changes: &mut Changes,
+) -> anyhow::Result<()> {
+    let user = &plan.username;
+    let previous = Grant::from_tags(existing.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let grant = match previous {
+        Some(previous) => plan.grant().merged_with(&previous),
+        None => Grant {
+            expires: None,
+            ..plan.grant()
+        },
+    };
+    let mut tags = grant.to_tags();
+    tags.extend(plan.tags.iter().cloned());
+    // Numbered tags a shorter list no longer needs.
+    let stale: Vec<String> = existing
+        .tags
+        .iter()
+        .map(|(key, _)| key)
+        .filter(|key| is_grant_key(key) && !tags.iter().any(|(k, _)| k == *key))
+        .cloned()
+        .collect();
+    // Recorded first: restoring tags that were not changed yet is harmless,
+    // and a change that AWS made but did not confirm is still undone.
+    changes.push(Change::UserTags {
+        user: user.clone(),
+        previous: existing.tags.clone(),
+        written: tags
+            .iter()
+            .map(|(k, _)| k.clone())
+            .chain(stale.clone())
+            .collect(),
+    });
+    if !stale.is_empty() {
+        let request = clients.iam.untag_user().user_name(user);
+        request
+            .set_tag_keys(Some(stale))
+            .send()
+            .await
+            .aws("UntagUser")?;
+    }
+    let request = clients.iam.tag_user().user_name(user);
+    request
+        .set_tags(Some(iam_tags(&tags)?))
+        .send()
+        .await
+        .aws("TagUser")?;
+    Ok(())
+}
