@@ -37,6 +37,19 @@ pub enum Command {
     ListRoles(ListRolesArgs),
     /// Show the inline policies of users (all users when none are named)
     ListUserPolicies(ListUserPoliciesArgs),
+    /// List the users and roles this tool created: grants, expiry, keys and their last use
+    ///
+    /// One row per user or role: its buckets, access, prefixes and expiry (from
+    /// the `s3-credentials:*` tags `create` puts on it, or for users made before
+    /// tags existed, from their inline policies), and each access key with its
+    /// status, age, and when and with which service it was last used.
+    ListCredentials(ListCredentialsArgs),
+    /// Create a new access key for a user and retire the old one
+    ///
+    /// Prints the new key as `create` does, then deactivates the previous key
+    /// (or deletes it with `--delete-old`). If a step fails, the new key is
+    /// deleted again and the old one left as it was.
+    RotateKey(RotateKeyArgs),
     /// Delete users, with their inline and attached policies and access keys
     DeleteUser(DeleteUserArgs),
     /// List the objects in a bucket
@@ -257,12 +270,72 @@ pub struct ListUserPoliciesArgs {
     pub connection: ConnectionArgs,
 }
 
+/// Arguments of `list-credentials`.
+#[derive(Debug, Args)]
+pub struct ListCredentialsArgs {
+    /// Only show users and roles whose expiry (`create --expires`) has passed
+    #[arg(long)]
+    pub expired: bool,
+
+    /// Only show users and roles nothing has used for this long: `90m`, `12h`,
+    /// `30d`, `2w` (never used counts from when it was created)
+    #[arg(long, value_name = "AGE")]
+    pub unused_for: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `rotate-key`.
+#[derive(Debug, Args)]
+pub struct RotateKeyArgs {
+    /// The user whose key to replace
+    #[arg(value_name = "USERNAME")]
+    pub username: String,
+
+    /// Delete the previous key instead of deactivating it
+    #[arg(long)]
+    pub delete_old: bool,
+
+    /// When the user already has two keys: delete this one first to make room
+    #[arg(long, value_name = "ACCESS_KEY_ID")]
+    pub delete: Option<String>,
+
+    /// Output format for the new key
+    #[arg(short = 'f', long, value_enum, default_value_t = CredentialsFormat::Json)]
+    pub format: CredentialsFormat,
+
+    /// Wait (up to a minute) until AWS accepts the new key before printing it
+    /// and retiring the old one
+    #[arg(long)]
+    pub wait: bool,
+
+    /// Only print the new key, not each step
+    #[arg(long)]
+    pub silent: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
 /// Arguments of `delete-user`.
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("which").required(true).args(["usernames", "expired"])))]
 pub struct DeleteUserArgs {
     /// Users to delete
-    #[arg(value_name = "USERNAMES", required = true)]
+    #[arg(value_name = "USERNAMES", conflicts_with = "expired")]
     pub usernames: Vec<String>,
+
+    /// Delete every user this tool created whose expiry (`create --expires`) has passed
+    #[arg(long)]
+    pub expired: bool,
+
+    /// With `--expired`: list the users that would be deleted, and delete nothing
+    #[arg(long, requires = "expired", conflicts_with = "usernames")]
+    pub dry_run: bool,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,

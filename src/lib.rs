@@ -14,6 +14,7 @@ pub mod error;
 pub mod expiry;
 pub mod grant_tags;
 mod iam;
+mod inventory;
 pub mod output;
 pub mod policy;
 pub mod policy_expiry;

@@ -13,6 +13,7 @@ mod get_objects;
 mod get_public_access_block;
 mod list_bucket;
 mod list_buckets;
+mod list_credentials;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
@@ -20,6 +21,7 @@ mod localserver;
 mod policy;
 mod put_object;
 mod put_objects;
+mod rotate_key;
 mod set_bucket_policy;
 mod set_cors_policy;
 mod set_public_access_block;
@@ -85,6 +87,26 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
                 console,
                 async |clients: &Clients, console: &mut Console<'_>| {
                     list_user_policies::run(&args, clients, console).await
+                },
+            )
+            .await
+        }
+        Command::ListCredentials(args) => {
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    list_credentials::run(&args, clients, console).await
+                },
+            )
+            .await
+        }
+        Command::RotateKey(args) => {
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    rotate_key::run(&args, clients, console).await
                 },
             )
             .await

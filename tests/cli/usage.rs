@@ -23,7 +23,7 @@ fn unknown_flags_suggest_the_right_one() {
 fn missing_required_arguments_are_named() {
     s3c(&["delete-user"]).run().fails_with(
         2,
-        "Error: the following required arguments were not provided: <USERNAMES>...; \
+        "Error: the following required arguments were not provided: <USERNAMES|--expired>; \
          see `s3-credentials delete-user --help`\n",
     );
     s3c(&["whoami", "--access-key", "A"]).run().fails_with(

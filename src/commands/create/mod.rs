@@ -126,7 +126,7 @@ async fn execute(
 }
 
 /// New credentials, in the shape AWS returned them.
-enum NewCredentials {
+pub(crate) enum NewCredentials {
     Permanent { user: String, key: AccessKey },
     Temporary(TemporaryCredentials),
 }
@@ -151,7 +151,8 @@ impl NewCredentials {
         }
     }
 
-    fn render(&self, format: CredentialsFormat) -> String {
+    /// The credentials as `create` prints them.
+    pub(crate) fn render(&self, format: CredentialsFormat) -> String {
         match (self, format) {
             (Self::Permanent { key, .. }, CredentialsFormat::Ini) => format!(
                 "[default]\naws_access_key_id={}\naws_secret_access_key={}\n",
@@ -266,7 +267,7 @@ fn is_access_denied(error: &anyhow::Error) -> bool {
 
 /// Try the new credentials until AWS accepts them (IAM takes a few seconds
 /// to make a new key usable everywhere), at most [`WAIT_LIMIT`].
-async fn wait_until_accepted(
+pub(crate) async fn wait_until_accepted(
     clients: &Clients,
     credentials: &NewCredentials,
     changes: &Changes,

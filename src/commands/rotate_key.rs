@@ -1,0 +1,274 @@
+//! `rotate-key`: replace a user's access key.
+//!
+//! Steps: look at the user's keys (refusing, before any change, a user with
+//! two keys unless `--delete` names the one to make room with), create the
+//! new key, wait for it if asked, print it exactly as `create` does, then
+//! deactivate the previous key (or delete it with `--delete-old`). If any
+//! step after the new key exists fails, or Ctrl+C arrives, the new key is
+//! deleted again and the previous key is left as it was.
+
+use std::io::Write;
+
+use aws_sdk_iam::types::{AccessKey, AccessKeyMetadata, StatusType};
+
+use crate::aws::Clients;
+use crate::cli::RotateKeyArgs;
+use crate::error::{AwsResultExt, ExitStatus, UsageError};
+use crate::iam::not_found;
+use crate::output::Console;
+use crate::signals::StopSignals;
+
+use super::create::{NewCredentials, wait_until_accepted};
+
+/// IAM allows a user at most this many access keys.
+const MAX_ACCESS_KEYS: usize = 2;
+
+/// What the rotation will do with the keys the user has.
+#[derive(Debug, PartialEq, Eq)]
+struct Plan {
+    /// Deleted first, to make room (`--delete`).
+    make_room: Option<String>,
+    /// Retired once the new key is printed.
+    previous: Option<String>,
+}
+
+/// Rotate the key, or explain why not before changing anything.
+pub(crate) async fn run(
+    args: &RotateKeyArgs,
+    clients: &Clients,
+    console: &mut Console<'_>,
+) -> anyhow::Result<ExitStatus> {
+    let user = &args.username;
+    if user.trim().is_empty() {
+        return Err(UsageError::new("the user name cannot be empty").into());
+    }
+    let keys: Vec<AccessKeyMetadata> = clients
+        .iam
+        .list_access_keys()
+        .user_name(user)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListAccessKeys")
+        .map_err(|error| not_found(error, "user", user))?;
+    let listed: Vec<(&str, &str)> = keys
+        .iter()
+        .filter_map(|k| Some((k.access_key_id()?, k.status().map_or("", |s| s.as_str()))))
+        .collect();
+    let plan = plan(user, &listed, args.delete.as_deref())?;
+    // Ctrl+C or SIGTERM from here on: take the new key back.
+    let mut stop = StopSignals::new()?;
+    let mut say = |line: String| {
+        if args.silent {
+            Ok(())
+        } else {
+            writeln!(console.err, "{line}")
+        }
+    };
+    if let Some(id) = &plan.make_room {
+        delete_key(clients, user, id).await?;
+        say(format!("Deleted access key: {id}"))?;
+    }
+    let key = create_key(clients, user).await?;
+    let new_id = key.access_key_id().to_owned();
+    say(format!("Created access key {new_id} for user: {user}"))?;
+    let credentials = NewCredentials::Permanent {
+        user: user.clone(),
+        key,
+    };
+    let result = tokio::select! {
+        result = finish(args, clients, console, &credentials, plan.previous.as_deref()) => result,
+        signal = stop.wait() => Err(anyhow::anyhow!("interrupted by {}", signal.name())),
+    };
+    if let Err(error) = result {
+        undo(
+            clients,
+            console.err,
+            user,
+            &new_id,
+            plan.previous.as_deref(),
+        )
+        .await?;
+        return Err(error);
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// Decide which keys to delete and retire, given `(id, status)` of each of
+/// the user's keys; refuse a full user unless `delete` names one of its keys.
+fn plan(user: &str, keys: &[(&str, &str)], delete: Option<&str>) -> anyhow::Result<Plan> {
+    let ids: Vec<&str> = keys.iter().map(|(id, _)| *id).collect();
+    match (ids.as_slice(), delete) {
+        ([first, second], None) => {
+            let described: Vec<String> = keys
+                .iter()
+                .map(|(id, status)| format!("{id} {}", status.to_lowercase()))
+                .collect();
+            anyhow::bail!(
+                "user `{user}` already has {MAX_ACCESS_KEYS} access keys ({}), the most IAM \
+                 allows: name the one to delete first with `--delete {first}` or `--delete {second}`",
+                described.join(", ")
+            )
+        }
+        ([first, second], Some(id)) if id == *first || id == *second => Ok(Plan {
+            make_room: Some(id.to_owned()),
+            previous: Some(if id == *first { second } else { first }.to_string()),
+        }),
+        (_, Some(id)) if ids.len() < MAX_ACCESS_KEYS => Err(UsageError(format!(
+            "--delete {id}: user `{user}` has room for a new key; --delete is only for a user \
+             with {MAX_ACCESS_KEYS} keys (to delete the previous key afterwards, use --delete-old)"
+        ))
+        .into()),
+        (_, Some(id)) => anyhow::bail!(
+            "--delete {id}: user `{user}` has no such access key (it has {})",
+            ids.join(", ")
+        ),
+        (_, None) => Ok(Plan {
+            make_room: None,
+            previous: ids.first().map(|id| (*id).to_owned()),
+        }),
+    }
+}
+
+/// Wait if asked, print the new key, then retire the previous one.
+async fn finish(
+    args: &RotateKeyArgs,
+    clients: &Clients,
+    console: &mut Console<'_>,
+    credentials: &NewCredentials,
+    previous: Option<&str>,
+) -> anyhow::Result<()> {
+    if args.wait {
+        wait_until_accepted(clients, credentials, console.err).await?;
+    }
+    let text = credentials.render(args.format);
+    console
+        .out
+        .write_all(text.as_bytes())
+        .and_then(|()| console.out.flush())
+        .map_err(|e| anyhow::anyhow!("could not print the new key: {e}"))?;
+    let Some(previous) = previous else {
+        return Ok(());
+    };
+    let user = &args.username;
+    if args.delete_old {
+        delete_key(clients, user, previous).await?;
+        if !args.silent {
+            writeln!(console.err, "Deleted access key: {previous}")?;
+        }
+    } else {
+        clients
+            .iam
+            .update_access_key()
+            .user_name(user)
+            .access_key_id(previous)
+            .status(StatusType::Inactive)
+            .send()
+            .await
+            .aws("UpdateAccessKey")?;
+        if !args.silent {
+            writeln!(console.err, "Deactivated access key: {previous}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Delete the new key again; the previous key was not changed (retiring it
+/// is the last step, and it is what failed if it was reached).
+async fn undo(
+    clients: &Clients,
+    err: &mut dyn Write,
+    user: &str,
+    new_id: &str,
+    previous: Option<&str>,
+) -> std::io::Result<()> {
+    writeln!(err, "Undoing the changes made so far:")?;
+    match delete_key(clients, user, new_id).await {
+        Ok(()) => writeln!(err, "  Deleted the new access key: {new_id}")?,
+        Err(error) => writeln!(
+            err,
+            "  Could not delete the new access key {new_id}: {}",
+            crate::error::one_line(&format!("{error:#}"))
+        )?,
+    }
+    if let Some(previous) = previous {
+        writeln!(err, "  Access key {previous} was left as it was")?;
+    }
+    Ok(())
+}
+
+async fn create_key(clients: &Clients, user: &str) -> anyhow::Result<AccessKey> {
+    clients
+        .iam
+        .create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .aws("CreateAccessKey")?
+        .access_key
+        .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"))
+}
+
+async fn delete_key(clients: &Clients, user: &str, id: &str) -> anyhow::Result<()> {
+    clients
+        .iam
+        .delete_access_key()
+        .user_name(user)
+        .access_key_id(id)
+        .send()
+        .await
+        .aws("DeleteAccessKey")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planned(ids: &[&str], delete: Option<&str>) -> Result<Plan, String> {
+        let keys: Vec<(&str, &str)> = ids
+            .iter()
+            .map(|id| (*id, if *id == "A" { "Inactive" } else { "Active" }))
+            .collect();
+        plan("u", &keys, delete).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn plans_for_each_number_of_keys() {
+        let some = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            planned(&[], None),
+            Ok(Plan {
+                make_room: None,
+                previous: None
+            })
+        );
+        assert_eq!(
+            planned(&["A"], None),
+            Ok(Plan {
+                make_room: None,
+                previous: some("A")
+            })
+        );
+        assert_eq!(
+            planned(&["A", "B"], Some("B")),
+            Ok(Plan {
+                make_room: some("B"),
+                previous: some("A")
+            })
+        );
+        assert_eq!(
+            planned(&["A", "B"], None).unwrap_err(),
+            "user `u` already has 2 access keys (A inactive, B active), the most IAM allows: name the one to \
+             delete first with `--delete A` or `--delete B`"
+        );
+        assert_eq!(
+            planned(&["A", "B"], Some("C")).unwrap_err(),
+            "--delete C: user `u` has no such access key (it has A, B)"
+        );
+        let error = plan("u", &[("A", "Active")], Some("A")).unwrap_err();
+        assert!(error.downcast_ref::<UsageError>().is_some(), "{error}");
+    }
+}

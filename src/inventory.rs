@@ -1,0 +1,365 @@
+//! What this tool handed out: for one IAM user or role, whether this tool
+//! made it and what it grants, read from its `s3-credentials:*` tags (see
+//! [`crate::grant_tags`]), or for users made before tags existed (by an
+//! earlier version or the original Python tool) from the names and documents
+//! of their inline policies; and, for users, their access keys and when each
+//! was last used.
+//!
+//! Used by `list-credentials` and `delete-user --expired`.
+
+use aws_sdk_iam::types::{AccessKeyMetadata, Role, User};
+use futures_util::future::try_join_all;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+use crate::aws::Clients;
+use crate::error::AwsResultExt;
+use crate::expiry::{format_printed, from_aws, parse_utc};
+use crate::grant_tags::{Grant, Kind};
+use crate::iam::{decode_policy_document, user_tags};
+use crate::output::{Object, timestamp};
+use crate::policy_expiry::expiry_of;
+
+/// The access modes the tool (and the original) put in inline policy names.
+const ACCESS_MODES: [&str; 4] = ["read-write", "read-only", "write-only", "custom"];
+
+/// Where a grant was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The `s3-credentials:*` tags.
+    Tags,
+    /// Inline policies named `s3.<access>.<bucket>` that grant that bucket.
+    PolicyNames,
+}
+
+/// One access key of a user, with its last use.
+#[derive(Debug, Clone)]
+pub struct Key {
+    pub metadata: AccessKeyMetadata,
+    pub last_used: Option<OffsetDateTime>,
+    /// The service AWS last saw the key used with (`N/A` when never).
+    pub last_service: Option<String>,
+    pub last_region: Option<String>,
+}
+
+/// A user or role this tool made, with what it grants.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    pub name: String,
+    pub created: Option<OffsetDateTime>,
+    pub grant: Grant,
+    pub source: Source,
+    pub keys: Vec<Key>,
+    /// A role's last use (users: see [`Credential::last_used`]).
+    pub role_last_used: Option<OffsetDateTime>,
+}
+
+impl Credential {
+    /// When the credential was last used: its most recent key use, or a
+    /// role's last use.
+    pub fn last_used(&self) -> Option<OffsetDateTime> {
+        self.keys
+            .iter()
+            .filter_map(|key| key.last_used)
+            .chain(self.role_last_used)
+            .max()
+    }
+
+    /// Whether nothing has used it since `since`: never used and made before
+    /// then, or last used before then.
+    pub fn unused_since(&self, since: OffsetDateTime) -> bool {
+        match self.last_used() {
+            Some(used) => used < since,
+            None => self.created.is_none_or(|created| created < since),
+        }
+    }
+
+    /// The row `list-credentials` prints.
+    pub fn to_json(&self, now: OffsetDateTime) -> Value {
+        let keys: Vec<Value> = self.keys.iter().map(|key| key_json(key, now)).collect();
+        Object::new()
+            .with("Name", self.name.as_str())
+            .with("Kind", self.grant.kind.as_str())
+            .with(
+                "Source",
+                match self.source {
+                    Source::Tags => "tags",
+                    Source::PolicyNames => "policy names",
+                },
+            )
+            .with("Buckets", self.grant.buckets.clone())
+            .with("Access", self.grant.access.as_str())
+            .with("Prefixes", self.grant.prefixes.clone())
+            .with("Expires", self.grant.expires.map(format_printed))
+            .with("Expired", self.grant.is_expired(now))
+            .with("CreateDate", self.created.map(format_printed))
+            .with("LastUsed", self.last_used().map(format_printed))
+            .with("AccessKeys", keys)
+            .with_opt(
+                "ToolVersion",
+                (self.source == Source::Tags).then_some(self.grant.version.as_str()),
+            )
+            .into()
+    }
+}
+
+fn key_json(key: &Key, now: OffsetDateTime) -> Value {
+    let created = key.metadata.create_date().and_then(from_aws);
+    Object::new()
+        .with_opt("AccessKeyId", key.metadata.access_key_id())
+        .with_opt("Status", key.metadata.status().map(|s| s.as_str()))
+        .with_opt("CreateDate", key.metadata.create_date().map(timestamp))
+        .with_opt(
+            "AgeDays",
+            created.map(|created| (now - created).whole_days()),
+        )
+        .with("LastUsedDate", key.last_used.map(format_printed))
+        .with_opt("LastUsedService", key.last_service.as_deref())
+        .with_opt("LastUsedRegion", key.last_region.as_deref())
+        .into()
+}
+
+/// Describe a user if this tool made it; `None` for any other user.
+/// `with_keys` also fetches its access keys and their last use.
+pub async fn user(
+    clients: &Clients,
+    user: &User,
+    with_keys: bool,
+) -> anyhow::Result<Option<Credential>> {
+    let name = user.user_name();
+    let tags = user_tags(clients, name).await?;
+    let tagged = Grant::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let (grant, source) = match tagged {
+        Some(grant) => (grant, Source::Tags),
+        None => match grant_from_policies(clients, name).await? {
+            Some(grant) => (grant, Source::PolicyNames),
+            None => return Ok(None),
+        },
+    };
+    let keys = if with_keys {
+        keys(clients, name).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(Credential {
+        name: name.to_owned(),
+        created: from_aws(user.create_date()),
+        grant,
+        source,
+        keys,
+        role_last_used: None,
+    }))
+}
+
+/// Describe a role if this tool made it (only tagged roles count: the
+/// original tool made no per-grant roles).
+pub async fn role(clients: &Clients, role: &Role) -> anyhow::Result<Option<Credential>> {
+    let name = role.role_name();
+    let found = clients
+        .iam
+        .get_role()
+        .role_name(name)
+        .send()
+        .await
+        .aws("GetRole")?;
+    let Some(role) = found.role else {
+        return Ok(None);
+    };
+    let grant = Grant::from_tags(role.tags().iter().map(|t| (t.key(), t.value())));
+    Ok(grant.map(|grant| Credential {
+        name: name.to_owned(),
+        created: from_aws(role.create_date()),
+        grant: Grant {
+            kind: Kind::Role,
+            ..grant
+        },
+        source: Source::Tags,
+        keys: Vec::new(),
+        role_last_used: role
+            .role_last_used()
+            .and_then(|used| used.last_used_date())
+            .and_then(from_aws),
+    }))
+}
+
+/// A user's access keys with their last use, fetched at once.
+async fn keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<Key>> {
+    let listed: Vec<AccessKeyMetadata> = clients
+        .iam
+        .list_access_keys()
+        .user_name(user)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListAccessKeys")?;
+    try_join_all(listed.into_iter().map(|metadata| async move {
+        let id = metadata.access_key_id().unwrap_or_default();
+        let used = clients
+            .iam
+            .get_access_key_last_used()
+            .access_key_id(id)
+            .send()
+            .await
+            .aws("GetAccessKeyLastUsed")?;
+        let used = used.access_key_last_used();
+        Ok::<_, anyhow::Error>(Key {
+            last_used: used.and_then(|u| u.last_used_date()).and_then(from_aws),
+            last_service: used.map(|u| u.service_name().to_owned()),
+            last_region: used.map(|u| u.region().to_owned()),
+            metadata,
+        })
+    }))
+    .await
+}
+
+/// The grant of an untagged user, from inline policies named
+/// `s3.<access>.<bucket>` whose document grants that bucket.
+async fn grant_from_policies(clients: &Clients, user: &str) -> anyhow::Result<Option<Grant>> {
+    let names: Vec<String> = clients
+        .iam
+        .list_user_policies()
+        .user_name(user)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListUserPolicies")?;
+    let candidates: Vec<(&'static str, String)> = names
+        .iter()
+        .filter_map(|name| split_policy_name(name))
+        .map(|(access, bucket)| (access, bucket.to_owned()))
+        .collect();
+    let documents = try_join_all(candidates.iter().map(|(access, bucket)| async move {
+        let policy = clients
+            .iam
+            .get_user_policy()
+            .user_name(user)
+            .policy_name(format!("s3.{access}.{bucket}"))
+            .send()
+            .await
+            .aws("GetUserPolicy")?;
+        Ok::<_, anyhow::Error>(decode_policy_document(policy.policy_document()))
+    }))
+    .await?;
+    let granted: Vec<(&str, &str, &Value)> = candidates
+        .iter()
+        .zip(&documents)
+        .filter(|((_, bucket), document)| grants_bucket(document, bucket))
+        .map(|((access, bucket), document)| (*access, bucket.as_str(), document))
+        .collect();
+    Ok(legacy_grant(&granted))
+}
+
+/// `(access, bucket)` of a name `s3.<access>.<bucket>`.
+fn split_policy_name(name: &str) -> Option<(&'static str, &str)> {
+    let rest = name.strip_prefix("s3.")?;
+    ACCESS_MODES.iter().find_map(|mode| {
+        let bucket = rest.strip_prefix(mode)?.strip_prefix('.')?;
+        (!bucket.is_empty()).then_some((*mode, bucket))
+    })
+}
+
+/// Whether a policy document names the bucket, or objects in it, as a resource.
+fn grants_bucket(document: &Value, bucket: &str) -> bool {
+    let arn = format!("arn:aws:s3:::{bucket}");
+    resources(document).any(|r| r == arn || r.starts_with(&format!("{arn}/")))
+}
+
+/// Every `Resource` string of every statement.
+fn resources(document: &Value) -> impl Iterator<Item = &str> {
+    let statements = match document.get("Statement") {
+        Some(Value::Array(statements)) => statements.iter().collect(),
+        Some(statement) => vec![statement],
+        None => Vec::new(),
+    };
+    statements
+        .into_iter()
+        .filter_map(|statement| statement.get("Resource"))
+        .flat_map(|resource| match resource {
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+            Value::String(one) => vec![one.as_str()],
+            _ => Vec::new(),
+        })
+}
+
+/// The grant that verified `(access, bucket, document)` policies describe:
+/// prefixes from the object ARNs, the expiry if every policy carries one.
+fn legacy_grant(granted: &[(&str, &str, &Value)]) -> Option<Grant> {
+    let (first_access, _, _) = granted.first()?;
+    let buckets: Vec<String> = granted.iter().map(|(_, b, _)| (*b).to_owned()).collect();
+    let access = if granted.iter().all(|(a, _, _)| a == first_access) {
+        *first_access
+    } else {
+        "mixed"
+    };
+    let mut prefixes: Vec<String> = Vec::new();
+    for (_, bucket, document) in granted {
+        let objects = format!("arn:aws:s3:::{bucket}/");
+        for resource in resources(document) {
+            if let Some(prefix) = resource.strip_prefix(&objects) {
+                let prefix = prefix.strip_suffix('*').unwrap_or(prefix);
+                if !prefix.is_empty() && !prefixes.iter().any(|p| p == prefix) {
+                    prefixes.push(prefix.to_owned());
+                }
+            }
+        }
+    }
+    let expiries: Option<Vec<String>> = granted.iter().map(|(_, _, d)| expiry_of(d)).collect();
+    let mut grant = Grant::new(Kind::User, access, &buckets, &prefixes);
+    grant.expires = expiries
+        .and_then(|all| all.into_iter().max())
+        .and_then(|latest| parse_utc(&latest));
+    grant.version = String::new();
+    Some(grant)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn policy_names_of_the_tool_and_the_original() {
+        assert_eq!(
+            split_policy_name("s3.read-write.my-bucket"),
+            Some(("read-write", "my-bucket"))
+        );
+        assert_eq!(
+            split_policy_name("s3.custom.a.b.c"),
+            Some(("custom", "a.b.c"))
+        );
+        assert_eq!(split_policy_name("s3.read-only."), None);
+        assert_eq!(split_policy_name("s3.admin.my-bucket"), None);
+        assert_eq!(split_policy_name("my-policy"), None);
+    }
+
+    #[test]
+    fn legacy_grants_come_from_verified_documents() {
+        let read_only = crate::policy::bucket_policy(
+            crate::policy::Permission::ReadOnly,
+            "logs",
+            &["in/".to_owned()],
+            &[],
+        );
+        assert!(grants_bucket(&read_only, "logs"));
+        assert!(!grants_bucket(&read_only, "log"));
+        let expiring = crate::policy_expiry::with_expiry(&read_only, "2030-01-01T00:00:00Z");
+        let other = json!({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::data/*"}});
+        let grant = legacy_grant(&[
+            ("read-only", "logs", &expiring),
+            ("write-only", "data", &other),
+        ])
+        .unwrap();
+        assert_eq!(grant.buckets, ["logs", "data"]);
+        assert_eq!(grant.access, "mixed");
+        assert_eq!(grant.prefixes, ["in/"]);
+        assert_eq!(grant.expires, None, "one policy never expires");
+        let grant = legacy_grant(&[("read-only", "logs", &expiring)]).unwrap();
+        assert_eq!(grant.expires, parse_utc("2030-01-01T00:00:00Z"));
+        assert_eq!(legacy_grant(&[]), None);
+    }
+}
