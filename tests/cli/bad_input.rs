@@ -29,6 +29,30 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
             "unexpected argument '--frobnicate'",
         ),
         (vec!["whoami", "extra"], "unexpected argument 'extra'"),
+        (vec!["rotate-key"], "required arguments were not provided"),
+        (vec!["rotate-key", ""], "the user name cannot be empty"),
+        (
+            vec!["list-credentials", "--unused-for", "3x"],
+            "--unused-for: must be a number with a unit",
+        ),
+        (
+            vec!["list-credentials", "--nl", "--csv"],
+            "cannot be used with",
+        ),
+        (vec!["delete-user", "u", "--expired"], "cannot be used with"),
+        (vec!["delete-user", "u", "--dry-run"], "cannot be used with"),
+        (
+            vec!["create", "my-bucket", "--tag", "a=b,c"],
+            "tags may only hold letters",
+        ),
+        (
+            vec!["create", "my-bucket", "--expires", "2001-01-01"],
+            "--expires: `2001-01-01` is not in the future",
+        ),
+        (
+            vec!["policy", "my-bucket", "--expires", "whenever"],
+            "--expires: must be a number with a unit",
+        ),
         // Conflicting flags.
         (
             vec!["create", "my-bucket", "--read-only", "--write-only"],
