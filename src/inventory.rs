@@ -127,7 +127,17 @@ pub async fn user(
     with_keys: bool,
 ) -> anyhow::Result<Option<Credential>> {
     let name = user.user_name();
-    let tags = user_tags(clients, name).await?;
+    // The keys are fetched alongside the tags rather than after them: one
+    // request wasted on each unrelated user, one round trip saved on each
+    // user this tool made.
+    let fetch_keys = async {
+        if with_keys {
+            keys(clients, name).await
+        } else {
+            Ok(Vec::new())
+        }
+    };
+    let (tags, keys) = tokio::try_join!(user_tags(clients, name), fetch_keys)?;
     let tagged = Grant::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let (grant, source) = match tagged {
         Some(grant) => (grant, Source::Tags),
@@ -135,11 +145,6 @@ pub async fn user(
             Some(grant) => (grant, Source::PolicyNames),
             None => return Ok(None),
         },
-    };
-    let keys = if with_keys {
-        keys(clients, name).await?
-    } else {
-        Vec::new()
     };
     Ok(Some(Credential {
         name: name.to_owned(),

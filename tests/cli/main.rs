@@ -26,6 +26,7 @@ mod get_objects;
 mod interrupts;
 mod list_bucket;
 mod list_buckets;
+mod list_credentials;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
