@@ -16,7 +16,6 @@ use crate::expiry::parse_age;
 use crate::inventory::{self, Credential};
 use crate::output::{Console, Format, RowWriter};
 
-
 /// The CSV/TSV columns.
 const COLUMNS: &[&str] = &[
     "Name",

@@ -39,6 +39,7 @@ mod put_object;
 mod put_objects;
 mod read_timeout;
 mod region;
+mod rotate_key;
 mod s3s_fs;
 mod secrets;
 mod set_bucket_policy;

@@ -1,0 +1,204 @@
+//! `rotate-key`: a new key printed as `create` prints it, the old one
+//! deactivated or deleted; a user with two keys refused before any change;
+//! and a failure at each step leaving the old key as it was.
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::common::proxy::Proxy;
+use crate::common::{block_on, moto, s3c, unique};
+
+/// A new user with one access key: `(user, key id)`.
+fn user_with_one_key() -> (String, String) {
+    let user = unique("rotate");
+    let iam = moto().clients().iam;
+    let key = block_on(async {
+        iam.create_user().user_name(&user).send().await.unwrap();
+        iam.create_access_key()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap()
+    });
+    (user, key.access_key.unwrap().access_key_id)
+}
+
+/// The user's keys as `(id, status)`, sorted by id.
+fn keys(user: &str) -> Vec<(String, String)> {
+    let listed = block_on(
+        moto()
+            .clients()
+            .iam
+            .list_access_keys()
+            .user_name(user)
+            .send(),
+    )
+    .unwrap();
+    let mut keys: Vec<(String, String)> = listed
+        .access_key_metadata()
+        .iter()
+        .map(|k| {
+            (
+                k.access_key_id().unwrap().to_owned(),
+                k.status().unwrap().as_str().to_owned(),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+fn pair(id: &str, status: &str) -> (String, String) {
+    (id.to_owned(), status.to_owned())
+}
+
+#[test]
+fn the_new_key_is_printed_and_the_old_one_deactivated() {
+    let (user, old) = user_with_one_key();
+    let output = s3c(&["rotate-key", &user]).against(moto()).run();
+    let key: Value = serde_json::from_str(output.success()).unwrap();
+    let new = key["AccessKeyId"].as_str().unwrap().to_owned();
+    let fields: Vec<&String> = key.as_object().unwrap().keys().collect();
+    assert_eq!(
+        fields,
+        [
+            "UserName",
+            "AccessKeyId",
+            "Status",
+            "SecretAccessKey",
+            "CreateDate"
+        ]
+    );
+    assert_eq!(
+        (key["UserName"].as_str(), key["Status"].as_str()),
+        (Some(user.as_str()), Some("Active"))
+    );
+    assert_eq!(
+        output.stderr,
+        format!("Created access key {new} for user: {user}\nDeactivated access key: {old}\n")
+    );
+    let mut expected = vec![pair(&old, "Inactive"), pair(&new, "Active")];
+    expected.sort();
+    assert_eq!(keys(&user), expected);
+}
+
+#[test]
+fn delete_old_and_ini_output() {
+    let (user, old) = user_with_one_key();
+    let output = s3c(&["rotate-key", &user, "--delete-old", "-f", "ini"])
+        .against(moto())
+        .run();
+    let stdout = output.success();
+    let new = keys(&user)[0].0.clone();
+    assert!(
+        stdout.starts_with(&format!(
+            "[default]\naws_access_key_id={new}\naws_secret_access_key="
+        )),
+        "{stdout}"
+    );
+    assert_eq!(stdout.lines().count(), 3);
+    assert_eq!(
+        output.stderr,
+        format!("Created access key {new} for user: {user}\nDeleted access key: {old}\n")
+    );
+    assert_eq!(keys(&user), [pair(&new, "Active")]);
+}
+
+#[test]
+fn two_keys_are_refused_before_any_change_unless_one_is_named() {
+    let (user, first) = user_with_one_key();
+    let second = s3c(&["rotate-key", &user]).against(moto()).run();
+    let second: Value = serde_json::from_str(second.success()).unwrap();
+    let second = second["AccessKeyId"].as_str().unwrap().to_owned();
+    let proxy = Proxy::start(&moto().endpoint);
+    let output = s3c(&["rotate-key", &user, "--endpoint-url", &proxy.endpoint]).run();
+    // IAM lists keys in creation order.
+    output.fails_with(
+        1,
+        &format!(
+            "Error: user `{user}` already has 2 access keys ({first} inactive, {second} active), the \
+             most IAM allows: name the one to delete first with `--delete {first}` or `--delete {second}`\n"
+        ),
+    );
+    let actions: Vec<String> = proxy
+        .requests()
+        .iter()
+        .filter_map(|r| r.form("Action"))
+        .collect();
+    assert_eq!(actions, ["ListAccessKeys"]);
+
+    let output = s3c(&["rotate-key", &user, "--delete", &first])
+        .against(moto())
+        .run();
+    let third: Value = serde_json::from_str(output.success()).unwrap();
+    let third = third["AccessKeyId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        output.stderr,
+        format!(
+            "Deleted access key: {first}\nCreated access key {third} for user: {user}\n\
+             Deactivated access key: {second}\n"
+        )
+    );
+    let mut expected = vec![pair(&second, "Inactive"), pair(&third, "Active")];
+    expected.sort();
+    assert_eq!(keys(&user), expected);
+}
+
+#[test]
+fn a_failure_at_each_step_leaves_the_old_key_as_it_was() {
+    // (failing action, extra options, whether the new key was printed)
+    let steps: &[(&str, &[&str], bool)] = &[
+        ("CreateAccessKey", &[], false),
+        ("UpdateAccessKey", &[], true),
+        ("DeleteAccessKey", &["--delete-old"], true),
+    ];
+    for (action, options, printed) in steps {
+        let (user, old) = user_with_one_key();
+        let (action, target) = (*action, old.clone());
+        // Only requests about the old key fail: deleting the new key again must work.
+        let proxy = Proxy::with_faults(
+            &moto().endpoint,
+            Arc::new(move |request| {
+                let about_old = request.form("AccessKeyId").is_none_or(|id| id == target);
+                (request.form("Action").as_deref() == Some(action) && about_old)
+                    .then_some((403, "AccessDenied"))
+            }),
+        );
+        let mut args = vec![
+            "rotate-key",
+            user.as_str(),
+            "--endpoint-url",
+            &proxy.endpoint,
+        ];
+        args.extend_from_slice(options);
+        let output = s3c(&args).run();
+        assert_eq!(output.code, 1, "{action}: {output:#?}");
+        assert_eq!(!output.stdout.is_empty(), *printed, "{action}: {output:#?}");
+        let last = output.stderr.lines().last().unwrap();
+        assert!(
+            last.starts_with(&format!("Error: {action} failed: AccessDenied")),
+            "{action}: {output:#?}"
+        );
+        if *printed {
+            let new: Value = serde_json::from_str(&output.stdout).unwrap();
+            let new = new["AccessKeyId"].as_str().unwrap();
+            assert!(
+                output.stderr.contains(&format!(
+                    "Undoing the changes made so far:\n  Deleted the new access key: {new}\n  \
+                     Access key {old} was left as it was\n"
+                )),
+                "{action}: {output:#?}"
+            );
+        }
+        assert_eq!(keys(&user), [pair(&old, "Active")], "{action}");
+    }
+}
+
+#[test]
+fn a_missing_user_is_named() {
+    s3c(&["rotate-key", "nobody-here"])
+        .against(moto())
+        .run()
+        .fails_with(1, "Error: user `nobody-here` does not exist\n");
+}
