@@ -6,12 +6,14 @@
 //! printed, in the order IAM lists them, as soon as it and those before it
 //! are ready.
 
-use futures_util::{StreamExt, stream};
+use std::io::Write;
+
+use futures_util::{Stream, StreamExt, stream};
 use time::OffsetDateTime;
 
 use crate::aws::Clients;
 use crate::cli::ListCredentialsArgs;
-use crate::error::{AwsResultExt, ExitStatus, UsageError};
+use crate::error::{AwsError, AwsResultExt, ExitStatus, UsageError};
 use crate::expiry::parse_age;
 use crate::inventory::{self, Credential};
 use crate::output::{Console, Format, RowWriter};
@@ -75,31 +77,35 @@ pub(crate) async fn run(
         now,
     };
     let mut rows = RowWriter::new(console.out, Format::from_args(args.output), COLUMNS);
-    let mut failed = false;
-    let mut pages = clients.iam.list_users().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let mut described = stream::iter(page.aws("ListUsers")?.users)
-            .map(|user| async move {
-                let result = inventory::user(clients, &user, true).await;
-                (format!("user `{}`", user.user_name()), result)
-            })
-            .buffered(CONCURRENCY);
-        while let Some((what, result)) = described.next().await {
-            failed |= !print(&mut rows, console.err, clients, &filter, what, result)?;
-        }
-    }
-    let mut pages = clients.iam.list_roles().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let mut described = stream::iter(page.aws("ListRoles")?.roles)
-            .map(|role| async move {
-                let result = inventory::role(clients, &role).await;
-                (format!("role `{}`", role.role_name()), result)
-            })
-            .buffered(CONCURRENCY);
-        while let Some((what, result)) = described.next().await {
-            failed |= !print(&mut rows, console.err, clients, &filter, what, result)?;
-        }
-    }
+    let mut out = Printer {
+        rows: &mut rows,
+        err: console.err,
+        clients,
+        filter: &filter,
+    };
+    // Users are taken from the listing as they are needed, so the next page
+    // is fetched while the last users of this one are still described.
+    let users = stream::unfold(
+        clients.iam.list_users().into_paginator().items().send(),
+        |mut users| async move { Some((users.next().await?.aws("ListUsers"), users)) },
+    );
+    let users_ok = out
+        .print_all(users, |user| async move {
+            let result = inventory::user(clients, &user, true).await;
+            (format!("user `{}`", user.user_name()), result)
+        })
+        .await?;
+    let roles = stream::unfold(
+        clients.iam.list_roles().into_paginator().items().send(),
+        |mut roles| async move { Some((roles.next().await?.aws("ListRoles"), roles)) },
+    );
+    let roles_ok = out
+        .print_all(roles, |role| async move {
+            let result = inventory::role(clients, &role).await;
+            (format!("role `{}`", role.role_name()), result)
+        })
+        .await?;
+    let failed = !(users_ok && roles_ok);
     rows.finish()?;
     Ok(if failed {
         ExitStatus::Failure
@@ -108,27 +114,66 @@ pub(crate) async fn run(
     })
 }
 
-/// Print one described user or role if the filter keeps it, or report why it
-/// could not be described; `false` for the latter.
-fn print(
-    rows: &mut RowWriter<'_>,
-    err: &mut dyn std::io::Write,
-    clients: &Clients,
-    filter: &Filter,
-    what: String,
-    result: anyhow::Result<Option<Credential>>,
-) -> anyhow::Result<bool> {
-    match result {
-        Ok(Some(credential)) if filter.keeps(&credential) => {
-            rows.row(&credential.to_json(filter.now))?;
-            rows.flush()?;
-            Ok(true)
+/// Where described users and roles go.
+struct Printer<'a, 'w> {
+    rows: &'a mut RowWriter<'w>,
+    err: &'a mut dyn Write,
+    clients: &'a Clients,
+    filter: &'a Filter,
+}
+
+impl Printer<'_, '_> {
+    /// Describe every item of `items` ([`CONCURRENCY`] at a time) and print
+    /// each in order as soon as it is ready; `false` if any could not be
+    /// described. A failed listing ends the command.
+    async fn print_all<T, F, Fut>(
+        &mut self,
+        items: impl Stream<Item = Result<T, AwsError>>,
+        describe: F,
+    ) -> anyhow::Result<bool>
+    where
+        F: Fn(T) -> Fut,
+        Fut: Future<Output = (String, anyhow::Result<Option<Credential>>)>,
+    {
+        let described = items
+            .map(|item| {
+                let pending = item.map(&describe);
+                async move {
+                    match pending {
+                        Ok(pending) => Ok(pending.await),
+                        Err(error) => Err(error),
+                    }
+                }
+            })
+            .buffered(CONCURRENCY);
+        let mut described = std::pin::pin!(described);
+        let mut all_ok = true;
+        while let Some(item) = described.next().await {
+            let (what, result) = item?;
+            all_ok &= self.print(what, result)?;
         }
-        Ok(_) => Ok(true),
-        Err(error) => {
-            rows.flush()?;
-            writeln!(err, "{}", clients.error_line(error.context(what)))?;
-            Ok(false)
+        Ok(all_ok)
+    }
+
+    /// Print one described user or role if the filter keeps it, or report
+    /// why it could not be described; `false` for the latter.
+    fn print(
+        &mut self,
+        what: String,
+        result: anyhow::Result<Option<Credential>>,
+    ) -> anyhow::Result<bool> {
+        match result {
+            Ok(Some(credential)) if self.filter.keeps(&credential) => {
+                self.rows.row(&credential.to_json(self.filter.now))?;
+                self.rows.flush()?;
+                Ok(true)
+            }
+            Ok(_) => Ok(true),
+            Err(error) => {
+                self.rows.flush()?;
+                writeln!(self.err, "{}", self.clients.error_line(error.context(what)))?;
+                Ok(false)
+            }
         }
     }
 }

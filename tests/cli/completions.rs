@@ -5,7 +5,14 @@ fn completion_scripts_know_every_command() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let output = s3c(&["completions", shell]).run();
         let script = output.success();
-        for command in ["create", "list-users", "delete-user", "completions"] {
+        for command in [
+            "create",
+            "list-users",
+            "delete-user",
+            "list-credentials",
+            "rotate-key",
+            "completions",
+        ] {
             assert!(
                 script.contains(command),
                 "{shell} completion lacks {command}"
@@ -40,6 +47,12 @@ fn man_pages_for_the_tool_and_each_command() {
             .stdout
             .contains("\\-\\-user\\-permissions\\-boundary")
     );
+    assert!(main.stdout.contains("list\\-credentials"));
+    let rotate = s3c(&["man", "rotate-key"]).run();
+    assert!(rotate.success().contains(".TH s3-credentials-rotate-key 1"));
+    assert!(rotate.stdout.contains("\\-\\-delete\\-old"));
+    let create = s3c(&["man", "create"]).run();
+    assert!(create.success().contains("\\-\\-expires"));
     s3c(&["man", "nope"]).run().fails_with(
         2,
         "Error: no command named `nope`; see `s3-credentials --help`\n",
