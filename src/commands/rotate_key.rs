@@ -42,17 +42,7 @@ pub(crate) async fn run(
     if user.trim().is_empty() {
         return Err(UsageError::new("the user name cannot be empty").into());
     }
-    let keys: Vec<AccessKeyMetadata> = clients
-        .iam
-        .list_access_keys()
-        .user_name(user)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("ListAccessKeys")
-        .map_err(|error| not_found(error, "user", user))?;
+    let keys = list_keys(clients, user).await?;
     let listed: Vec<(&str, &str)> = keys
         .iter()
         .filter_map(|k| Some((k.access_key_id()?, k.status().map_or("", |s| s.as_str()))))
@@ -197,6 +187,21 @@ async fn undo(
         writeln!(err, "  Access key {previous} was left as it was")?;
     }
     Ok(())
+}
+
+/// The user's access keys; a missing user said plainly.
+async fn list_keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<AccessKeyMetadata>> {
+    Ok(clients
+        .iam
+        .list_access_keys()
+        .user_name(user)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListAccessKeys")
+        .map_err(|error| not_found(error, "user", user))?)
 }
 
 async fn create_key(clients: &Clients, user: &str) -> anyhow::Result<AccessKey> {

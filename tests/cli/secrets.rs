@@ -32,6 +32,7 @@ fn commands() -> Vec<(Vec<String>, i32)> {
     let user = unique("secret-user");
     let missing = unique("secret-missing");
     let failing = [user.as_str(), missing.as_str()];
+    let created = format!("s3.read-write.{bucket}");
     [
         vec!["whoami"],
         vec!["list-users"],
@@ -41,6 +42,8 @@ fn commands() -> Vec<(Vec<String>, i32)> {
         // A user that does not exist: fails.
         vec!["delete-user", &user],
         vec!["create", &bucket, "-c"],
+        vec!["rotate-key", &created],
+        vec!["list-credentials"],
         // The bucket exists from here on (where `create` could make it).
         vec!["set-cors-policy", &bucket],
         vec!["get-cors-policy", &bucket],
