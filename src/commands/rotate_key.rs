@@ -191,7 +191,7 @@ async fn undo(
 
 /// The user's access keys; a missing user said plainly.
 async fn list_keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<AccessKeyMetadata>> {
-    Ok(clients
+    clients
         .iam
         .list_access_keys()
         .user_name(user)
@@ -201,7 +201,7 @@ async fn list_keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<AccessKe
         .try_collect()
         .await
         .aws("ListAccessKeys")
-        .map_err(|error| not_found(error, "user", user))?)
+        .map_err(|error| not_found(error, "user", user))
 }
 
 async fn create_key(clients: &Clients, user: &str) -> anyhow::Result<AccessKey> {
