@@ -327,6 +327,42 @@ mod tests {
 
     use super::*;
 
+    fn credential(created: &str, used: &[Option<&str>]) -> Credential {
+        let keys = used
+            .iter()
+            .map(|used| Key {
+                metadata: AccessKeyMetadata::builder().access_key_id("AKIA").build(),
+                last_used: used.and_then(parse_utc),
+                last_service: Some("s3".to_owned()),
+                last_region: None,
+            })
+            .collect();
+        Credential {
+            name: "u".to_owned(),
+            created: parse_utc(created),
+            grant: Grant::new(Kind::User, "read-write", &["b".to_owned()], &[]),
+            source: Source::Tags,
+            keys,
+            role_last_used: None,
+        }
+    }
+
+    #[test]
+    fn unused_counts_from_the_latest_use_or_the_creation() {
+        let since = parse_utc("2026-06-01T00:00:00Z").unwrap();
+        let used = [Some("2026-01-01T00:00:00Z"), Some("2026-07-01T00:00:00Z")];
+        let recent = credential("2025-01-01T00:00:00Z", &used);
+        assert_eq!(recent.last_used(), parse_utc("2026-07-01T00:00:00Z"));
+        assert!(!recent.unused_since(since));
+        let stale = credential(
+            "2025-01-01T00:00:00Z",
+            &[Some("2026-01-01T00:00:00Z"), None],
+        );
+        assert!(stale.unused_since(since));
+        assert!(credential("2025-01-01T00:00:00Z", &[None]).unused_since(since));
+        assert!(!credential("2026-07-01T00:00:00Z", &[None]).unused_since(since));
+    }
+
     #[test]
     fn policy_names_of_the_tool_and_the_original() {
         assert_eq!(

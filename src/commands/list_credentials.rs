@@ -48,6 +48,22 @@ struct Filter {
 }
 
 impl Filter {
+    /// The filters asked for, as of `now`.
+    fn from_args(args: &ListCredentialsArgs, now: OffsetDateTime) -> Result<Self, UsageError> {
+        let age = args
+            .unused_for
+            .as_deref()
+            .map(parse_age)
+            .transpose()
+            .map_err(|e| UsageError(format!("--unused-for: {e}")))?;
+        Ok(Self {
+            expired: args.expired,
+            unused_since: age.map(|age| now - age),
+            now,
+        })
+    }
+
+    /// Whether to print this user or role.
     fn keeps(&self, credential: &Credential) -> bool {
         (!self.expired || credential.grant.is_expired(self.now))
             && self
@@ -64,18 +80,7 @@ pub(crate) async fn run(
     clients: &Clients,
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let now = OffsetDateTime::now_utc();
-    let age = args
-        .unused_for
-        .as_deref()
-        .map(parse_age)
-        .transpose()
-        .map_err(|e| UsageError(format!("--unused-for: {e}")))?;
-    let filter = Filter {
-        expired: args.expired,
-        unused_since: age.map(|age| now - age),
-        now,
-    };
+    let filter = Filter::from_args(args, OffsetDateTime::now_utc())?;
     let mut rows = RowWriter::new(console.out, Format::from_args(args.output), COLUMNS);
     let mut out = Printer {
         rows: &mut rows,
