@@ -6,9 +6,11 @@ use std::sync::Arc;
 
 use s3_credentials::aws::Clients;
 
+use crate::common::iam::{inline_policies, user_exists};
 use crate::common::proxy::Proxy;
+use crate::common::s3::bucket_exists;
 use crate::common::{block_on, exclusive_moto, moto, s3c, unique};
-use crate::create::{bucket_exists, golden, inline_policies, user_exists};
+use crate::create::golden;
 
 /// A user's tags as `(key, value)`, sorted by key.
 pub(crate) fn user_tags(clients: &Clients, user: &str) -> Vec<(String, String)> {
@@ -69,17 +71,13 @@ fn tags_and_expiry_go_on_the_user_and_tags_on_new_buckets() {
     ])
     .against(moto())
     .run();
-    output.success();
-    assert_eq!(
-        output.stderr,
-        format!(
+    output.success_with_stderr(&format!(
             "Created bucket: {first}\nTagged bucket: {first}\nCreated bucket: {second}\nTagged bucket: {second}\n\
              Created user: {user} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\n\
              Attached policy s3.read-only.{first} to user {user}\n\
              Attached policy s3.read-only.{second} to user {user}\n\
              Created access key for user: {user}\n"
-        )
-    );
+    ));
     let clients = moto().clients();
     let buckets = format!("{first}+{second}");
     assert_eq!(
@@ -284,13 +282,11 @@ fn a_role_the_run_creates_gets_the_tags() {
     let output = s3c(&["create", &bucket, "-d", "15m", "--tag", "team=data"])
         .against(server)
         .run();
-    output.success();
-    assert!(
-        output
-            .stderr
-            .contains("\nTagged role: s3-credentials.AmazonS3FullAccess\n"),
-        "{output:#?}"
-    );
+    let role = "arn:aws:iam::123456789012:role/s3-credentials.AmazonS3FullAccess";
+    output.success_with_stderr(&format!(
+        "Created role: {role}\nTagged role: s3-credentials.AmazonS3FullAccess\n\
+         Assume role against {role} for 900s\n"
+    ));
     let role = block_on(
         server
             .clients()

@@ -57,8 +57,11 @@ fn pair(id: &str, status: &str) -> (String, String) {
 fn the_new_key_is_printed_and_the_old_one_deactivated() {
     let (user, old) = user_with_one_key();
     let output = s3c(&["rotate-key", &user]).against(moto()).run();
-    let key: Value = serde_json::from_str(output.success()).unwrap();
+    let key: Value = serde_json::from_str(&output.stdout).unwrap();
     let new = key["AccessKeyId"].as_str().unwrap().to_owned();
+    output.success_with_stderr(&format!(
+        "Created access key {new} for user: {user}\nDeactivated access key: {old}\n"
+    ));
     let fields: Vec<&String> = key.as_object().unwrap().keys().collect();
     assert_eq!(
         fields,
@@ -74,10 +77,6 @@ fn the_new_key_is_printed_and_the_old_one_deactivated() {
         (key["UserName"].as_str(), key["Status"].as_str()),
         (Some(user.as_str()), Some("Active"))
     );
-    assert_eq!(
-        output.stderr,
-        format!("Created access key {new} for user: {user}\nDeactivated access key: {old}\n")
-    );
     let mut expected = vec![pair(&old, "Inactive"), pair(&new, "Active")];
     expected.sort();
     assert_eq!(keys(&user), expected);
@@ -89,8 +88,10 @@ fn delete_old_and_ini_output() {
     let output = s3c(&["rotate-key", &user, "--delete-old", "-f", "ini"])
         .against(moto())
         .run();
-    let stdout = output.success();
     let new = keys(&user)[0].0.clone();
+    let stdout = output.success_with_stderr(&format!(
+        "Created access key {new} for user: {user}\nDeleted access key: {old}\n"
+    ));
     assert!(
         stdout.starts_with(&format!(
             "[default]\naws_access_key_id={new}\naws_secret_access_key="
@@ -98,10 +99,6 @@ fn delete_old_and_ini_output() {
         "{stdout}"
     );
     assert_eq!(stdout.lines().count(), 3);
-    assert_eq!(
-        output.stderr,
-        format!("Created access key {new} for user: {user}\nDeleted access key: {old}\n")
-    );
     assert_eq!(keys(&user), [pair(&new, "Active")]);
 }
 
@@ -109,7 +106,8 @@ fn delete_old_and_ini_output() {
 fn two_keys_are_refused_before_any_change_unless_one_is_named() {
     let (user, first) = user_with_one_key();
     let second = s3c(&["rotate-key", &user]).against(moto()).run();
-    let second: Value = serde_json::from_str(second.success()).unwrap();
+    assert_eq!(second.code, 0, "{second:#?}");
+    let second: Value = serde_json::from_str(&second.stdout).unwrap();
     let second = second["AccessKeyId"].as_str().unwrap().to_owned();
     let proxy = Proxy::start(&moto().endpoint);
     let output = s3c(&["rotate-key", &user, "--endpoint-url", &proxy.endpoint]).run();
@@ -131,15 +129,12 @@ fn two_keys_are_refused_before_any_change_unless_one_is_named() {
     let output = s3c(&["rotate-key", &user, "--delete", &first])
         .against(moto())
         .run();
-    let third: Value = serde_json::from_str(output.success()).unwrap();
+    let third: Value = serde_json::from_str(&output.stdout).unwrap();
     let third = third["AccessKeyId"].as_str().unwrap().to_owned();
-    assert_eq!(
-        output.stderr,
-        format!(
-            "Deleted access key: {first}\nCreated access key {third} for user: {user}\n\
-             Deactivated access key: {second}\n"
-        )
-    );
+    output.success_with_stderr(&format!(
+        "Deleted access key: {first}\nCreated access key {third} for user: {user}\n\
+         Deactivated access key: {second}\n"
+    ));
     let mut expected = vec![pair(&second, "Inactive"), pair(&third, "Active")];
     expected.sort();
     assert_eq!(keys(&user), expected);
