@@ -17,12 +17,12 @@ requests served and the most served at once.
 """
 
 import argparse
+import asyncio
 import os
 import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -77,50 +77,60 @@ def respond(action, form, users, version):
     return None
 
 
-class Server(ThreadingHTTPServer):
-    """The stand-in IAM endpoint, counting what it serves."""
-
-    daemon_threads = True
+class Server:
+    """The stand-in IAM endpoint: asyncio on one thread, so that its own cost
+    per request stays far below the latency it adds; counts what it serves."""
 
     def __init__(self, users, latency, version):
-        super().__init__(("127.0.0.1", 0), Handler)
         self.users, self.latency, self.version = users, latency, version
-        self.lock = threading.Lock()
         self.requests = self.now = self.most = 0
+        self.loop = asyncio.new_event_loop()
+        self.server = self.loop.run_until_complete(
+            asyncio.start_server(self.connection, "127.0.0.1", 0)
+        )
+        self.port = self.server.sockets[0].getsockname()[1]
+        threading.Thread(target=self.loop.run_forever, daemon=True).start()
 
-
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self):
-        server = self.server
-        with server.lock:
-            server.requests += 1
-            server.now += 1
-            server.most = max(server.most, server.now)
+    async def connection(self, reader, writer):
         try:
-            form = parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
-            action = form.get("Action", [""])[0]
-            time.sleep(server.latency)
-            result = respond(action, form, server.users, server.version)
-            if result is None:
-                status, body = 400, f"<ErrorResponse><Error><Code>InvalidAction</Code><Message>{action}</Message></Error></ErrorResponse>"
-            else:
-                status = 200
-                body = (f'<{action}Response xmlns="{NS}"><{action}Result>{result}</{action}Result>'
-                        f"<ResponseMetadata><RequestId>bench</RequestId></ResponseMetadata></{action}Response>")
-            data = body.encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/xml")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = await reader.readexactly(length)
+                writer.write(await self.answer(body))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
         finally:
-            with server.lock:
-                server.now -= 1
+            writer.close()
 
-    def log_message(self, *args):
-        pass
+    async def answer(self, body):
+        self.requests += 1
+        self.now += 1
+        self.most = max(self.most, self.now)
+        try:
+            await asyncio.sleep(self.latency)
+        finally:
+            self.now -= 1
+        form = parse_qs(body.decode())
+        action = form.get("Action", [""])[0]
+        result = respond(action, form, self.users, self.version)
+        if result is None:
+            status = "400 Bad Request"
+            text = f"<ErrorResponse><Error><Code>InvalidAction</Code><Message>{action}</Message></Error></ErrorResponse>"
+        else:
+            status = "200 OK"
+            text = (f'<{action}Response xmlns="{NS}"><{action}Result>{result}</{action}Result>'
+                    f"<ResponseMetadata><RequestId>bench</RequestId></ResponseMetadata></{action}Response>")
+        data = text.encode()
+        head = f"HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {len(data)}\r\n\r\n"
+        return head.encode() + data
+
+    def shutdown(self):
+        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 def main():
@@ -135,7 +145,6 @@ def main():
     args = parser.parse_args()
     version = subprocess.run([args.binary, "--version"], capture_output=True, text=True, check=True)
     server = Server(args.users, args.latency / 1000, version.stdout.split()[-1])
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     env = {
         "PATH": os.environ.get("PATH", ""),
         "AWS_ACCESS_KEY_ID": "AKIABENCHBENCHBENCH0",
@@ -145,7 +154,7 @@ def main():
         "AWS_CONFIG_FILE": "/dev/null",
         "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
     }
-    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    endpoint = f"http://127.0.0.1:{server.port}"
     command = [args.binary, "list-credentials", "--nl", "--endpoint-url", endpoint]
     log(f"Running list-credentials on {args.users} users, {args.latency} ms per request ...")
     started = time.monotonic()

@@ -10,6 +10,7 @@ use std::io::Write;
 
 use futures_util::{Stream, StreamExt, stream};
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 
 use crate::aws::Clients;
 use crate::cli::ListCredentialsArgs;
@@ -38,6 +39,9 @@ const COLUMNS: &[&str] = &[
 /// in tens of milliseconds and throttles bursts (the SDK retries those), so
 /// a modest number hides the latency without provoking throttling.
 pub(crate) const CONCURRENCY: usize = 16;
+
+/// How many described rows may wait for an earlier one to be printed.
+const WINDOW: usize = 4 * CONCURRENCY;
 
 /// Which rows to print.
 struct Filter {
@@ -140,17 +144,23 @@ impl Printer<'_, '_> {
         F: Fn(T) -> Fut,
         Fut: Future<Output = (String, anyhow::Result<Option<Credential>>)>,
     {
+        // At most CONCURRENCY items are described at once; up to WINDOW
+        // may be under way or done and waiting for an earlier, slower one to
+        // be printed, so one slow user does not idle the others.
+        let permits = Semaphore::new(CONCURRENCY);
         let described = items
             .map(|item| {
                 let pending = item.map(&describe);
+                let permits = &permits;
                 async move {
+                    let _permit = permits.acquire().await;
                     match pending {
                         Ok(pending) => Ok(pending.await),
                         Err(error) => Err(error),
                     }
                 }
             })
-            .buffered(CONCURRENCY);
+            .buffered(WINDOW);
         let mut described = std::pin::pin!(described);
         let mut all_ok = true;
         while let Some(item) = described.next().await {
