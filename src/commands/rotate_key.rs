@@ -5,20 +5,20 @@
 //! new key, wait for it if asked, print it exactly as `create` does, then
 //! deactivate the previous key (or delete it with `--delete-old`). If any
 //! step after the new key exists fails, or Ctrl+C arrives, the new key is
-//! deleted again and the previous key is left as it was.
+//! deleted again and the previous key is left as it was. As in `create`, a
+//! signal stops the run at its next step rather than mid-request.
 
 use std::io::Write;
 
 use aws_sdk_iam::types::{AccessKey, AccessKeyMetadata, StatusType};
 
+use super::create::undo::Changes;
+use super::create::{NewCredentials, until_stopped, wait_until_accepted};
 use crate::aws::Clients;
 use crate::cli::RotateKeyArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
 use crate::iam::not_found;
 use crate::output::Console;
-use crate::signals::StopSignals;
-
-use super::create::{NewCredentials, wait_until_accepted};
 
 /// IAM allows a user at most this many access keys.
 const MAX_ACCESS_KEYS: usize = 2;
@@ -48,42 +48,69 @@ pub(crate) async fn run(
         .filter_map(|k| Some((k.access_key_id()?, k.status().map_or("", |s| s.as_str()))))
         .collect();
     let plan = plan(user, &listed, args.delete.as_deref())?;
-    // Ctrl+C or SIGTERM from here on: take the new key back.
-    let mut stop = StopSignals::new()?;
-    let mut say = |line: String| {
-        if args.silent {
-            Ok(())
-        } else {
-            writeln!(console.err, "{line}")
+    // Ctrl+C or SIGTERM from here on: no request is dropped half-way (its
+    // change would go unseen); the run stops at its next step and the new
+    // key is taken back.
+    let changes = Changes::default();
+    let stopping = changes.stopping.clone();
+    let mut new_id = None;
+    let work = rotate(args, clients, console, &plan, &changes, &mut new_id);
+    if let Err(error) = until_stopped(work, &stopping).await {
+        if let Some(new_id) = new_id {
+            let previous = plan.previous.as_deref();
+            undo(clients, console.err, user, &new_id, previous).await?;
         }
-    };
-    if let Some(id) = &plan.make_room {
-        delete_key(clients, user, id).await?;
-        say(format!("Deleted access key: {id}"))?;
+        return Err(error);
     }
+    Ok(ExitStatus::Success)
+}
+
+/// Make room if asked, create the new key (its ID goes to `new_id` at once,
+/// for the undo), then wait, print and retire the previous key.
+async fn rotate(
+    args: &RotateKeyArgs,
+    clients: &Clients,
+    console: &mut Console<'_>,
+    plan: &Plan,
+    changes: &Changes,
+    new_id: &mut Option<String>,
+) -> anyhow::Result<()> {
+    let user = &args.username;
+    if let Some(id) = &plan.make_room {
+        changes.check()?;
+        delete_key(clients, user, id).await?;
+        say(args, console.err, &format!("Deleted access key: {id}"))?;
+    }
+    changes.check()?;
     let key = create_key(clients, user).await?;
-    let new_id = key.access_key_id().to_owned();
-    say(format!("Created access key {new_id} for user: {user}"))?;
+    let id = new_id.insert(key.access_key_id().to_owned());
+    say(
+        args,
+        console.err,
+        &format!("Created access key {id} for user: {user}"),
+    )?;
     let credentials = NewCredentials::Permanent {
         user: user.clone(),
         key,
     };
-    let result = tokio::select! {
-        result = finish(args, clients, console, &credentials, plan.previous.as_deref()) => result,
-        signal = stop.wait() => Err(anyhow::anyhow!("interrupted by {}", signal.name())),
-    };
-    if let Err(error) = result {
-        undo(
-            clients,
-            console.err,
-            user,
-            &new_id,
-            plan.previous.as_deref(),
-        )
-        .await?;
-        return Err(error);
+    finish(
+        args,
+        clients,
+        console,
+        &credentials,
+        plan.previous.as_deref(),
+        changes,
+    )
+    .await
+}
+
+/// A step's log line, unless `--silent`.
+fn say(args: &RotateKeyArgs, err: &mut dyn Write, line: &str) -> std::io::Result<()> {
+    if args.silent {
+        Ok(())
+    } else {
+        writeln!(err, "{line}")
     }
-    Ok(ExitStatus::Success)
 }
 
 /// Decide which keys to delete and retire, given `(id, status)` of each of
@@ -129,9 +156,10 @@ async fn finish(
     console: &mut Console<'_>,
     credentials: &NewCredentials,
     previous: Option<&str>,
+    changes: &Changes,
 ) -> anyhow::Result<()> {
     if args.wait {
-        wait_until_accepted(clients, credentials, console.err).await?;
+        wait_until_accepted(clients, credentials, changes, console.err).await?;
     }
     let text = credentials.render(args.format);
     console
@@ -142,27 +170,26 @@ async fn finish(
     let Some(previous) = previous else {
         return Ok(());
     };
+    changes.check()?;
     let user = &args.username;
     if args.delete_old {
         delete_key(clients, user, previous).await?;
-        if !args.silent {
-            writeln!(console.err, "Deleted access key: {previous}")?;
-        }
+        say(
+            args,
+            console.err,
+            &format!("Deleted access key: {previous}"),
+        )
     } else {
-        clients
-            .iam
-            .update_access_key()
-            .user_name(user)
-            .access_key_id(previous)
-            .status(StatusType::Inactive)
-            .send()
-            .await
-            .aws("UpdateAccessKey")?;
-        if !args.silent {
-            writeln!(console.err, "Deactivated access key: {previous}")?;
-        }
+        let request = clients.iam.update_access_key().user_name(user);
+        let request = request.access_key_id(previous).status(StatusType::Inactive);
+        request.send().await.aws("UpdateAccessKey")?;
+        say(
+            args,
+            console.err,
+            &format!("Deactivated access key: {previous}"),
+        )
     }
-    Ok(())
+    .map_err(Into::into)
 }
 
 /// Delete the new key again; the previous key was not changed (retiring it

@@ -10,7 +10,7 @@
 mod buckets;
 pub(crate) mod plan;
 mod tags;
-mod undo;
+pub(crate) mod undo;
 mod user;
 
 use std::io::Write;
@@ -64,7 +64,7 @@ pub(crate) async fn run(
 /// Run `work` to its end. On Ctrl+C or SIGTERM, it is not dropped
 /// mid-request (a change AWS made would go unseen and stay): it is asked to
 /// stop at its next check and given [`IN_FLIGHT_LIMIT`] to get there.
-async fn until_stopped(
+pub(crate) async fn until_stopped(
     work: impl Future<Output = anyhow::Result<()>>,
     stopping: &Stopping,
 ) -> anyhow::Result<()> {
