@@ -349,3 +349,28 @@ fn bad_tags_and_expiry_are_usage_errors_before_any_request() {
     );
     assert!(proxy.requests().is_empty());
 }
+
+#[test]
+fn the_size_limit_counts_the_expiry_conditions() {
+    // Four read-write policies fit a user's 2,048 characters; with the
+    // expiry on each statement they do not, and one combined policy is sent.
+    let buckets = ["bkt-1", "bkt-2", "bkt-3", "bkt-4"];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["create"];
+        args.extend_from_slice(&buckets);
+        args.extend_from_slice(&["--dry-run"]);
+        args.extend_from_slice(extra);
+        s3c(&args).run().success().to_owned()
+    };
+    let attached = |text: &str| text.matches("Would attach policy called").count();
+    assert_eq!(attached(&run(&[])), 4);
+    let expiring = run(&["--expires", "2030-01-01"]);
+    assert_eq!(attached(&expiring), 1, "{expiring}");
+    assert_eq!(
+        expiring
+            .matches("\"aws:CurrentTime\": \"2030-01-01T00:00:00Z\"")
+            .count(),
+        expiring.matches("\"Effect\": \"Allow\"").count(),
+        "{expiring}"
+    );
+}
