@@ -184,3 +184,20 @@ fn expires_must_be_a_future_time() {
     let output = s3c(&["policy", "my-bucket", "--public-bucket", "--expires", "1d"]).run();
     assert_eq!(output.code, 2, "{output:#?}");
 }
+
+#[test]
+fn the_size_limit_counts_the_expiry_conditions() {
+    // Four buckets listed one by one fit a session policy's 2,048
+    // characters; with the expiry on each statement they do not, and the
+    // compact form (one statement per kind of access) is printed.
+    let buckets = ["policy", "bkt-1", "bkt-2", "bkt-3", "bkt-4"];
+    let statements = |extra: &[&str]| {
+        let mut args = buckets.to_vec();
+        args.extend_from_slice(extra);
+        let output = s3c(&args).run();
+        let document: serde_json::Value = serde_json::from_str(output.success()).unwrap();
+        document["Statement"].as_array().unwrap().len()
+    };
+    assert_eq!(statements(&[]), 12);
+    assert_eq!(statements(&["--expires", "2030-01-01"]), 3);
+}
