@@ -330,7 +330,7 @@ fn an_existing_users_other_permissions_are_named_in_a_warning() {
     let output = create(&[]);
     printed_key(output.success_with_stderr(&format!(
         "Using existing user: {user}\n{warning}Attached policy {own} to user {user}\n\
-         Created access key for user: {user}\n"
+         Tagged user: {user}\nCreated access key for user: {user}\n"
     )));
     // The policy this run rewrites is its own, not another permission; the
     // warning is no step, so --silent keeps it.
