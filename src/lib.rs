@@ -24,6 +24,7 @@ mod signals;
 mod tally;
 pub mod temporary;
 mod transfer;
+pub mod trust;
 
 use std::io::{self, Write};
 

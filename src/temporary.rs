@@ -185,7 +185,7 @@ pub async fn delete_role(clients: &Clients) -> Result<(), AwsError> {
 }
 
 /// The partition (`aws`, `aws-cn`, `aws-us-gov`) of an ARN, `aws` if unclear.
-fn partition_of(arn: &str) -> &str {
+pub(crate) fn partition_of(arn: &str) -> &str {
     arn.split(':')
         .nth(1)
         .filter(|p| !p.is_empty())
