@@ -593,9 +593,9 @@ pub struct CreateArgs {
     #[arg(long, value_name = "FILE|JSON|-")]
     pub policy: Option<String>,
 
-    /// Permissions boundary for a new user: a policy ARN, or `none`. Default:
-    /// `AmazonS3ReadOnlyAccess` for `--read-only`, `AmazonS3FullAccess` otherwise,
-    /// none with `--policy` or `--statement`.
+    /// Permissions boundary for a new user (or role, with `--trust`): a policy
+    /// ARN, or `none`. Default: `AmazonS3ReadOnlyAccess` for `--read-only`,
+    /// `AmazonS3FullAccess` otherwise, none with `--policy` or `--statement`.
     #[arg(long, value_name = "ARN|none", conflicts_with = "duration")]
     pub user_permissions_boundary: Option<String>,
 
@@ -629,7 +629,40 @@ pub struct CreateArgs {
     pub dry_run: bool,
 
     #[command(flatten)]
+    pub role: RoleArgs,
+
+    #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// The options of `create --trust`: a role instead of a user and key.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Keyless access (a role instead of a user)")]
+pub struct RoleArgs {
+    /// Create (or reuse) a role that only PRINCIPAL can assume, instead of a
+    /// user and an access key; prints the role's name and ARN, and on stderr
+    /// how to use it
+    ///
+    /// PRINCIPAL is `github:OWNER/REPO` (any ref), `github:OWNER/REPO:ref:refs/heads/main`,
+    /// `github:OWNER/REPO:environment:NAME`, `github:OWNER/REPO:pull_request`,
+    /// `gitlab:GROUP/PROJECT[:ref_type:branch|tag[:ref:NAME]]`,
+    /// `service:lambda|ec2|ecs-tasks` (or a full service principal such as
+    /// `states.amazonaws.com`), or `account:ACCOUNT_ID`.
+    #[arg(
+        long,
+        value_name = "PRINCIPAL",
+        conflicts_with_all = ["duration", "username", "wait", "format"]
+    )]
+    pub trust: Option<String>,
+
+    /// The role to create or reuse (default: `s3.<permission>.<buckets>`)
+    #[arg(long, value_name = "NAME", requires = "trust")]
+    pub role_name: Option<String>,
+
+    /// The external ID another account must pass to assume the role
+    /// (with `--trust account:ACCOUNT_ID`)
+    #[arg(long, value_name = "ID", requires = "trust")]
+    pub external_id: Option<String>,
 }
 
 /// Arguments of `policy`.

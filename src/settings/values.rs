@@ -19,7 +19,7 @@ pub const MIN_DURATION_SECONDS: u32 = 15 * 60;
 /// The longest session the tool's role allows, in seconds.
 pub const MAX_DURATION_SECONDS: u32 = 12 * 60 * 60;
 
-/// The longest IAM user name.
+/// The longest IAM user name (and role name).
 pub const MAX_USER_NAME_LENGTH: usize = 64;
 
 /// The longest IAM inline policy name.
@@ -289,13 +289,15 @@ pub enum IamName {
     User,
     /// An inline policy name, `s3.<permission>.<bucket>`.
     Policy,
+    /// A role name (`create --trust`), by default like a user name.
+    Role,
 }
 
 impl IamName {
     /// The longest name of this kind IAM accepts.
     pub fn max_length(self) -> usize {
         match self {
-            Self::User => MAX_USER_NAME_LENGTH,
+            Self::User | Self::Role => MAX_USER_NAME_LENGTH,
             Self::Policy => MAX_POLICY_NAME_LENGTH,
         }
     }
@@ -312,6 +314,10 @@ pub fn check_name_length(kind: IamName, name: &str) -> Result<(), String> {
         IamName::User => (
             "user name",
             "choose a shorter one with --username, or name fewer buckets",
+        ),
+        IamName::Role => (
+            "role name",
+            "choose a shorter one with --role-name, or name fewer buckets",
         ),
         // Only a bucket name longer than S3 allows makes a policy name this long.
         IamName::Policy => ("policy name", "the bucket name is too long"),

@@ -3,12 +3,16 @@
 //! Permanent credentials follow the original tool's steps: check the
 //! buckets, create the user, attach one inline policy per bucket, create an
 //! access key. Temporary credentials (`--duration`) assume the tool's role
-//! with one session policy for all the buckets. Everything is checked before
+//! with one session policy for all the buckets. With `--trust` a role that
+//! only the named principal can assume takes the user's place, and no key
+//! exists at all (see [`role`]). Everything is checked before
 //! the first change, and if a step fails after changes began, what this run
 //! created is removed again (see [`undo`]).
 
 mod buckets;
 pub(crate) mod plan;
+mod role;
+mod snippet;
 mod tags;
 pub(crate) mod undo;
 mod user;
@@ -20,7 +24,8 @@ use aws_credential_types::Credentials;
 use aws_sdk_iam::types::AccessKey;
 use serde_json::Value;
 
-use self::plan::Plan;
+use self::plan::{Plan, RolePlan};
+use self::snippet::RoleInUse;
 use self::undo::{Change, Changes, Stopping};
 use crate::aws::Clients;
 use crate::cli::{CreateArgs, CredentialsFormat};
@@ -93,6 +98,9 @@ async fn execute(
     console: &mut Console<'_>,
     changes: &mut Changes,
 ) -> anyhow::Result<()> {
+    if let Some(role) = &plan.role {
+        return keyless(plan, role, clients, console, changes).await;
+    }
     // Look before changing anything: buckets and user at once.
     let (missing, existing) = tokio::try_join!(buckets::check(plan, clients), async {
         match plan.duration {
@@ -123,6 +131,45 @@ async fn execute(
         .write_all(text.as_bytes())
         .and_then(|()| console.out.flush())
         .map_err(|e| anyhow::anyhow!("could not print the credentials: {e}"))
+}
+
+/// `create --trust`: the buckets, then the role; its name and ARN on stdout
+/// (the last step, undone with the rest if it cannot be printed), then how
+/// to use it on stderr.
+async fn keyless(
+    plan: &Plan,
+    role: &RolePlan,
+    clients: &Clients,
+    console: &mut Console<'_>,
+    changes: &mut Changes,
+) -> anyhow::Result<()> {
+    let (missing, existing) = tokio::try_join!(
+        buckets::check(plan, clients),
+        role::check(plan, role, clients)
+    )?;
+    buckets::create(plan, clients, &missing, changes, console.err).await?;
+    let made = role::create(plan, role, clients, &existing, changes, console.err).await?;
+    let value: Value = Object::new()
+        .with("RoleName", role.name.as_str())
+        .with("RoleArn", made.role_arn.as_str())
+        .with_opt("InstanceProfileArn", made.profile_arn.as_deref())
+        .into();
+    console
+        .out
+        .write_all(format!("{}\n", to_pretty_json(&value)).as_bytes())
+        .and_then(|()| console.out.flush())
+        .map_err(|e| anyhow::anyhow!("could not print the role: {e}"))?;
+    if !plan.silent {
+        let text = snippet::snippet(&RoleInUse {
+            principal: &role.principal,
+            role_name: &role.name,
+            role_arn: &made.role_arn,
+            region: &clients.region,
+            bucket: &plan.buckets[0],
+        });
+        write!(console.err, "\n{text}")?;
+    }
+    Ok(())
 }
 
 /// New credentials, in the shape AWS returned them.

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use crate::cli::{CreateArgs, CredentialsFormat};
+use crate::cli::{CreateArgs, CredentialsFormat, RoleArgs};
 use crate::error::UsageError;
 use crate::expiry::{expires_option, format_utc};
 use crate::grant_tags::{self, Grant, Kind};
@@ -19,6 +19,7 @@ use crate::settings::values::{
     IamName, check_name_length, duration_option, parse_policy_arg, role_session_name,
 };
 use crate::temporary::ROLE_NAME;
+use crate::trust::{Account, Principal};
 
 /// The permissions boundary of new users that may only read S3.
 const READ_ONLY_BOUNDARY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
@@ -54,6 +55,37 @@ pub(crate) struct Plan {
     pub expires: Option<OffsetDateTime>,
     /// The `--tag` tags, for everything this run creates.
     pub tags: Vec<(String, String)>,
+    /// With `--trust`: the role to make instead of a user and key.
+    pub role: Option<RolePlan>,
+}
+
+/// The role `create --trust` makes.
+#[derive(Debug, Clone)]
+pub(crate) struct RolePlan {
+    /// The role's name.
+    pub name: String,
+    /// Who may assume it.
+    pub principal: Principal,
+}
+
+impl RolePlan {
+    /// Check `--trust`, `--external-id` and `--role-name`; the default name
+    /// follows the user-name scheme.
+    fn from_args(args: &RoleArgs, default_name: String) -> Result<Option<Self>, UsageError> {
+        let Some(trust) = &args.trust else {
+            return Ok(None);
+        };
+        let principal = Principal::parse(trust, args.external_id.as_deref()).map_err(UsageError)?;
+        let name = match &args.role_name {
+            Some(name) if name.trim().is_empty() => {
+                return Err(UsageError::new("--role-name cannot be empty"));
+            }
+            Some(name) => name.clone(),
+            None => default_name,
+        };
+        check_name_length(IamName::Role, &name).map_err(UsageError)?;
+        Ok(Some(Self { name, principal }))
+    }
 }
 
 impl Plan {
@@ -81,7 +113,8 @@ impl Plan {
             Some(name) => name.clone(),
             None => policy::default_username(label, &args.buckets),
         };
-        if duration.is_none() {
+        let role = RolePlan::from_args(&args.role, username.clone())?;
+        if duration.is_none() && role.is_none() {
             check_name_length(IamName::User, &username).map_err(UsageError)?;
             for bucket in &args.buckets {
                 check_name_length(IamName::Policy, &policy::inline_policy_name(label, bucket))
@@ -122,6 +155,7 @@ impl Plan {
             session_policy: Value::Null,
             expires,
             tags: Vec::new(),
+            role,
         };
         plan.tags = grant_tags::parse_user_tags(&args.tag, plan.grant().to_tags().len())
             .map_err(UsageError)?;
@@ -255,6 +289,9 @@ impl Plan {
                 describe_tags(out, &format!("bucket '{bucket}'"), &self.tags)?;
             }
         }
+        if let Some(role) = &self.role {
+            return self.describe_role(role, out);
+        }
         match self.duration {
             Some(seconds) => {
                 writeln!(out, "Would ensure role: '{ROLE_NAME}'")?;
@@ -292,6 +329,46 @@ impl Plan {
                 }
                 writeln!(out, "Would call create access key for user '{user}'")?;
             }
+        }
+        Ok(())
+    }
+
+    /// The `--dry-run` description of `create --trust`: the provider, the
+    /// role with its trust policy, its inline policies, the instance profile.
+    fn describe_role(&self, role: &RolePlan, out: &mut dyn Write) -> std::io::Result<()> {
+        let name = &role.name;
+        if let Some(provider) = role.principal.provider() {
+            writeln!(
+                out,
+                "Would create OpenID Connect provider if the account lacks it: '{}' with audience '{}'",
+                provider.url, provider.audience
+            )?;
+        }
+        match &self.boundary {
+            Some(boundary) => write!(
+                out,
+                "Would create role if it does not exist: '{name}' with permissions boundary: '{boundary}'"
+            )?,
+            None => write!(out, "Would create role if it does not exist: '{name}'")?,
+        }
+        writeln!(
+            out,
+            ", trust policy (ACCOUNT_ID is the account of the credentials):"
+        )?;
+        let trust = role.principal.trust_policy(&Account::placeholder());
+        writeln!(out, "{}", to_pretty_json(&trust))?;
+        for (policy, document) in self.user_policies() {
+            writeln!(
+                out,
+                "Would attach policy called '{policy}' to role '{name}', details:"
+            )?;
+            writeln!(out, "{}", to_pretty_json(&document))?;
+        }
+        if role.principal.needs_instance_profile() {
+            writeln!(
+                out,
+                "Would create instance profile if it does not exist: '{name}' and add role '{name}' to it"
+            )?;
         }
         Ok(())
     }

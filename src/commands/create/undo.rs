@@ -60,6 +60,27 @@ pub(crate) enum Change {
     AccessKey { user: String, id: String },
     /// The role [`temporary::ROLE_NAME`], created by this run.
     Role,
+    /// A step of `create --trust`.
+    Trusted(RoleStep),
+}
+
+/// One change `create --trust` made.
+#[derive(Debug, Clone)]
+pub(crate) enum RoleStep {
+    /// An OpenID Connect provider this run created (its ARN).
+    OidcProvider(String),
+    /// A role this run created.
+    Role(String),
+    /// An inline policy this run put on a role, with the document it replaced.
+    RolePolicy {
+        role: String,
+        name: String,
+        previous: Option<String>,
+    },
+    /// An instance profile this run created.
+    InstanceProfile(String),
+    /// A role this run added to an instance profile.
+    ProfileRole { profile: String, role: String },
 }
 
 /// The changes so far, oldest first, and whether to stop making more.
@@ -108,6 +129,19 @@ impl Changes {
     }
 }
 
+/// What a step of `create --trust` was, for messages.
+fn describe_step(step: &RoleStep) -> String {
+    match step {
+        RoleStep::OidcProvider(arn) => format!("created OpenID Connect provider {arn}"),
+        RoleStep::Role(role) => format!("created role {role}"),
+        RoleStep::RolePolicy { role, name, .. } => format!("policy {name} of role {role}"),
+        RoleStep::InstanceProfile(profile) => format!("created instance profile {profile}"),
+        RoleStep::ProfileRole { profile, role } => {
+            format!("role {role} in instance profile {profile}")
+        }
+    }
+}
+
 /// What a change was, for messages.
 fn describe(change: &Change) -> String {
     match change {
@@ -117,6 +151,7 @@ fn describe(change: &Change) -> String {
         Change::UserTags { user, .. } => format!("tags of user {user}"),
         Change::AccessKey { user, id } => format!("access key {id} of user {user}"),
         Change::Role => format!("created role {}", temporary::ROLE_NAME),
+        Change::Trusted(step) => describe_step(step),
     }
 }
 
@@ -187,6 +222,74 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
         Change::Role => {
             temporary::delete_role(clients).await?;
             format!("Deleted role: {}", temporary::ROLE_NAME)
+        }
+        Change::Trusted(step) => undo_step(clients, step).await?,
+    })
+}
+
+/// Undo one change of `create --trust`.
+async fn undo_step(clients: &Clients, step: &RoleStep) -> Result<String, AwsError> {
+    let iam = &clients.iam;
+    Ok(match step {
+        RoleStep::ProfileRole { profile, role } => {
+            iam.remove_role_from_instance_profile()
+                .instance_profile_name(profile)
+                .role_name(role)
+                .send()
+                .await
+                .aws("RemoveRoleFromInstanceProfile")?;
+            format!("Removed role {role} from instance profile {profile}")
+        }
+        RoleStep::InstanceProfile(profile) => {
+            iam.delete_instance_profile()
+                .instance_profile_name(profile)
+                .send()
+                .await
+                .aws("DeleteInstanceProfile")?;
+            format!("Deleted instance profile: {profile}")
+        }
+        RoleStep::RolePolicy {
+            role,
+            name,
+            previous: Some(document),
+        } => {
+            iam.put_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .policy_document(document)
+                .send()
+                .await
+                .aws("PutRolePolicy")?;
+            format!("Restored the previous policy {name} of role {role}")
+        }
+        RoleStep::RolePolicy {
+            role,
+            name,
+            previous: None,
+        } => {
+            iam.delete_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .send()
+                .await
+                .aws("DeleteRolePolicy")?;
+            format!("Deleted policy {name} from role {role}")
+        }
+        RoleStep::Role(role) => {
+            iam.delete_role()
+                .role_name(role)
+                .send()
+                .await
+                .aws("DeleteRole")?;
+            format!("Deleted role: {role}")
+        }
+        RoleStep::OidcProvider(arn) => {
+            iam.delete_open_id_connect_provider()
+                .open_id_connect_provider_arn(arn)
+                .send()
+                .await
+                .aws("DeleteOpenIDConnectProvider")?;
+            format!("Deleted OpenID Connect provider: {arn}")
         }
     })
 }
