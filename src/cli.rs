@@ -52,6 +52,12 @@ pub enum Command {
     RotateKey(RotateKeyArgs),
     /// Delete users, with their inline and attached policies and access keys
     DeleteUser(DeleteUserArgs),
+    /// Delete roles, with their inline and attached policies and instance profiles
+    ///
+    /// For the roles `create --trust` makes. The role is taken out of every
+    /// instance profile; the profile named like the role is deleted with it.
+    /// OpenID Connect providers are left: other roles may trust them.
+    DeleteRole(DeleteRoleArgs),
     /// List the objects in a bucket
     ListBucket(ListBucketArgs),
     /// Upload a file, or standard input, to one key
@@ -336,6 +342,17 @@ pub struct DeleteUserArgs {
     /// With `--expired`: list the users that would be deleted, and delete nothing
     #[arg(long, requires = "expired", conflicts_with = "usernames")]
     pub dry_run: bool,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// Arguments of `delete-role`.
+#[derive(Debug, Args)]
+pub struct DeleteRoleArgs {
+    /// Roles to delete
+    #[arg(value_name = "NAMES", required = true)]
+    pub names: Vec<String>,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,

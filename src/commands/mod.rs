@@ -5,6 +5,7 @@ mod completions;
 mod create;
 mod debug_bucket;
 mod delete_objects;
+mod delete_role;
 mod delete_user;
 mod get_bucket_policy;
 mod get_cors_policy;
@@ -120,6 +121,10 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
                 },
             )
             .await
+        }
+        Command::DeleteRole(args) => {
+            let clients = connect(&args.connection).await?;
+            named(delete_role::run(&args, &clients, console).await, &clients)
         }
         Command::ListBucket(args) => {
             on_aws(
