@@ -17,6 +17,7 @@ mod create;
 mod create_faults;
 mod create_races;
 mod create_tags;
+mod create_role;
 mod debug_bucket;
 mod delete_objects;
 mod delete_user;

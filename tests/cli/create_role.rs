@@ -1,0 +1,550 @@
+//! `create --trust` against the emulators: each principal kind makes its
+//! role (and OIDC provider or instance profile), with the trust policy of
+//! its golden file and the permissions `create` gives users; `--dry-run`
+//! shows both; bad principals are usage errors. Failures at each step are
+//! in `create_role_faults`.
+
+use serde_json::Value;
+
+use s3_credentials::aws::Clients;
+
+use crate::common::{block_on, exclusive_moto, moto, s3c, unique};
+use crate::create::{bucket_exists, exists, golden};
+
+/// A golden trust policy from `tests/fixtures/trust/` (account 123456789012,
+/// moto's account).
+pub(crate) fn trust_golden(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/trust/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+pub(crate) fn role_exists(clients: &Clients, role: &str) -> bool {
+    exists(block_on(clients.iam.get_role().role_name(role).send()))
+}
+
+pub(crate) fn profile_exists(clients: &Clients, profile: &str) -> bool {
+    exists(block_on(
+        clients
+            .iam
+            .get_instance_profile()
+            .instance_profile_name(profile)
+            .send(),
+    ))
+}
+
+/// The audiences of the OIDC provider for `host`, if the account has one.
+pub(crate) fn provider_audiences(clients: &Clients, host: &str) -> Option<Vec<String>> {
+    let arn = format!("arn:aws:iam::123456789012:oidc-provider/{host}");
+    let found = block_on(
+        clients
+            .iam
+            .get_open_id_connect_provider()
+            .open_id_connect_provider_arn(arn)
+            .send(),
+    );
+    match found {
+        Ok(provider) => Some(provider.client_id_list().to_vec()),
+        Err(error) => {
+            assert!(!exists::<(), _>(Err(error)));
+            None
+        }
+    }
+}
+
+fn decode(document: &str) -> Value {
+    let text = percent_encoding::percent_decode_str(document).decode_utf8_lossy();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The role's trust policy as IAM stores it.
+pub(crate) fn trust_of(clients: &Clients, role: &str) -> Value {
+    let found = block_on(clients.iam.get_role().role_name(role).send()).unwrap();
+    decode(found.role.unwrap().assume_role_policy_document().unwrap())
+}
+
+/// The role's inline policies as `(name, document)`, by name.
+pub(crate) fn role_policies(clients: &Clients, role: &str) -> Vec<(String, Value)> {
+    let iam = &clients.iam;
+    block_on(async {
+        let names = iam
+            .list_role_policies()
+            .role_name(role)
+            .send()
+            .await
+            .unwrap();
+        let mut policies = Vec::new();
+        for name in names.policy_names {
+            let policy = iam
+                .get_role_policy()
+                .role_name(role)
+                .policy_name(&name)
+                .send()
+                .await
+                .unwrap();
+            policies.push((name, decode(policy.policy_document())));
+        }
+        policies.sort_by(|a, b| a.0.cmp(&b.0));
+        policies
+    })
+}
+
+/// The printed role, checked for its exact layout.
+fn printed_role(stdout: &str, role: &str, profile: bool) {
+    let arn = format!("arn:aws:iam::123456789012:role/{role}");
+    let expected = if profile {
+        format!(
+            "{{\n    \"RoleName\": \"{role}\",\n    \"RoleArn\": \"{arn}\",\n    \
+             \"InstanceProfileArn\": \"arn:aws:iam::123456789012:instance-profile/{role}\"\n}}\n"
+        )
+    } else {
+        format!("{{\n    \"RoleName\": \"{role}\",\n    \"RoleArn\": \"{arn}\"\n}}\n")
+    };
+    assert_eq!(stdout, expected);
+}
+
+const GITHUB_PROVIDER: &str =
+    "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+
+#[test]
+fn github_role_creates_the_provider_once_and_prints_the_workflow_step() {
+    // The provider is one per account: start from an empty one.
+    let (_lock, server) = exclusive_moto();
+    let clients = server.clients();
+    let bucket = unique("gh");
+    let role = format!("s3.read-write.{bucket}");
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "-c",
+        "--trust",
+        "github:octo-org/octo-repo",
+    ])
+    .against(server)
+    .run();
+    printed_role(output.success(), &role, false);
+    assert_eq!(
+        output.stderr,
+        format!(
+            "Created bucket: {bucket}\n\
+             Created OpenID Connect provider: {GITHUB_PROVIDER}\n\
+             Created role: {role} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
+             Attached policy {role} to role {role}\n\
+             \n\
+             To use the role in a GitHub Actions workflow of octo-org/octo-repo (only jobs whose token \
+             subject matches `repo:octo-org/octo-repo:*` can assume it):\n\
+             \n\
+             permissions:\n  id-token: write\n  contents: read\n\
+             jobs:\n  upload:\n    runs-on: ubuntu-latest\n    steps:\n\
+             \x20     - uses: aws-actions/configure-aws-credentials@v4\n\
+             \x20       with:\n\
+             \x20         role-to-assume: arn:aws:iam::123456789012:role/{role}\n\
+             \x20         aws-region: us-east-1\n\
+             \x20     - run: aws s3 ls s3://{bucket}/\n"
+        )
+    );
+    assert_eq!(trust_of(&clients, &role), trust_golden("github-any"));
+    assert_eq!(
+        role_policies(&clients, &role),
+        [(role.clone(), golden("read-write", &bucket))]
+    );
+    assert_eq!(
+        provider_audiences(&clients, "token.actions.githubusercontent.com"),
+        Some(vec!["sts.amazonaws.com".to_owned()])
+    );
+
+    // A second role reuses the provider; running again reuses the role.
+    for _ in 0..2 {
+        let output = s3c(&[
+            "create",
+            &bucket,
+            "--read-only",
+            "--trust",
+            "github:octo-org/octo-repo:ref:refs/heads/main",
+            "--role-name",
+            "deploy-main",
+            "--silent",
+        ])
+        .against(server)
+        .run();
+        printed_role(output.success(), "deploy-main", false);
+        assert_eq!(output.stderr, "");
+    }
+    assert_eq!(
+        trust_of(&clients, "deploy-main"),
+        trust_golden("github-ref")
+    );
+    assert_eq!(
+        role_policies(&clients, "deploy-main"),
+        [(
+            format!("s3.read-only.{bucket}"),
+            golden("read-only", &bucket)
+        )]
+    );
+}
+
+#[test]
+fn an_existing_provider_without_the_audience_is_refused_before_any_change() {
+    let (_lock, server) = exclusive_moto();
+    let clients = server.clients();
+    block_on(
+        clients
+            .iam
+            .create_open_id_connect_provider()
+            .url("https://gitlab.com")
+            .client_id_list("my-own-audience")
+            .send(),
+    )
+    .unwrap();
+    let bucket = unique("gl");
+    let output = s3c(&["create", &bucket, "-c", "--trust", "gitlab:g/p"])
+        .against(server)
+        .run();
+    let arn = "arn:aws:iam::123456789012:oidc-provider/gitlab.com";
+    output.fails_with(
+        1,
+        &format!(
+            "Error: the OpenID Connect provider {arn} exists but does not accept the audience \
+             `https://gitlab.com` (it accepts: my-own-audience); add it with `aws iam \
+             add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn {arn} \
+             --client-id https://gitlab.com`\n"
+        ),
+    );
+    assert!(!bucket_exists(&clients, &bucket));
+    assert!(!role_exists(&clients, &format!("s3.read-write.{bucket}")));
+}
+
+#[test]
+fn gitlab_role_with_a_branch() {
+    let (_lock, server) = exclusive_moto();
+    let clients = server.clients();
+    let bucket = unique("gl");
+    block_on(clients.s3.create_bucket().bucket(&bucket).send()).unwrap();
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "--trust",
+        "gitlab:my-group/sub.group/my-project:ref_type:branch:ref:main",
+        "--role-name",
+        "gitlab-main",
+    ])
+    .against(server)
+    .run();
+    printed_role(output.success(), "gitlab-main", false);
+    assert!(output.stderr.starts_with(
+        "Created OpenID Connect provider: arn:aws:iam::123456789012:oidc-provider/gitlab.com\n"
+    ));
+    assert!(
+        output
+            .stderr
+            .contains("    AWS_ROLE_ARN: arn:aws:iam::123456789012:role/gitlab-main\n")
+    );
+    assert_eq!(
+        trust_of(&clients, "gitlab-main"),
+        trust_golden("gitlab-ref")
+    );
+    assert_eq!(
+        provider_audiences(&clients, "gitlab.com"),
+        Some(vec!["https://gitlab.com".to_owned()])
+    );
+}
+
+#[test]
+fn service_and_account_roles() {
+    let clients = moto().clients();
+    let bucket = unique("svc");
+    block_on(clients.s3.create_bucket().bucket(&bucket).send()).unwrap();
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &["service:lambda"],
+            "service-lambda",
+            "--function-name FUNCTION --role",
+        ),
+        (
+            &["service:ecs-tasks"],
+            "service-ecs-tasks",
+            "\"taskRoleArn\"",
+        ),
+        (
+            &["service:states.amazonaws.com"],
+            "service-states",
+            "give it the role ARN",
+        ),
+        (
+            &["account:210987654321", "--external-id", "partner-7f3a"],
+            "account-external-id",
+            "external_id = partner-7f3a\n",
+        ),
+    ];
+    for (trust, golden_name, snippet) in cases {
+        let role = unique("role");
+        let mut args = vec![
+            "create",
+            bucket.as_str(),
+            "--write-only",
+            "--role-name",
+            &role,
+            "--trust",
+        ];
+        args.extend_from_slice(trust);
+        let output = s3c(&args).against(moto()).run();
+        printed_role(output.success(), &role, false);
+        assert!(output.stderr.starts_with(&format!(
+            "Created role: {role} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
+             Attached policy s3.write-only.{bucket} to role {role}\n\n"
+        )), "{output:#?}");
+        assert!(output.stderr.contains(snippet), "{output:#?}");
+        assert_eq!(
+            trust_of(&clients, &role),
+            trust_golden(golden_name),
+            "{trust:?}"
+        );
+        assert_eq!(
+            role_policies(&clients, &role),
+            [(
+                format!("s3.write-only.{bucket}"),
+                golden("write-only", &bucket)
+            )]
+        );
+    }
+}
+
+#[test]
+fn ec2_role_comes_with_an_instance_profile() {
+    let clients = moto().clients();
+    let bucket = unique("ec2");
+    let role = unique("instance");
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "-c",
+        "--read-only",
+        "--trust",
+        "service:ec2",
+        "--role-name",
+        &role,
+    ])
+    .against(moto())
+    .run();
+    printed_role(output.success(), &role, true);
+    assert_eq!(
+        output.stderr,
+        format!(
+            "Created bucket: {bucket}\n\
+             Created role: {role} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\n\
+             Attached policy s3.read-only.{bucket} to role {role}\n\
+             Created instance profile: {role}\n\
+             Added role {role} to instance profile {role}\n\
+             \n\
+             To give the role to an EC2 instance, through the instance profile {role}:\n\
+             \n\
+             aws ec2 associate-iam-instance-profile --instance-id INSTANCE_ID --iam-instance-profile Name={role}\n"
+        )
+    );
+    assert_eq!(trust_of(&clients, &role), trust_golden("service-ec2"));
+    let profile = block_on(
+        clients
+            .iam
+            .get_instance_profile()
+            .instance_profile_name(&role)
+            .send(),
+    )
+    .unwrap()
+    .instance_profile
+    .unwrap();
+    let roles: Vec<&str> = profile.roles().iter().map(|r| r.role_name()).collect();
+    assert_eq!(roles, [role.as_str()]);
+
+    // `list-roles` shows it.
+    let output = s3c(&["list-roles", &role, "--csv"]).against(moto()).run();
+    assert!(
+        output
+            .success()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(&format!("/,{role},"))
+    );
+}
+
+#[test]
+fn a_role_that_trusts_someone_else_is_refused_before_any_change() {
+    let clients = moto().clients();
+    let bucket = unique("other");
+    let role = unique("taken");
+    let first = s3c(&[
+        "create",
+        &bucket,
+        "-c",
+        "--trust",
+        "service:lambda",
+        "--role-name",
+        &role,
+    ])
+    .against(moto())
+    .run();
+    first.success();
+    let second_bucket = unique("other");
+    let output = s3c(&[
+        "create",
+        &second_bucket,
+        "-c",
+        "--trust",
+        "github:o/r",
+        "--role-name",
+        &role,
+    ])
+    .against(moto())
+    .run();
+    output.fails_with(
+        1,
+        &format!(
+            "Error: role `{role}` already exists and trusts other principals than asked: choose \
+             another name with --role-name, or delete it first with `s3-credentials delete-role {role}`\n"
+        ),
+    );
+    assert!(!bucket_exists(&clients, &second_bucket));
+    assert_eq!(trust_of(&clients, &role), trust_golden("service-lambda"));
+}
+
+/// The `--dry-run` text of a role: buckets, provider, trust policy,
+/// permissions, instance profile; built here from the golden files.
+fn expected_dry_run(trust: &str, provider: Option<&str>, ec2: bool) -> String {
+    let role = "s3.read-only.my-bucket";
+    let trust = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/trust/{trust}.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+    .replace("123456789012", "ACCOUNT_ID");
+    let policy = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/policies/read-only.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut text = "Would check that bucket exists: 'my-bucket'\n".to_owned();
+    if let Some(line) = provider {
+        text.push_str(line);
+    }
+    text.push_str(&format!(
+        "Would create role if it does not exist: '{role}' with permissions boundary: \
+         'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess', trust policy (ACCOUNT_ID is the account \
+         of the credentials):\n{trust}\
+         Would attach policy called '{role}' to role '{role}', details:\n{policy}"
+    ));
+    if ec2 {
+        text.push_str(&format!(
+            "Would create instance profile if it does not exist: '{role}' and add role '{role}' to it\n"
+        ));
+    }
+    text
+}
+
+#[test]
+fn dry_run_prints_trust_and_permissions_policies_without_aws() {
+    let github = "Would create OpenID Connect provider if the account lacks it: \
+                  'https://token.actions.githubusercontent.com' with audience 'sts.amazonaws.com'\n";
+    let gitlab = "Would create OpenID Connect provider if the account lacks it: \
+                  'https://gitlab.com' with audience 'https://gitlab.com'\n";
+    let cases: &[(&[&str], &str, Option<&str>, bool)] = &[
+        (
+            &["github:octo-org/octo-repo:environment:prod"],
+            "github-environment",
+            Some(github),
+            false,
+        ),
+        (
+            &["gitlab:my-group/my-project"],
+            "gitlab-any",
+            Some(gitlab),
+            false,
+        ),
+        (&["service:lambda"], "service-lambda", None, false),
+        (&["service:ec2"], "service-ec2", None, true),
+        (&["service:ecs-tasks"], "service-ecs-tasks", None, false),
+        (&["account:210987654321"], "account", None, false),
+    ];
+    for (trust, golden_name, provider, ec2) in cases {
+        let mut args = vec!["create", "my-bucket", "--read-only", "--dry-run", "--trust"];
+        args.extend_from_slice(trust);
+        // No endpoint and no credentials: any AWS call would fail.
+        let output = s3c(&args)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .run();
+        assert_eq!(
+            (output.code, output.stderr.as_str()),
+            (0, ""),
+            "{trust:?}: {output:#?}"
+        );
+        assert_eq!(
+            output.stdout,
+            expected_dry_run(golden_name, *provider, *ec2),
+            "{trust:?}"
+        );
+    }
+}
+
+#[test]
+fn bad_trust_options_are_usage_errors() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["--trust", "github:octo-org/*"],
+            "Error: --trust: the GitHub repository name `*` contains `*`: a wildcard here would \
+             trust every repository or project it matches; name one\n",
+        ),
+        (
+            &["--trust", "github:o/r:ref:refs/heads/*/x"],
+            "Error: --trust: the ref `refs/heads/*/x` contains `*`: IAM's wildcards also match `/` \
+             and `:`, so only one trailing `*` on a ref is allowed\n",
+        ),
+        (
+            &["--trust", "service:lambda", "--external-id", "abc"],
+            "Error: --external-id only applies to --trust account:ACCOUNT_ID\n",
+        ),
+        (
+            &["--trust", "service:lambda", "--role-name", ""],
+            "Error: --role-name cannot be empty\n",
+        ),
+        (
+            &["--external-id", "abc"],
+            "Error: the following required arguments were not provided: --trust <PRINCIPAL>; \
+             see `s3-credentials create --help`\n",
+        ),
+        (
+            &["--trust", "service:lambda", "-d", "1h"],
+            "Error: the argument '--trust <PRINCIPAL>' cannot be used with '--duration <DURATION>'; \
+             see `s3-credentials create --help`\n",
+        ),
+        (
+            &["--trust", "service:lambda", "--username", "u"],
+            "Error: the argument '--trust <PRINCIPAL>' cannot be used with '--username <NAME>'; \
+             see `s3-credentials create --help`\n",
+        ),
+    ];
+    for (options, stderr) in cases {
+        let mut args = vec!["create", "my-bucket"];
+        args.extend_from_slice(options);
+        // No endpoint: a request would fail with exit 1, not 2.
+        s3c(&args).run().fails_with(2, stderr);
+    }
+    let long = "r".repeat(65);
+    s3c(&[
+        "create",
+        "my-bucket",
+        "--trust",
+        "service:lambda",
+        "--role-name",
+        &long,
+    ])
+    .run()
+    .fails_with(
+        2,
+        &format!(
+            "Error: role name `{long}` is 65 characters long, more than the 64 IAM allows; \
+                 choose a shorter one with --role-name, or name fewer buckets\n"
+        ),
+    );
+}
