@@ -18,6 +18,7 @@ mod create_faults;
 mod create_races;
 mod create_tags;
 mod create_role;
+mod create_role_faults;
 mod debug_bucket;
 mod delete_objects;
 mod delete_user;

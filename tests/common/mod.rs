@@ -68,7 +68,7 @@ impl Emulator {
     /// Start moto with the given extra environment and wait until it answers.
     // The child is reaped by `stop_emulators` when the test process exits.
     #[allow(clippy::zombie_processes)]
-    fn start(env: &[(&str, &str)]) -> Self {
+    pub fn start(env: &[(&str, &str)]) -> Self {
         let python = repo().join(".venv-test/bin/python");
         assert!(
             python.exists(),
@@ -97,16 +97,27 @@ impl Emulator {
 
     /// Clear all state (used by the exclusive server only).
     pub fn reset(&self) {
+        self.post("/moto-api/reset", "");
+    }
+
+    /// Check the signature and IAM permissions of every request from now
+    /// on. Only for a server of the test's own: it changes the whole server.
+    pub fn enforce_from_now(&self) {
+        self.post("/moto-api/reset-auth", "0");
+    }
+
+    fn post(&self, path: &str, body: &str) {
         let address = self.endpoint.trim_start_matches("http://");
         let mut stream = std::net::TcpStream::connect(address).expect("connect to moto");
         write!(
             stream,
-            "POST /moto-api/reset HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
         )
         .unwrap();
         let mut response = String::new();
         BufReader::new(stream).read_line(&mut response).unwrap();
-        assert!(response.contains(" 200 "), "moto reset failed: {response}");
+        assert!(response.contains(" 200 "), "moto {path} failed: {response}");
     }
 
     /// SDK clients for this server, signed with the default test credentials.
