@@ -21,6 +21,7 @@ mod create_role;
 mod create_role_faults;
 mod debug_bucket;
 mod delete_objects;
+mod delete_role;
 mod delete_user;
 mod docs;
 mod get_object;
