@@ -548,3 +548,65 @@ fn bad_trust_options_are_usage_errors() {
         ),
     );
 }
+
+/// Run the offline policy linter (`scripts/lint_policies.py`, parliament)
+/// over files: `(exit code, stdout)`.
+fn lint(files: &[std::path::PathBuf]) -> (i32, String) {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = repo.join(".venv-lint/bin/python");
+    assert!(
+        python.exists(),
+        "the policy linter is not installed: run `scripts/test` (or `scripts/setup-test-env`) first"
+    );
+    let output = std::process::Command::new(python)
+        .arg(repo.join("scripts/lint_policies.py"))
+        .args(files)
+        .output()
+        .unwrap();
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn trust_and_permissions_policies_pass_the_policy_linter() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files = Vec::new();
+    for folder in ["trust", "policies"] {
+        for entry in std::fs::read_dir(fixtures.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            // A user's own `--statement` (textract on `*`), not a generated one.
+            if !path.ends_with("read-write-statement.json") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert_eq!(files.len(), 14 + 11);
+    assert_eq!(lint(&files), (0, String::new()));
+
+    // The linter does look at trust policies: a misspelled action or
+    // condition key is reported.
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.json");
+    let text = std::fs::read_to_string(fixtures.join("trust/service-ecs-tasks.json"))
+        .unwrap()
+        .replace("aws:SourceAccount", "aws:SourceAccont");
+    std::fs::write(&broken, text).unwrap();
+    assert_eq!(
+        lint(&[broken.clone()]),
+        (
+            1,
+            format!(
+                "{}: UNKNOWN_CONDITION_FOR_ACTION: Unknown condition aws:SourceAccont for action sts:AssumeRole\n",
+                broken.display()
+            )
+        )
+    );
+}
