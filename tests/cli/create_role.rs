@@ -600,7 +600,7 @@ fn trust_and_permissions_policies_pass_the_policy_linter() {
         .replace("aws:SourceAccount", "aws:SourceAccont");
     std::fs::write(&broken, text).unwrap();
     assert_eq!(
-        lint(&[broken.clone()]),
+        lint(std::slice::from_ref(&broken)),
         (
             1,
             format!(

@@ -224,15 +224,7 @@ pub(crate) async fn create(
             writeln!(log, "{line}")
         }
     };
-    if let (Some(provider), Some((arn, exists))) = (role.principal.provider(), &existing.provider) {
-        if *exists {
-            say(format!("Using existing OpenID Connect provider: {arn}"))?;
-        } else {
-            create_provider(clients, provider).await?;
-            changes.push(Change::Trusted(RoleStep::OidcProvider(arn.clone())));
-            say(format!("Created OpenID Connect provider: {arn}"))?;
-        }
-    }
+    ensure_provider(role, clients, existing, changes, &mut say).await?;
     let role_arn = match &existing.role {
         Some(arn) => {
             say(format!("Using existing role: {}", role.name))?;
@@ -261,7 +253,22 @@ pub(crate) async fn create(
     })
 }
 
-async fn create_provider(clients: &Clients, provider: &OidcProvider) -> anyhow::Result<()> {
+/// Create the OIDC provider the role trusts, unless it exists.
+async fn ensure_provider(
+    role: &RolePlan,
+    clients: &Clients,
+    existing: &Existing,
+    changes: &mut Changes,
+    say: &mut impl FnMut(String) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
+    let (Some(provider), Some((arn, exists))) = (role.principal.provider(), &existing.provider)
+    else {
+        return Ok(());
+    };
+    if *exists {
+        say(format!("Using existing OpenID Connect provider: {arn}"))?;
+        return Ok(());
+    }
     clients
         .iam
         .create_open_id_connect_provider()
@@ -270,6 +277,8 @@ async fn create_provider(clients: &Clients, provider: &OidcProvider) -> anyhow::
         .send()
         .await
         .aws("CreateOpenIDConnectProvider")?;
+    changes.push(Change::Trusted(RoleStep::OidcProvider(arn.clone())));
+    say(format!("Created OpenID Connect provider: {arn}"))?;
     Ok(())
 }
 

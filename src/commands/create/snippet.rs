@@ -31,22 +31,7 @@ pub(crate) fn snippet(role: &RoleInUse<'_>) -> String {
             project,
             subject,
             environment,
-        } if *provider == GITHUB => {
-            let environment = environment
-                .as_ref()
-                .map_or_else(String::new, |name| format!("    environment: {name}\n"));
-            format!(
-                "To use the role in a GitHub Actions workflow of {project} (only jobs whose token \
-                 subject matches `{subject}` can assume it):\n\n\
-                 permissions:\n  id-token: write\n  contents: read\n\
-                 jobs:\n  upload:\n    runs-on: ubuntu-latest\n{environment}    steps:\n\
-                 \x20     - uses: aws-actions/configure-aws-credentials@v4\n\
-                 \x20       with:\n\
-                 \x20         role-to-assume: {role_arn}\n\
-                 \x20         aws-region: {region}\n\
-                 \x20     - run: aws s3 ls s3://{bucket}/\n"
-            )
-        }
+        } if *provider == GITHUB => github_snippet(role, project, subject, environment.as_deref()),
         Principal::Oidc {
             provider,
             project,
@@ -79,6 +64,36 @@ pub(crate) fn snippet(role: &RoleInUse<'_>) -> String {
     }
 }
 
+/// A workflow job with the `id-token: write` permission and the
+/// `configure-aws-credentials` step.
+fn github_snippet(
+    role: &RoleInUse<'_>,
+    project: &str,
+    subject: &str,
+    environment: Option<&str>,
+) -> String {
+    let RoleInUse {
+        role_arn,
+        region,
+        bucket,
+        ..
+    } = role;
+    let environment =
+        environment.map_or_else(String::new, |name| format!("    environment: {name}\n"));
+    format!(
+        "To use the role in a GitHub Actions workflow of {project} (only jobs whose token \
+         subject matches `{subject}` can assume it):\n\n\
+         permissions:\n  id-token: write\n  contents: read\n\
+         jobs:\n  upload:\n    runs-on: ubuntu-latest\n{environment}    steps:\n\
+         \x20     - uses: aws-actions/configure-aws-credentials@v4\n\
+         \x20       with:\n\
+         \x20         role-to-assume: {role_arn}\n\
+         \x20         aws-region: {region}\n\
+         \x20     - run: aws s3 ls s3://{bucket}/\n"
+    )
+}
+
+/// The setting that gives the role to a service.
 fn service_snippet(service: &str, role_name: &str, role_arn: &str) -> String {
     match service {
         "lambda.amazonaws.com" => format!(
