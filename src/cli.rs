@@ -23,7 +23,9 @@ pub enum Command {
     ///
     /// By default this creates an IAM user with one inline policy per bucket
     /// and prints a new access key for it. With `--duration` it prints
-    /// temporary credentials instead, and creates no user.
+    /// temporary credentials instead, and creates no user. With `--trust` it
+    /// creates a role that only a CI job, an AWS service or another account can
+    /// assume, and no key at all.
     Create(CreateArgs),
     /// Print the IAM policy `create` would use for these buckets
     Policy(PolicyArgs),
