@@ -509,6 +509,11 @@ fn bad_trust_options_are_usage_errors() {
             "Error: --role-name cannot be empty\n",
         ),
         (
+            &["--trust", "service:lambda", "--role-name", "ci/deploy"],
+            "Error: role name `ci/deploy` contains `/`: IAM role names may only use letters, \
+             digits and +=,.@_-\n",
+        ),
+        (
             &["--external-id", "abc"],
             "Error: the following required arguments were not provided: --trust <PRINCIPAL>; \
              see `s3-credentials create --help`\n",

@@ -83,6 +83,16 @@ impl RolePlan {
             Some(name) => name.clone(),
             None => default_name,
         };
+        // IAM's rule for role names; checked here so that a bad name fails
+        // before any bucket is created.
+        if let Some(bad) = name
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "+=,.@_-".contains(*c)))
+        {
+            return Err(UsageError(format!(
+                "role name `{name}` contains `{bad}`: IAM role names may only use letters, digits and +=,.@_-"
+            )));
+        }
         check_name_length(IamName::Role, &name).map_err(UsageError)?;
         Ok(Some(Self { name, principal }))
     }

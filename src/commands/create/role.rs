@@ -18,6 +18,9 @@ use crate::iam::decode_policy_document;
 use crate::temporary::partition_of;
 use crate::trust::{Account, OidcProvider};
 
+/// The longest role description IAM accepts.
+const MAX_DESCRIPTION_LENGTH: usize = 1000;
+
 /// What exists in the account before this run.
 #[derive(Debug)]
 pub(crate) struct Existing {
@@ -294,16 +297,22 @@ async fn create_role(
         .create_role()
         .role_name(&role.name)
         .assume_role_policy_document(trust.to_string())
-        .description(format!(
-            "Made by s3-credentials: {} access to {}",
-            plan.label,
-            plan.buckets.join(", ")
-        ));
+        .description(description(plan));
     if let Some(boundary) = &plan.boundary {
         request = request.permissions_boundary(boundary);
     }
     let created = request.send().await.aws("CreateRole")?;
     Ok(created.role.context("CreateRole returned no role")?.arn)
+}
+
+/// The role's description, cut to the 1,000 characters IAM allows.
+fn description(plan: &Plan) -> String {
+    let text = format!(
+        "Made by s3-credentials: {} access to {}",
+        plan.label,
+        plan.buckets.join(", ")
+    );
+    text.chars().take(MAX_DESCRIPTION_LENGTH).collect()
 }
 
 /// One inline policy per bucket, all at once; every one that AWS confirmed
@@ -390,4 +399,51 @@ async fn ensure_profile(
         say(format!("Added role {name} to instance profile {name}"))?;
     }
     Ok(profile.arn)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn plan(args: &[&str]) -> Plan {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let Command::Create(args) = cli.command else {
+            panic!("not create");
+        };
+        Plan::from_args(&args, std::io::empty()).unwrap()
+    }
+
+    #[test]
+    fn descriptions_fit_iam() {
+        let short = plan(&[
+            "s3-credentials",
+            "create",
+            "a-bucket",
+            "b-bucket",
+            "--trust",
+            "service:lambda",
+        ]);
+        assert_eq!(
+            description(&short),
+            "Made by s3-credentials: read-write access to a-bucket, b-bucket"
+        );
+        let buckets: Vec<String> = (0..20)
+            .map(|n| format!("{n:02}{}", "b".repeat(60)))
+            .collect();
+        let mut args = vec![
+            "s3-credentials",
+            "create",
+            "--trust",
+            "service:lambda",
+            "--role-name",
+            "r",
+        ];
+        args.extend(buckets.iter().map(String::as_str));
+        let text = description(&plan(&args));
+        assert_eq!(text.chars().count(), MAX_DESCRIPTION_LENGTH);
+        assert!(text.starts_with("Made by s3-credentials: read-write access to 00bbb"));
+    }
 }
