@@ -12,6 +12,7 @@
 mod buckets;
 pub(crate) mod plan;
 mod role;
+mod role_check;
 mod snippet;
 mod tags;
 pub(crate) mod undo;
