@@ -9,8 +9,6 @@ use crate::error::{AwsResultExt, ExitStatus};
 use crate::iam::not_found;
 use crate::output::Console;
 
-use super::report_failure;
-
 /// Delete each role in turn: instance profiles, inline policies, attached
 /// managed policies, then the role, printing each step. A role that fails is
 /// reported and the others are still deleted; the exit code is then 1.
@@ -24,7 +22,7 @@ pub(crate) async fn run(
         if let Err(error) = delete_role(clients, role, console.out).await {
             status = ExitStatus::Failure;
             console.out.flush()?;
-            report_failure(console.err, clients, error)?;
+            writeln!(console.err, "{}", clients.error_line(error))?;
         }
     }
     Ok(status)

@@ -123,8 +123,14 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
             .await
         }
         Command::DeleteRole(args) => {
-            let clients = connect(&args.connection).await?;
-            named(delete_role::run(&args, &clients, console).await, &clients)
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    delete_role::run(&args, clients, console).await
+                },
+            )
+            .await
         }
         Command::ListBucket(args) => {
             on_aws(

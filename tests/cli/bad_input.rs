@@ -24,6 +24,11 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
         // Missing arguments and unknown flags.
         (vec!["create"], "required arguments were not provided"),
         (vec!["delete-user"], "required arguments were not provided"),
+        (vec!["delete-role"], "required arguments were not provided"),
+        (
+            vec!["create", "b-bucket", "--trust", "github:o/*"],
+            "the GitHub repository name `*` contains `*`",
+        ),
         (
             vec!["list-users", "--frobnicate"],
             "unexpected argument '--frobnicate'",
