@@ -41,11 +41,12 @@ fn commands() -> Vec<(Vec<String>, i32)> {
         vec!["list-user-policies"],
         // A user that does not exist: fails.
         vec!["delete-user", &user],
-        vec!["delete-role", &user],
         vec!["create", &bucket, "-c"],
         vec!["rotate-key", &created],
         vec!["list-credentials"],
         vec!["create", &bucket, "-c", "--trust", "github:o/r", "--role-name", &user],
+        // Deletes the role just made, where it could be made.
+        vec!["delete-role", &user],
         // The bucket exists from here on (where `create` could make it).
         vec!["set-cors-policy", &bucket],
         vec!["get-cors-policy", &bucket],
