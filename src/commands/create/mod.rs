@@ -146,7 +146,7 @@ async fn keyless(
 ) -> anyhow::Result<()> {
     let (missing, existing) = tokio::try_join!(
         buckets::check(plan, clients),
-        role::check(plan, role, clients)
+        role_check::check(plan, role, clients)
     )?;
     buckets::create(plan, clients, &missing, changes, console.err).await?;
     let made = role::create(plan, role, clients, &existing, changes, console.err).await?;

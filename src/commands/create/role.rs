@@ -9,7 +9,7 @@ use aws_sdk_iam::types::InstanceProfile;
 use futures_util::future::join_all;
 
 use super::plan::{Plan, RolePlan};
-pub(crate) use super::role_check::{Existing, check};
+use super::role_check::Existing;
 use super::undo::{Change, Changes, RoleStep};
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
