@@ -286,9 +286,20 @@ mod properties {
     use super::*;
 
     proptest! {
+        /// Any text is either a principal whose trust policy has one
+        /// statement, or one line of error that names the option.
         #[test]
-        fn parsing_never_panics(text in ".{0,80}") {
-            let _ = Principal::parse(&text, None);
+        fn any_text_is_a_principal_or_a_one_line_error(text in ".{0,80}") {
+            match Principal::parse(&text, None) {
+                Ok(principal) => {
+                    let policy = principal.trust_policy(&account());
+                    prop_assert_eq!(policy["Statement"].as_array().map(Vec::len), Some(1));
+                }
+                Err(error) => {
+                    prop_assert!(error.starts_with("--trust"), "{}", error);
+                    prop_assert!(!error.contains('\n'), "{}", error);
+                }
+            }
         }
 
         /// Whatever is accepted has a subject the last check also accepts,

@@ -6,14 +6,16 @@
 
 use serde_json::Value;
 
-use s3_credentials::aws::Clients;
-
-use crate::common::{block_on, exclusive_moto, moto, s3c, unique};
-use crate::create::{bucket_exists, exists, golden};
+use crate::common::roles::{
+    profile_roles, provider_audiences, role_exists, role_policies, trust_of,
+};
+use crate::common::s3::bucket_exists;
+use crate::common::{Output, block_on, exclusive_moto, moto, s3c, unique};
+use crate::create::golden;
 
 /// A golden trust policy from `tests/fixtures/trust/` (account 123456789012,
 /// moto's account).
-pub(crate) fn trust_golden(name: &str) -> Value {
+fn trust_golden(name: &str) -> Value {
     let path = format!(
         "{}/tests/fixtures/trust/{name}.json",
         env!("CARGO_MANIFEST_DIR")
@@ -21,78 +23,10 @@ pub(crate) fn trust_golden(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-pub(crate) fn role_exists(clients: &Clients, role: &str) -> bool {
-    exists(block_on(clients.iam.get_role().role_name(role).send()))
-}
-
-pub(crate) fn profile_exists(clients: &Clients, profile: &str) -> bool {
-    exists(block_on(
-        clients
-            .iam
-            .get_instance_profile()
-            .instance_profile_name(profile)
-            .send(),
-    ))
-}
-
-/// The audiences of the OIDC provider for `host`, if the account has one.
-pub(crate) fn provider_audiences(clients: &Clients, host: &str) -> Option<Vec<String>> {
-    let arn = format!("arn:aws:iam::123456789012:oidc-provider/{host}");
-    let found = block_on(
-        clients
-            .iam
-            .get_open_id_connect_provider()
-            .open_id_connect_provider_arn(arn)
-            .send(),
-    );
-    match found {
-        Ok(provider) => Some(provider.client_id_list().to_vec()),
-        Err(error) => {
-            assert!(!exists::<(), _>(Err(error)));
-            None
-        }
-    }
-}
-
-fn decode(document: &str) -> Value {
-    let text = percent_encoding::percent_decode_str(document).decode_utf8_lossy();
-    serde_json::from_str(&text).unwrap()
-}
-
-/// The role's trust policy as IAM stores it.
-pub(crate) fn trust_of(clients: &Clients, role: &str) -> Value {
-    let found = block_on(clients.iam.get_role().role_name(role).send()).unwrap();
-    decode(found.role.unwrap().assume_role_policy_document().unwrap())
-}
-
-/// The role's inline policies as `(name, document)`, by name.
-pub(crate) fn role_policies(clients: &Clients, role: &str) -> Vec<(String, Value)> {
-    let iam = &clients.iam;
-    block_on(async {
-        let names = iam
-            .list_role_policies()
-            .role_name(role)
-            .send()
-            .await
-            .unwrap();
-        let mut policies = Vec::new();
-        for name in names.policy_names {
-            let policy = iam
-                .get_role_policy()
-                .role_name(role)
-                .policy_name(&name)
-                .send()
-                .await
-                .unwrap();
-            policies.push((name, decode(policy.policy_document())));
-        }
-        policies.sort_by(|a, b| a.0.cmp(&b.0));
-        policies
-    })
-}
-
-/// The printed role, checked for its exact layout.
-fn printed_role(stdout: &str, role: &str, profile: bool) {
+/// A successful run that wrote exactly `stderr` and printed the role, checked
+/// for its exact layout.
+fn printed_role(output: &Output, stderr: &str, role: &str, profile: bool) {
+    let stdout = output.success_with_stderr(stderr);
     let arn = format!("arn:aws:iam::123456789012:role/{role}");
     let expected = if profile {
         format!(
@@ -124,10 +58,9 @@ fn github_role_creates_the_provider_once_and_prints_the_workflow_step() {
     ])
     .against(server)
     .run();
-    printed_role(output.success(), &role, false);
-    assert_eq!(
-        output.stderr,
-        format!(
+    printed_role(
+        &output,
+        &format!(
             "Created bucket: {bucket}\n\
              Created OpenID Connect provider: {GITHUB_PROVIDER}\n\
              Created role: {role} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
@@ -143,7 +76,9 @@ fn github_role_creates_the_provider_once_and_prints_the_workflow_step() {
              \x20         role-to-assume: arn:aws:iam::123456789012:role/{role}\n\
              \x20         aws-region: us-east-1\n\
              \x20     - run: aws s3 ls s3://{bucket}/\n"
-        )
+        ),
+        &role,
+        false,
     );
     assert_eq!(trust_of(&clients, &role), trust_golden("github-any"));
     assert_eq!(
@@ -169,8 +104,7 @@ fn github_role_creates_the_provider_once_and_prints_the_workflow_step() {
         ])
         .against(server)
         .run();
-        printed_role(output.success(), "deploy-main", false);
-        assert_eq!(output.stderr, "");
+        printed_role(&output, "", "deploy-main", false);
     }
     assert_eq!(
         trust_of(&clients, "deploy-main"),
@@ -232,14 +166,29 @@ fn gitlab_role_with_a_branch() {
     ])
     .against(server)
     .run();
-    printed_role(output.success(), "gitlab-main", false);
-    assert!(output.stderr.starts_with(
-        "Created OpenID Connect provider: arn:aws:iam::123456789012:oidc-provider/gitlab.com\n"
-    ));
-    assert!(
-        output
-            .stderr
-            .contains("    AWS_ROLE_ARN: arn:aws:iam::123456789012:role/gitlab-main\n")
+    let arn = "arn:aws:iam::123456789012:role/gitlab-main";
+    printed_role(
+        &output,
+        &format!(
+            "Created OpenID Connect provider: arn:aws:iam::123456789012:oidc-provider/gitlab.com\n\
+             Created role: gitlab-main with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
+             Attached policy s3.read-write.{bucket} to role gitlab-main\n\
+             \n\
+             To use the role in a GitLab CI job of my-group/sub.group/my-project (only jobs whose \
+             token subject matches `project_path:my-group/sub.group/my-project:ref_type:branch:ref:main` \
+             can assume it), in .gitlab-ci.yml:\n\
+             \n\
+             upload:\n  id_tokens:\n    GITLAB_OIDC_TOKEN:\n      aud: https://gitlab.com\n\
+             \x20 variables:\n\
+             \x20   AWS_ROLE_ARN: {arn}\n\
+             \x20   AWS_WEB_IDENTITY_TOKEN_FILE: /tmp/web-identity-token\n\
+             \x20   AWS_REGION: us-east-1\n\
+             \x20 script:\n\
+             \x20   - echo \"$GITLAB_OIDC_TOKEN\" > \"$AWS_WEB_IDENTITY_TOKEN_FILE\"\n\
+             \x20   - aws s3 ls s3://{bucket}/\n"
+        ),
+        "gitlab-main",
+        false,
     );
     assert_eq!(
         trust_of(&clients, "gitlab-main"),
@@ -251,6 +200,15 @@ fn gitlab_role_with_a_branch() {
     );
 }
 
+/// What `create --trust` prints on stderr for a role on an existing bucket
+/// with `--write-only`: the steps, then `snippet`.
+fn service_stderr(bucket: &str, role: &str, snippet: &str) -> String {
+    format!(
+        "Created role: {role} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
+         Attached policy s3.write-only.{bucket} to role {role}\n\n{snippet}"
+    )
+}
+
 #[test]
 fn service_and_account_roles() {
     let clients = moto().clients();
@@ -260,22 +218,26 @@ fn service_and_account_roles() {
         (
             &["service:lambda"],
             "service-lambda",
-            "--function-name FUNCTION --role",
+            "To make the role the execution role of a Lambda function:\n\n\
+             aws lambda update-function-configuration --function-name FUNCTION --role @ARN@\n",
         ),
         (
             &["service:ecs-tasks"],
             "service-ecs-tasks",
-            "\"taskRoleArn\"",
+            "To make the role the task role of an ECS task definition, set in it:\n\n\
+             \"taskRoleArn\": \"@ARN@\"\n",
         ),
         (
             &["service:states.amazonaws.com"],
             "service-states",
-            "give it the role ARN",
+            "To let states.amazonaws.com use the role, give it the role ARN:\n\n@ARN@\n",
         ),
         (
             &["account:210987654321", "--external-id", "partner-7f3a"],
             "account-external-id",
-            "external_id = partner-7f3a\n",
+            "To assume the role from account 210987654321 (whose own IAM policies must also \
+             allow sts:AssumeRole on it), add to ~/.aws/config there:\n\n\
+             [profile @ROLE@]\nrole_arn = @ARN@\nsource_profile = default\nexternal_id = partner-7f3a\n",
         ),
     ];
     for (trust, golden_name, snippet) in cases {
@@ -290,12 +252,14 @@ fn service_and_account_roles() {
         ];
         args.extend_from_slice(trust);
         let output = s3c(&args).against(moto()).run();
-        printed_role(output.success(), &role, false);
-        assert!(output.stderr.starts_with(&format!(
-            "Created role: {role} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
-             Attached policy s3.write-only.{bucket} to role {role}\n\n"
-        )), "{output:#?}");
-        assert!(output.stderr.contains(snippet), "{output:#?}");
+        let arn = format!("arn:aws:iam::123456789012:role/{role}");
+        let snippet = snippet.replace("@ARN@", &arn).replace("@ROLE@", &role);
+        printed_role(
+            &output,
+            &service_stderr(&bucket, &role, &snippet),
+            &role,
+            false,
+        );
         assert_eq!(
             trust_of(&clients, &role),
             trust_golden(golden_name),
@@ -328,10 +292,9 @@ fn ec2_role_comes_with_an_instance_profile() {
     ])
     .against(moto())
     .run();
-    printed_role(output.success(), &role, true);
-    assert_eq!(
-        output.stderr,
-        format!(
+    printed_role(
+        &output,
+        &format!(
             "Created bucket: {bucket}\n\
              Created role: {role} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess\n\
              Attached policy s3.read-only.{bucket} to role {role}\n\
@@ -341,21 +304,12 @@ fn ec2_role_comes_with_an_instance_profile() {
              To give the role to an EC2 instance, through the instance profile {role}:\n\
              \n\
              aws ec2 associate-iam-instance-profile --instance-id INSTANCE_ID --iam-instance-profile Name={role}\n"
-        )
+        ),
+        &role,
+        true,
     );
     assert_eq!(trust_of(&clients, &role), trust_golden("service-ec2"));
-    let profile = block_on(
-        clients
-            .iam
-            .get_instance_profile()
-            .instance_profile_name(&role)
-            .send(),
-    )
-    .unwrap()
-    .instance_profile
-    .unwrap();
-    let roles: Vec<&str> = profile.roles().iter().map(|r| r.role_name()).collect();
-    assert_eq!(roles, [role.as_str()]);
+    assert_eq!(profile_roles(&clients, &role), [role.as_str()]);
 
     // `list-roles` shows it.
     let output = s3c(&["list-roles", &role, "--csv"]).against(moto()).run();
@@ -382,6 +336,7 @@ fn a_role_that_trusts_someone_else_is_refused_before_any_change() {
         "service:lambda",
         "--role-name",
         &role,
+        "--silent",
     ])
     .against(moto())
     .run();

@@ -7,9 +7,9 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use crate::common::proxy::Proxy;
+use crate::common::roles::{profile_exists, provider_audiences, role_exists, role_policies};
+use crate::common::s3::bucket_exists;
 use crate::common::{TEST_KEY, TEST_SECRET, block_on, exclusive_moto, moto, s3c, unique};
-use crate::create::bucket_exists;
-use crate::create_role::{profile_exists, provider_audiences, role_exists, role_policies};
 
 /// Run `create ARGS` through a proxy that fails `action` with `status` and `code`.
 fn create_failing(
@@ -148,6 +148,7 @@ fn an_existing_roles_replaced_policy_is_restored() {
         "service:ec2",
         "--role-name",
         &role,
+        "--silent",
     ])
     .against(moto())
     .run()
@@ -311,6 +312,7 @@ fn web_identity_credentials_of_the_role_can_use_the_bucket_as_the_mode_allows() 
         "github:octo-org/octo-repo",
         "--role-name",
         "ci-read",
+        "--silent",
     ])
     .against(&server)
     .run();

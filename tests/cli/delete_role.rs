@@ -1,8 +1,8 @@
 //! `delete-role`: a role `create --trust service:ec2` made goes with its
 //! policies and instance profile; profiles of others and missing roles.
 
+use crate::common::roles::{profile_exists, role_exists};
 use crate::common::{block_on, moto, s3c, unique};
-use crate::create_role::{profile_exists, role_exists};
 
 const READ_ONLY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 
@@ -18,6 +18,7 @@ fn deletes_the_instance_profile_policies_and_the_role() {
         "service:ec2",
         "--role-name",
         &role,
+        "--silent",
     ])
     .against(moto())
     .run()
@@ -90,6 +91,7 @@ fn a_missing_role_is_reported_and_the_others_are_still_deleted() {
         "service:lambda",
         "--role-name",
         &role,
+        "--silent",
     ])
     .against(moto())
     .run()

@@ -31,6 +31,7 @@ fn commands() -> Vec<(Vec<String>, i32)> {
     let bucket = unique("secret");
     let user = unique("secret-user");
     let missing = unique("secret-missing");
+    let role = unique("secret-role");
     let failing = [user.as_str(), missing.as_str()];
     let created = format!("s3.read-write.{bucket}");
     [
@@ -44,9 +45,17 @@ fn commands() -> Vec<(Vec<String>, i32)> {
         vec!["create", &bucket, "-c"],
         vec!["rotate-key", &created],
         vec!["list-credentials"],
-        vec!["create", &bucket, "-c", "--trust", "github:o/r", "--role-name", &user],
+        vec![
+            "create",
+            &bucket,
+            "-c",
+            "--trust",
+            "github:o/r",
+            "--role-name",
+            &role,
+        ],
         // Deletes the role just made, where it could be made.
-        vec!["delete-role", &user],
+        vec!["delete-role", &role],
         // The bucket exists from here on (where `create` could make it).
         vec!["set-cors-policy", &bucket],
         vec!["get-cors-policy", &bucket],

@@ -15,6 +15,7 @@ pub mod iam;
 pub mod iam_limits;
 pub mod proxy;
 pub mod region_proxy;
+pub mod roles;
 pub mod s3;
 pub mod s3s_fs;
 pub mod stall;
