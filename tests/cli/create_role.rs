@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::common::roles::{
     profile_roles, provider_audiences, role_exists, role_policies, trust_of,
 };
-use crate::common::s3::bucket_exists;
+use crate::common::s3::{bucket_exists, new_bucket};
 use crate::common::{Output, block_on, exclusive_moto, moto, s3c, unique};
 use crate::create::golden;
 
@@ -154,8 +154,7 @@ fn an_existing_provider_without_the_audience_is_refused_before_any_change() {
 fn gitlab_role_with_a_branch() {
     let (_lock, server) = exclusive_moto();
     let clients = server.clients();
-    let bucket = unique("gl");
-    block_on(clients.s3.create_bucket().bucket(&bucket).send()).unwrap();
+    let bucket = new_bucket(&clients, "gl");
     let output = s3c(&[
         "create",
         &bucket,
@@ -212,8 +211,7 @@ fn service_stderr(bucket: &str, role: &str, snippet: &str) -> String {
 #[test]
 fn service_and_account_roles() {
     let clients = moto().clients();
-    let bucket = unique("svc");
-    block_on(clients.s3.create_bucket().bucket(&bucket).send()).unwrap();
+    let bucket = new_bucket(&clients, "svc");
     let cases: &[(&[&str], &str, &str)] = &[
         (
             &["service:lambda"],

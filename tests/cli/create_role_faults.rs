@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::common::proxy::Proxy;
 use crate::common::roles::{profile_exists, provider_audiences, role_exists, role_policies};
-use crate::common::s3::bucket_exists;
+use crate::common::s3::{bucket_exists, new_bucket};
 use crate::common::{TEST_KEY, TEST_SECRET, block_on, exclusive_moto, moto, s3c, unique};
 
 /// Run `create ARGS` through a proxy that fails `action` with `status` and `code`.
@@ -302,7 +302,7 @@ fn web_identity_credentials_of_the_role_can_use_the_bucket_as_the_mode_allows() 
     // permissions, so enforcement starts only after the role was assumed.
     let server = crate::common::Emulator::start(&[]);
     let clients = server.clients();
-    let (bucket, other) = (unique("webid"), unique("webid"));
+    let (bucket, other) = (unique("webid"), new_bucket(&clients, "webid"));
     let output = s3c(&[
         "create",
         &bucket,
@@ -318,13 +318,6 @@ fn web_identity_credentials_of_the_role_can_use_the_bucket_as_the_mode_allows() 
     .run();
     let printed: serde_json::Value = serde_json::from_str(output.success()).unwrap();
     let assumed = block_on(async {
-        clients
-            .s3
-            .create_bucket()
-            .bucket(&other)
-            .send()
-            .await
-            .unwrap();
         for b in [&bucket, &other] {
             let body = b"hello".to_vec().into();
             clients
