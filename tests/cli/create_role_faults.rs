@@ -281,16 +281,24 @@ fn an_interrupted_run_takes_back_what_it_did() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(output.stdout.is_empty());
-    assert!(
-        stderr.ends_with(&format!(
-            "Undoing the changes made so far:\n  \
+    // The instance profile being created when the signal came is waited
+    // for, and undone with the rest.
+    assert_eq!(
+        stderr,
+        format!(
+            "Created bucket: {bucket}\n\
+             Created role: {role} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
+             Attached policy s3.read-write.{bucket} to role {role}\n\
+             Created instance profile: {role}\n\
+             Undoing the changes made so far:\n  \
+             Deleted instance profile: {role}\n  \
              Deleted policy s3.read-write.{bucket} from role {role}\n  \
              Deleted role: {role}\n  Deleted bucket: {bucket}\nError: interrupted by Ctrl+C\n"
-        )),
-        "{stderr}"
+        )
     );
     let clients = moto().clients();
     assert!(!role_exists(&clients, &role));
+    assert!(!profile_exists(&clients, &role));
     assert!(!bucket_exists(&clients, &bucket));
 }
 

@@ -148,8 +148,13 @@ async fn keyless(
         buckets::check(plan, clients),
         role_check::check(plan, role, clients)
     )?;
+    changes.check()?;
     buckets::create(plan, clients, &missing, changes, console.err).await?;
     let made = role::create(plan, role, clients, &existing, changes, console.err).await?;
+    buckets::release_claims(clients, changes, console.err).await?;
+    // The last check: a signal after it comes once the role is as good as
+    // printed.
+    changes.check()?;
     let value: Value = Object::new()
         .with("RoleName", role.name.as_str())
         .with("RoleArn", made.role_arn.as_str())

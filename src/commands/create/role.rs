@@ -42,6 +42,9 @@ pub(crate) async fn create(
             writeln!(log, "{line}")
         }
     };
+    // Each change is preceded by a check: after Ctrl+C, the request in
+    // flight finishes and nothing new starts.
+    changes.check()?;
     ensure_provider(role, clients, existing, changes, &mut say).await?;
     let role_arn = match &existing.role {
         Some(arn) => {
@@ -49,6 +52,7 @@ pub(crate) async fn create(
             arn.clone()
         }
         None => {
+            changes.check()?;
             let arn = create_role(plan, role, clients, &existing.account).await?;
             changes.push(Change::Trusted(RoleStep::Role(role.name.clone())));
             say(match &plan.boundary {
@@ -58,6 +62,7 @@ pub(crate) async fn create(
             arn
         }
     };
+    changes.check()?;
     put_policies(plan, role, clients, existing, changes, &mut say).await?;
     let profile_arn = match &existing.profile {
         Some(profile) => {
@@ -184,6 +189,7 @@ async fn ensure_profile(
             profile.clone()
         }
         None => {
+            changes.check()?;
             let created = clients
                 .iam
                 .create_instance_profile()
@@ -199,6 +205,7 @@ async fn ensure_profile(
         }
     };
     if profile.roles().is_empty() {
+        changes.check()?;
         clients
             .iam
             .add_role_to_instance_profile()
