@@ -4,7 +4,8 @@
 //! IAM refuses a policy that is too large with `LimitExceeded` (users) or
 //! `PackedPolicyTooLarge` (sessions), so `create` would fail half-way and
 //! undo. The limits (AWS's "IAM and AWS STS quotas" page): all inline
-//! policies of one user together 2,048 characters, whitespace not counted;
+//! policies of one user together 2,048 characters (of one role, the roles
+//! of `create --trust`, 10,240), whitespace not counted;
 //! the session policy of `AssumeRole` 2,048 characters of plain text. The
 //! size counted here is that of the compact JSON actually sent, whitespace
 //! inside strings included, so it never undercounts.
@@ -21,6 +22,27 @@ use crate::policy::{statements_of, wrap};
 
 /// The most characters all inline policies of one IAM user may add up to.
 pub const USER_INLINE_LIMIT: usize = 2048;
+
+/// The most characters all inline policies of one IAM role may add up to
+/// (the roles of `create --trust`).
+pub const ROLE_INLINE_LIMIT: usize = 10_240;
+
+/// What holds the inline policies: IAM allows a role more than a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    User,
+    Role,
+}
+
+impl Holder {
+    /// The limit on the holder's inline policies together.
+    pub fn limit(self) -> usize {
+        match self {
+            Self::User => USER_INLINE_LIMIT,
+            Self::Role => ROLE_INLINE_LIMIT,
+        }
+    }
+}
 
 /// The most characters the session policy of `AssumeRole` may have.
 pub const SESSION_POLICY_LIMIT: usize = 2048;
@@ -108,28 +130,41 @@ fn add_resources(into: &mut Value, from: &Value) {
     }
 }
 
-/// The inline policies to attach to a user: `per_bucket` while they fit
-/// together, else `combined` alone when it fits, else an error.
-pub fn fit_user_policies(
+/// The inline policies to attach to a user or role: `per_bucket` while they
+/// fit together under the holder's limit, else `combined` alone when it
+/// fits, else an error.
+pub fn fit_inline_policies(
     per_bucket: Vec<(String, Value)>,
     combined: (String, Value),
     what: &str,
+    holder: Holder,
 ) -> Result<Vec<(String, Value)>, TooLarge> {
+    let limit = holder.limit();
     let total: usize = per_bucket.iter().map(|(_, document)| size(document)).sum();
-    if total <= USER_INLINE_LIMIT {
+    if total <= limit {
         return Ok(per_bucket);
     }
     let combined_size = size(&combined.1);
-    if combined_size <= USER_INLINE_LIMIT {
+    if combined_size <= limit {
         return Ok(vec![combined]);
     }
+    let (limit_of, advice) = match holder {
+        Holder::User => (
+            "a user's inline policies",
+            "split the buckets over several users, or use fewer --statement or --prefix",
+        ),
+        Holder::Role => (
+            "a role's inline policies",
+            "split the buckets over several roles, or use fewer --statement or --prefix",
+        ),
+    };
     Err(TooLarge {
         what: what.to_owned(),
         buckets: per_bucket.len(),
         size: combined_size,
-        limit: USER_INLINE_LIMIT,
-        limit_of: "a user's inline policies",
-        advice: "split the buckets over several users, or use fewer --statement or --prefix",
+        limit,
+        limit_of,
+        advice,
     })
 }
 
@@ -231,8 +266,13 @@ mod tests {
                 "s3.x.all-buckets".to_owned(),
                 merge_buckets(&documents, &[]),
             );
-            fit_user_policies(per_bucket(permission, &names), combined, "policy")
-                .map(|policies| policies.len())
+            fit_inline_policies(
+                per_bucket(permission, &names),
+                combined,
+                "policy",
+                Holder::User,
+            )
+            .map(|policies| policies.len())
         };
         assert_eq!(fit(Permission::ReadWrite, 4), Ok(4));
         assert_eq!(fit(Permission::ReadWrite, 5), Ok(1));
@@ -241,6 +281,37 @@ mod tests {
         let refused = fit(Permission::ReadWrite, 40).unwrap_err();
         assert_eq!((refused.buckets, refused.limit), (40, USER_INLINE_LIMIT));
         assert!(refused.size > USER_INLINE_LIMIT);
+    }
+
+    #[test]
+    fn a_role_keeps_one_policy_per_bucket_longer_than_a_user() {
+        let fit = |holder, count| {
+            let names = buckets(count);
+            let documents: Vec<Value> = per_bucket(Permission::ReadWrite, &names)
+                .into_iter()
+                .map(|p| p.1)
+                .collect();
+            let combined = (
+                "s3.x.all-buckets".to_owned(),
+                merge_buckets(&documents, &[]),
+            );
+            fit_inline_policies(
+                per_bucket(Permission::ReadWrite, &names),
+                combined,
+                "policy",
+                holder,
+            )
+            .map(|policies| policies.len())
+        };
+        assert_eq!(fit(Holder::User, 12), Ok(1));
+        assert_eq!(fit(Holder::Role, 12), Ok(12));
+        assert_eq!(fit(Holder::Role, 40), Ok(1));
+        let refused = fit(Holder::Role, 200).unwrap_err();
+        assert_eq!(
+            (refused.limit, refused.limit_of),
+            (ROLE_INLINE_LIMIT, "a role's inline policies")
+        );
+        assert!(refused.size > ROLE_INLINE_LIMIT);
     }
 
     #[test]

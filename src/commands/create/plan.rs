@@ -13,7 +13,9 @@ use crate::grant_tags::{self, Grant, Kind};
 use crate::output::to_pretty_json;
 use crate::policy::{self, Permission};
 use crate::policy_expiry::with_expiry;
-use crate::policy_size::{TooLarge, fit_session_policy, fit_user_policies, merge_buckets};
+use crate::policy_size::{
+    Holder, TooLarge, fit_inline_policies, fit_session_policy, merge_buckets,
+};
 use crate::settings::Access;
 use crate::settings::values::{
     IamName, check_name_length, duration_option, parse_policy_arg, role_session_name,
@@ -209,7 +211,13 @@ impl Plan {
                 None => merged,
             };
             let combined = (policy::combined_policy_name(self.label), merged);
-            self.user_policies = fit_user_policies(per_bucket, combined, &what)?;
+            // A role (`--trust`) may hold five times what a user may.
+            let holder = if self.role.is_some() {
+                Holder::Role
+            } else {
+                Holder::User
+            };
+            self.user_policies = fit_inline_policies(per_bucket, combined, &what, holder)?;
         }
         Ok(())
     }

@@ -239,6 +239,31 @@ mod tests {
     }
 
     #[test]
+    fn a_role_keeps_one_policy_per_bucket_up_to_the_role_limit() {
+        let buckets: Vec<String> = (0..12).map(|n| format!("bucket-{n:02}")).collect();
+        let mut args = vec!["s3-credentials", "create"];
+        args.extend(buckets.iter().map(String::as_str));
+        let mut user = args.clone();
+        user.extend(["--username", "u"]);
+        // A user's 2,048 characters hold four read-write buckets; a role's
+        // 10,240 hold these twelve, each in its own policy.
+        assert_eq!(plan(&user).user_policies().len(), 1);
+        args.extend(["--trust", "service:lambda", "--role-name", "r"]);
+        let names: Vec<String> = plan(&args)
+            .user_policies()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            names,
+            buckets
+                .iter()
+                .map(|b| format!("s3.read-write.{b}"))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn descriptions_fit_iam() {
         let short = plan(&[
             "s3-credentials",
