@@ -568,3 +568,82 @@ fn trust_and_permissions_policies_pass_the_policy_linter() {
         )
     );
 }
+
+#[test]
+fn roles_carry_the_grant_tags_and_appear_in_list_credentials() {
+    let (_lock, server) = exclusive_moto();
+    let clients = server.clients();
+    let bucket = new_bucket(&clients, "tagged");
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "--read-only",
+        "--prefix",
+        "logs/",
+        "--expires",
+        "2030-01-01",
+        "--tag",
+        "owner=ci",
+        "--trust",
+        "github:octo-org/octo-repo",
+        "--role-name",
+        "tagged-role",
+        "--silent",
+    ])
+    .against(server)
+    .run();
+    printed_role(&output, "", "tagged-role", false);
+    let found = block_on(clients.iam.get_role().role_name("tagged-role").send()).unwrap();
+    let mut tags: Vec<(String, String)> = found
+        .role
+        .unwrap()
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect();
+    tags.sort();
+    let version = env!("CARGO_PKG_VERSION");
+    assert_eq!(
+        tags,
+        [
+            ("owner", "ci"),
+            ("s3-credentials:access", "read-only"),
+            ("s3-credentials:buckets", bucket.as_str()),
+            ("s3-credentials:expires", "2030-01-01T00:00:00Z"),
+            ("s3-credentials:kind", "role"),
+            ("s3-credentials:prefixes", "logs/"),
+            ("s3-credentials:version", version),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    );
+    // The role's policy expires like a user's: every statement carries the
+    // `aws:CurrentTime` condition.
+    let policies = role_policies(&clients, "tagged-role");
+    let statements = policies[0].1["Statement"].as_array().unwrap();
+    assert!(
+        statements.iter().all(|s| {
+            s["Condition"]["DateLessThan"]["aws:CurrentTime"] == "2030-01-01T00:00:00Z"
+        })
+    );
+    let listed = s3c(&["list-credentials", "--nl"]).against(server).run();
+    let rows: Vec<Value> = listed
+        .success()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(
+        (
+            &rows[0]["Name"],
+            &rows[0]["Kind"],
+            &rows[0]["Access"],
+            &rows[0]["Prefixes"]
+        ),
+        (
+            &Value::from("tagged-role"),
+            &Value::from("role"),
+            &Value::from("read-only"),
+            &serde_json::json!(["logs/"])
+        )
+    );
+}

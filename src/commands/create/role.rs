@@ -13,6 +13,7 @@ use super::role_check::Existing;
 use super::undo::{Change, Changes, RoleStep};
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
+use crate::grant_tags::{Grant, Kind};
 use crate::trust::Account;
 
 /// The longest role description IAM accepts.
@@ -121,6 +122,14 @@ async fn create_role(
     if let Some(boundary) = &plan.boundary {
         request = request.permissions_boundary(boundary);
     }
+    // The grant tags `list-credentials` reads, as on users, and `--tag`.
+    let mut tags = Grant {
+        kind: Kind::Role,
+        ..plan.grant()
+    }
+    .to_tags();
+    tags.extend(plan.tags.iter().cloned());
+    let request = request.set_tags(Some(super::tags::iam_tags(&tags)?));
     let created = request.send().await.aws("CreateRole")?;
     Ok(created.role.context("CreateRole returned no role")?.arn)
 }
