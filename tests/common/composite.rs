@@ -8,8 +8,10 @@
 //!
 //! One request per connection, forwarded with `Connection: close`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+
+use super::http::Head;
 
 /// The proxy: point the tool at `endpoint`.
 pub struct CompositeChecksums {
@@ -36,29 +38,13 @@ impl CompositeChecksums {
 
 fn forward(client: TcpStream, target: &str) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
-    let mut head = Vec::new();
-    let mut length = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        if line == "\r\n" {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(value) = lower.strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap_or(0);
-        }
-        if !lower.starts_with("connection:") {
-            head.extend_from_slice(line.as_bytes());
-        }
-    }
-    head.extend_from_slice(b"Connection: close\r\n\r\n");
-    let mut body = vec![0; length];
+    let Some(head) = Head::read(&mut reader)? else {
+        return Ok(());
+    };
+    let mut body = vec![0; head.content_length()];
     reader.read_exact(&mut body)?;
     let mut upstream = TcpStream::connect(target)?;
-    upstream.write_all(&head)?;
+    upstream.write_all(&head.forward)?;
     upstream.write_all(&body)?;
     let mut response = Vec::new();
     upstream.read_to_end(&mut response)?;

@@ -2,9 +2,11 @@
 //! for inputs too large for moto (which holds every byte in memory), such as
 //! an endless one. Like S3, it refuses part numbers above 10,000.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
+
+use super::http::Head;
 
 /// What the fake received.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -51,26 +53,12 @@ impl FakeS3 {
 /// Answer one request on the connection; `false` when it closed.
 fn answer(client: &TcpStream, received: &Mutex<Received>) -> std::io::Result<bool> {
     let mut reader = BufReader::new(client);
-    let mut request_line = String::new();
-    let mut length = 0u64;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(false);
-        }
-        if request_line.is_empty() {
-            request_line = line.trim_end().to_owned();
-        }
-        if line == "\r\n" {
-            break;
-        }
-        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap_or(0);
-        }
-    }
+    let Some(head) = Head::read(&mut reader)? else {
+        return Ok(false);
+    };
+    let length = head.content_length() as u64;
     std::io::copy(&mut (&mut reader).take(length), &mut std::io::sink())?;
-    let mut words = request_line.split_whitespace();
-    let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    let (method, target) = (head.method.as_str(), head.target.as_str());
     let query = target.split_once('?').map_or("", |(_, query)| query);
     let field = |name: &str| {
         query

@@ -11,10 +11,12 @@
 //! One request per connection: each is forwarded with `Connection: close`,
 //! so the SDK opens a new connection for the next one.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use super::http::Head;
 
 /// What the gate does with one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,26 +94,10 @@ fn serve(
     seen: &Mutex<Vec<String>>,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
-    let mut head = Vec::new();
-    let mut request_line = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        if request_line.is_empty() {
-            request_line = line.trim_end().to_owned();
-        }
-        if line == "\r\n" {
-            break;
-        }
-        if !line.to_ascii_lowercase().starts_with("connection:") {
-            head.extend_from_slice(line.as_bytes());
-        }
-    }
-    head.extend_from_slice(b"Connection: close\r\n\r\n");
-    let mut words = request_line.split_whitespace();
-    let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+    let Some(head) = Head::read(&mut reader)? else {
+        return Ok(());
+    };
+    let (method, path) = (head.method.as_str(), head.target.as_str());
     let rule = rules(method, path);
     seen.lock().unwrap().push(format!("{method} {path}"));
     let (Rule::Pass | Rule::Delay(_), Some(target)) = (rule, target) else {
@@ -119,7 +105,7 @@ fn serve(
         return std::io::copy(&mut reader, &mut std::io::sink()).map(drop);
     };
     let mut upstream = TcpStream::connect(target)?;
-    upstream.write_all(&head)?;
+    upstream.write_all(&head.forward)?;
     upstream.write_all(reader.buffer())?;
     let mut to_upstream = upstream.try_clone()?;
     let mut from_client = reader.into_inner();

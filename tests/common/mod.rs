@@ -11,6 +11,7 @@ pub mod composite;
 pub mod counter;
 pub mod fake_s3;
 pub mod gate;
+pub mod http;
 pub mod iam;
 pub mod iam_limits;
 pub mod proxy;

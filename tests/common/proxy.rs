@@ -6,11 +6,13 @@
 //! It also counts how many requests it holds at once, and can hold each one
 //! for a while, so a test can prove that requests really overlap.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use super::http::Head;
 
 /// A request the proxy forwarded.
 #[derive(Debug, Clone)]
@@ -180,46 +182,17 @@ fn forward(
     behaviour: &Behaviour,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(client.try_clone()?);
-    let mut head = Vec::new();
-    let mut length = 0usize;
-    let mut request_line = String::new();
-    let mut authorization = String::new();
-    let mut headers = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 {
-            return Ok(());
-        }
-        if request_line.is_empty() {
-            request_line = line.trim_end().to_owned();
-        }
-        if line == "\r\n" {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some((name, value)) = line.split_once(':') {
-            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_owned()));
-        }
-        if lower.starts_with("authorization:") {
-            authorization = line["authorization:".len()..].trim().to_owned();
-        }
-        if let Some(value) = lower.strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap_or(0);
-        }
-        if !lower.starts_with("connection:") {
-            head.extend_from_slice(line.as_bytes());
-        }
-    }
-    head.extend_from_slice(b"Connection: close\r\n\r\n");
-    let mut body = vec![0; length];
+    let Some(head) = Head::read(&mut reader)? else {
+        return Ok(());
+    };
+    let mut body = vec![0; head.content_length()];
     reader.read_exact(&mut body)?;
-    let mut parts = request_line.split_whitespace();
     let request = Request {
-        method: parts.next().unwrap_or_default().to_owned(),
-        path: parts.next().unwrap_or_default().to_owned(),
+        authorization: head.header("authorization").unwrap_or_default().to_owned(),
         body: String::from_utf8_lossy(&body).into_owned(),
-        authorization,
-        headers,
+        method: head.method,
+        path: head.target,
+        headers: head.headers,
     };
     let in_flight = behaviour.in_flight.enter();
     let answer = (behaviour.respond)(&request);
@@ -232,7 +205,7 @@ fn forward(
         return client.shutdown(std::net::Shutdown::Both);
     }
     let mut upstream = TcpStream::connect(target)?;
-    upstream.write_all(&head)?;
+    upstream.write_all(&head.forward)?;
     upstream.write_all(&body)?;
     let mut response = Vec::new();
     upstream.read_to_end(&mut response)?;
