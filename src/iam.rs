@@ -1,6 +1,6 @@
 //! IAM helpers shared by several commands.
 
-use aws_sdk_iam::types::{AttachedPermissionsBoundary, Tag};
+use aws_sdk_iam::types::{AccessKeyMetadata, AttachedPermissionsBoundary, AttachedPolicy, Tag};
 use serde_json::{Value, json};
 
 use crate::aws::Clients;
@@ -15,6 +15,54 @@ pub fn not_found(error: AwsError, kind: &str, name: &str) -> anyhow::Error {
     } else {
         anyhow::Error::new(error).context(format!("{kind} `{name}`"))
     }
+}
+
+/// The names of a user's inline policies, from every page.
+pub async fn user_policy_names(clients: &Clients, user: &str) -> Result<Vec<String>, AwsError> {
+    clients
+        .iam
+        .list_user_policies()
+        .user_name(user)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListUserPolicies")
+}
+
+/// The managed policies attached to a user, from every page.
+pub async fn attached_user_policies(
+    clients: &Clients,
+    user: &str,
+) -> Result<Vec<AttachedPolicy>, AwsError> {
+    clients
+        .iam
+        .list_attached_user_policies()
+        .user_name(user)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListAttachedUserPolicies")
+}
+
+/// A user's access keys, from every page.
+pub async fn access_keys(
+    clients: &Clients,
+    user: &str,
+) -> Result<Vec<AccessKeyMetadata>, AwsError> {
+    clients
+        .iam
+        .list_access_keys()
+        .user_name(user)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListAccessKeys")
 }
 
 /// IAM tags as `[{"Key": ..., "Value": ...}]`.

@@ -189,16 +189,7 @@ pub async fn role(clients: &Clients, role: &Role) -> anyhow::Result<Option<Crede
 
 /// A user's access keys with their last use, fetched at once.
 async fn keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<Key>> {
-    let listed: Vec<AccessKeyMetadata> = clients
-        .iam
-        .list_access_keys()
-        .user_name(user)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("ListAccessKeys")?;
+    let listed = crate::iam::access_keys(clients, user).await?;
     try_join_all(listed.into_iter().map(|metadata| async move {
         let id = metadata.access_key_id().unwrap_or_default();
         let used = clients
@@ -222,16 +213,7 @@ async fn keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<Key>> {
 /// The grant of an untagged user, from inline policies named
 /// `s3.<access>.<bucket>` whose document grants that bucket.
 async fn grant_from_policies(clients: &Clients, user: &str) -> anyhow::Result<Option<Grant>> {
-    let names: Vec<String> = clients
-        .iam
-        .list_user_policies()
-        .user_name(user)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("ListUserPolicies")?;
+    let names = crate::iam::user_policy_names(clients, user).await?;
     let candidates: Vec<(&'static str, String)> = names
         .iter()
         .filter_map(|name| split_policy_name(name))

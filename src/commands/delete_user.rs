@@ -56,15 +56,7 @@ async fn delete_user(
         .map_err(|error| not_found(error, "user", user))?;
     writeln!(out, "User: {user}{note}")?;
 
-    let policies: Vec<String> = iam
-        .list_user_policies()
-        .user_name(user)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("ListUserPolicies")?;
+    let policies = crate::iam::user_policy_names(clients, user).await?;
     for policy in policies {
         iam.delete_user_policy()
             .user_name(user)
@@ -75,15 +67,7 @@ async fn delete_user(
         writeln!(out, "  Deleted policy: {policy}")?;
     }
 
-    let attached: Vec<_> = iam
-        .list_attached_user_policies()
-        .user_name(user)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("ListAttachedUserPolicies")?;
+    let attached = crate::iam::attached_user_policies(clients, user).await?;
     for arn in attached.iter().filter_map(|policy| policy.policy_arn()) {
         iam.detach_user_policy()
             .user_name(user)
@@ -94,15 +78,7 @@ async fn delete_user(
         writeln!(out, "  Detached policy: {arn}")?;
     }
 
-    let keys: Vec<_> = iam
-        .list_access_keys()
-        .user_name(user)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("ListAccessKeys")?;
+    let keys = crate::iam::access_keys(clients, user).await?;
     for key in keys.iter().filter_map(|key| key.access_key_id()) {
         iam.delete_access_key()
             .user_name(user)

@@ -114,16 +114,8 @@ fn print_user(
 
 /// One user's inline policies as `(name, document)`, in IAM's order.
 async fn user_policies(clients: &Clients, user: &str) -> anyhow::Result<Vec<(String, Value)>> {
-    let names: Vec<String> = clients
-        .iam
-        .list_user_policies()
-        .user_name(user)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+    let names = crate::iam::user_policy_names(clients, user)
         .await
-        .aws("ListUserPolicies")
         .map_err(|error| not_found(error, "user", user))?;
     let fetches = names.into_iter().map(|name| async move {
         let policy = clients

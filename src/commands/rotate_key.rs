@@ -218,16 +218,8 @@ async fn undo(
 
 /// The user's access keys; a missing user said plainly.
 async fn list_keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<AccessKeyMetadata>> {
-    clients
-        .iam
-        .list_access_keys()
-        .user_name(user)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
+    crate::iam::access_keys(clients, user)
         .await
-        .aws("ListAccessKeys")
         .map_err(|error| not_found(error, "user", user))
 }
 

@@ -127,27 +127,11 @@ async fn others(clients: &Clients, user: &str, own: &[String]) -> anyhow::Result
     let iam = &clients.iam;
     let (inline, attached, groups) = tokio::try_join!(
         async {
-            let names: Vec<String> = iam
-                .list_user_policies()
-                .user_name(user)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .aws("ListUserPolicies")?;
+            let names = crate::iam::user_policy_names(clients, user).await?;
             anyhow::Ok(names.into_iter().filter(|n| !own.contains(n)).collect())
         },
         async {
-            let policies: Vec<_> = iam
-                .list_attached_user_policies()
-                .user_name(user)
-                .into_paginator()
-                .items()
-                .send()
-                .try_collect()
-                .await
-                .aws("ListAttachedUserPolicies")?;
+            let policies = crate::iam::attached_user_policies(clients, user).await?;
             anyhow::Ok(policies.into_iter().filter_map(|p| p.policy_arn).collect())
         },
         async {
