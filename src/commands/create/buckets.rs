@@ -103,10 +103,8 @@ pub(crate) async fn create(
                 claimed,
             });
         }
-        if !plan.silent {
-            for line in &outcome.log {
-                writeln!(log, "{line}")?;
-            }
+        for line in &outcome.log {
+            plan.say(log, line)?;
         }
         if let Err(error) = outcome.result {
             first_error.get_or_insert(error);

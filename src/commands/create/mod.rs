@@ -253,6 +253,17 @@ async fn permanent_credentials(
     })
 }
 
+impl Plan {
+    /// Write a step's log line, unless `--silent`.
+    fn say(&self, log: &mut dyn Write, line: &str) -> std::io::Result<()> {
+        if self.silent {
+            Ok(())
+        } else {
+            writeln!(log, "{line}")
+        }
+    }
+}
+
 async fn temporary_credentials(
     plan: &Plan,
     clients: &Clients,
@@ -260,13 +271,7 @@ async fn temporary_credentials(
     changes: &mut Changes,
     log: &mut dyn Write,
 ) -> anyhow::Result<NewCredentials> {
-    let mut say = |line: String| {
-        if plan.silent {
-            Ok(())
-        } else {
-            writeln!(log, "{line}")
-        }
-    };
+    let mut say = |line: String| plan.say(log, &line);
     changes.check()?;
     let (role_arn, change) = temporary::ensure_role(clients).await?;
     match change {

@@ -36,13 +36,7 @@ pub(crate) async fn create(
     changes: &mut Changes,
     log: &mut dyn Write,
 ) -> anyhow::Result<Made> {
-    let mut say = |line: String| {
-        if plan.silent {
-            Ok(())
-        } else {
-            writeln!(log, "{line}")
-        }
-    };
+    let mut say = |line: String| plan.say(log, &line);
     // Each change is preceded by a check: after Ctrl+C, the request in
     // flight finishes and nothing new starts.
     changes.check()?;

@@ -188,7 +188,7 @@ pub(crate) async fn create(
 ) -> anyhow::Result<AccessKey> {
     let user = &plan.username;
     if existing.user {
-        say(plan, log, format!("Using existing user: {user}"))?;
+        plan.say(log, &format!("Using existing user: {user}"))?;
         // Not a step but a warning: printed with --silent too.
         if let Some(warning) = existing.others.warning(user) {
             writeln!(log, "{warning}")?;
@@ -202,7 +202,7 @@ pub(crate) async fn create(
     changes.check()?;
     if existing.user {
         super::tags::retag(plan, clients, existing, changes).await?;
-        say(plan, log, format!("Tagged user: {user}"))?;
+        plan.say(log, &format!("Tagged user: {user}"))?;
         changes.check()?;
     }
     let key = clients
@@ -218,17 +218,8 @@ pub(crate) async fn create(
         user: user.clone(),
         id: key.access_key_id().to_owned(),
     });
-    say(plan, log, format!("Created access key for user: {user}"))?;
+    plan.say(log, &format!("Created access key for user: {user}"))?;
     Ok(key)
-}
-
-/// A step's log line, unless `--silent`.
-fn say(plan: &Plan, log: &mut dyn Write, line: String) -> std::io::Result<()> {
-    if plan.silent {
-        Ok(())
-    } else {
-        writeln!(log, "{line}")
-    }
 }
 
 async fn create_user(
@@ -254,7 +245,7 @@ async fn create_user(
         Some(boundary) => format!("Created user: {user} with permissions boundary: {boundary}"),
         None => format!("Created user: {user}"),
     };
-    Ok(say(plan, log, line)?)
+    Ok(plan.say(log, &line)?)
 }
 
 /// Put every inline policy at once; each one put is recorded, even when
@@ -286,7 +277,7 @@ async fn put_policies(
                     name: name.clone(),
                     previous: existing.policies.get(name).cloned().flatten(),
                 });
-                say(plan, log, format!("Attached policy {name} to user {user}"))?;
+                plan.say(log, &format!("Attached policy {name} to user {user}"))?;
             }
             Err(error) => {
                 first_error.get_or_insert(error);
