@@ -231,23 +231,13 @@ fn temporary_credentials_failures_remove_the_new_role_and_buckets() {
 fn a_key_whose_secret_cannot_be_printed_is_deleted() {
     let clients = moto().clients();
     let bucket = new_bucket(&clients, "nopipe");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_s3-credentials"))
-        .args(["create", &bucket])
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", &moto().endpoint)
-        .env("AWS_ACCESS_KEY_ID", TEST_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // Nobody will read the credentials.
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let output = s3c(&["create", &bucket])
+        .against(moto())
+        .run_with_stdout_closed();
+    let stderr = output.stderr;
     let user = format!("s3.read-write.{bucket}");
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.code, 1, "{stderr}");
     assert!(stderr.contains("  Deleted access key: "), "{stderr}");
     assert!(
         stderr.ends_with("Error: could not print the credentials: Broken pipe (os error 32)\n"),

@@ -3,13 +3,12 @@
 //! profile) is taken back and nothing is left behind. Also: credentials from
 //! `AssumeRoleWithWebIdentity` on the new role can do what the mode allows.
 
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use crate::common::proxy::Proxy;
 use crate::common::roles::{profile_exists, provider_audiences, role_exists, role_policies};
 use crate::common::s3::{bucket_exists, new_bucket};
-use crate::common::{TEST_KEY, TEST_SECRET, block_on, exclusive_moto, moto, s3c, unique};
+use crate::common::{block_on, exclusive_moto, moto, s3c, unique};
 
 /// Run `create ARGS` through a proxy that fails `action` with `status` and `code`.
 fn create_failing(
@@ -203,30 +202,20 @@ fn a_role_that_cannot_be_printed_is_deleted() {
     let bucket = unique("nopipe");
     let role = unique("role");
     let clients = moto().clients();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_s3-credentials"))
-        .args([
-            "create",
-            &bucket,
-            "-c",
-            "--trust",
-            "service:ec2",
-            "--role-name",
-            &role,
-        ])
-        .env_clear()
-        .env("AWS_ENDPOINT_URL", &moto().endpoint)
-        .env("AWS_ACCESS_KEY_ID", TEST_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     // Nobody will read the role's name and ARN.
-    drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "-c",
+        "--trust",
+        "service:ec2",
+        "--role-name",
+        &role,
+    ])
+    .against(moto())
+    .run_with_stdout_closed();
+    let stderr = output.stderr;
+    assert_eq!(output.code, 1, "{stderr}");
     assert!(
         stderr.ends_with(&format!(
             "  Deleted role: {role}\n  Deleted bucket: {bucket}\n\

@@ -400,6 +400,24 @@ impl S3c {
             .expect("run s3-credentials")
     }
 
+    /// Run to completion with standard output closed before anything is
+    /// written to it, as when the reader of a pipe has gone away.
+    pub fn run_with_stdout_closed(mut self) -> Output {
+        let mut child = self
+            .command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run s3-credentials");
+        drop(child.stdout.take());
+        let output = child.wait_with_output().unwrap();
+        Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::new(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+
     /// Run to completion.
     pub fn run(mut self) -> Output {
         if self.stdin.is_some() {
