@@ -48,6 +48,37 @@ pub async fn attached_user_policies(
         .aws("ListAttachedUserPolicies")
 }
 
+/// The names of a role's inline policies, from every page.
+pub async fn role_policy_names(clients: &Clients, role: &str) -> Result<Vec<String>, AwsError> {
+    clients
+        .iam
+        .list_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListRolePolicies")
+}
+
+/// The managed policies attached to a role, from every page.
+pub async fn attached_role_policies(
+    clients: &Clients,
+    role: &str,
+) -> Result<Vec<AttachedPolicy>, AwsError> {
+    clients
+        .iam
+        .list_attached_role_policies()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListAttachedRolePolicies")
+}
+
 /// A user's access keys, from every page.
 pub async fn access_keys(
     clients: &Clients,

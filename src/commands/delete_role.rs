@@ -94,15 +94,7 @@ async fn leave_instance_profiles(
 /// Delete the inline policies and detach the managed ones.
 async fn delete_policies(clients: &Clients, role: &str, out: &mut dyn Write) -> anyhow::Result<()> {
     let iam = &clients.iam;
-    let policies: Vec<String> = iam
-        .list_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("ListRolePolicies")?;
+    let policies = crate::iam::role_policy_names(clients, role).await?;
     for policy in policies {
         iam.delete_role_policy()
             .role_name(role)
@@ -112,15 +104,7 @@ async fn delete_policies(clients: &Clients, role: &str, out: &mut dyn Write) -> 
             .aws("DeleteRolePolicy")?;
         writeln!(out, "  Deleted policy: {policy}")?;
     }
-    let attached: Vec<_> = iam
-        .list_attached_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("ListAttachedRolePolicies")?;
+    let attached = crate::iam::attached_role_policies(clients, role).await?;
     for arn in attached.iter().filter_map(|policy| policy.policy_arn()) {
         iam.detach_role_policy()
             .role_name(role)

@@ -132,16 +132,7 @@ fn role_json(role: &Role) -> Object {
 
 /// The role's inline policies with their documents.
 async fn inline_policies(clients: &Clients, role: &str) -> anyhow::Result<Vec<Value>> {
-    let names: Vec<String> = clients
-        .iam
-        .list_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("ListRolePolicies")?;
+    let names = crate::iam::role_policy_names(clients, role).await?;
     let fetches = names.iter().map(|name| async move {
         let policy = clients
             .iam
@@ -166,16 +157,7 @@ async fn inline_policies(clients: &Clients, role: &str) -> anyhow::Result<Vec<Va
 
 /// The managed policies attached to the role, each with its default version's document.
 async fn attached_policies(clients: &Clients, role: &str) -> anyhow::Result<Vec<Value>> {
-    let attached: Vec<_> = clients
-        .iam
-        .list_attached_role_policies()
-        .role_name(role)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("ListAttachedRolePolicies")?;
+    let attached = crate::iam::attached_role_policies(clients, role).await?;
     let fetches = attached
         .iter()
         .filter_map(|a| a.policy_arn())
