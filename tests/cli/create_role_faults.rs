@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use crate::common::proxy::Proxy;
-use crate::common::roles::{profile_exists, provider_audiences, role_exists, role_policies};
+use crate::common::roles::{
+    ec2_role, profile_exists, provider_audiences, role_exists, role_policies,
+};
 use crate::common::s3::{bucket_exists, new_bucket};
 use crate::common::{block_on, exclusive_moto, moto, s3c, unique};
 
@@ -139,19 +141,7 @@ fn an_existing_roles_replaced_policy_is_restored() {
     let bucket = unique("restore");
     let role = unique("role");
     let name = format!("s3.read-write.{bucket}");
-    s3c(&[
-        "create",
-        &bucket,
-        "-c",
-        "--trust",
-        "service:ec2",
-        "--role-name",
-        &role,
-        "--silent",
-    ])
-    .against(moto())
-    .run()
-    .success();
+    ec2_role(moto(), &bucket, &role);
     // Someone changed the policy and removed the instance profile since.
     let old = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]});
     block_on(async {

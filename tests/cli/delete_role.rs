@@ -1,7 +1,7 @@
 //! `delete-role`: a role `create --trust service:ec2` made goes with its
 //! policies and instance profile; profiles of others and missing roles.
 
-use crate::common::roles::{profile_exists, role_exists};
+use crate::common::roles::{ec2_role, profile_exists, role_exists};
 use crate::common::{block_on, moto, s3c, unique};
 
 const READ_ONLY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
@@ -10,19 +10,7 @@ const READ_ONLY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
 fn deletes_the_instance_profile_policies_and_the_role() {
     let clients = moto().clients();
     let (bucket, role, shared) = (unique("del"), unique("role"), unique("shared"));
-    s3c(&[
-        "create",
-        &bucket,
-        "-c",
-        "--trust",
-        "service:ec2",
-        "--role-name",
-        &role,
-        "--silent",
-    ])
-    .against(moto())
-    .run()
-    .success();
+    ec2_role(moto(), &bucket, &role);
     block_on(async {
         let iam = &clients.iam;
         iam.attach_role_policy()

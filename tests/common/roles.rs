@@ -4,7 +4,26 @@
 use s3_credentials::aws::Clients;
 use serde_json::Value;
 
-use super::{block_on, exists};
+use super::{Emulator, block_on, exists, s3c};
+
+/// Have the tool make `role` for EC2 (with its instance profile), allowed
+/// to read and write `bucket`, which it creates: the usual starting point
+/// of a test about what happens to such a role later.
+pub fn ec2_role(emulator: &Emulator, bucket: &str, role: &str) {
+    s3c(&[
+        "create",
+        bucket,
+        "-c",
+        "--trust",
+        "service:ec2",
+        "--role-name",
+        role,
+        "--silent",
+    ])
+    .against(emulator)
+    .run()
+    .success();
+}
 
 /// Whether the role exists.
 pub fn role_exists(clients: &Clients, role: &str) -> bool {
