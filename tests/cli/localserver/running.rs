@@ -141,6 +141,18 @@ impl Running {
         std::thread::sleep(Duration::from_millis(100));
         (status.code(), self.stderr())
     }
+
+    /// Stop the server, assert that it exited 0, and return its log lines
+    /// but the `Created role` line, which only the test that happens to
+    /// create the shared role sees.
+    pub fn terminate_cleanly(self) -> Vec<String> {
+        let (code, stderr) = self.terminate();
+        assert_eq!(code, Some(0), "{stderr:#?}");
+        stderr
+            .into_iter()
+            .filter(|line| line != "Created role: s3-credentials.AmazonS3FullAccess")
+            .collect()
+    }
 }
 
 impl Drop for Running {
