@@ -5,26 +5,18 @@
 //! that it can be tested in-process.
 
 pub mod aws;
-mod bucket_config;
-mod bucket_region;
 pub mod cli;
 mod commands;
 mod credential_server;
 pub mod error;
-pub mod expiry;
-pub mod grant_tags;
+pub mod grant;
 mod iam;
-mod inventory;
 pub mod output;
 pub mod policy;
-pub mod policy_expiry;
-mod policy_size;
 pub mod settings;
 mod signals;
 mod tally;
-pub mod temporary;
 mod transfer;
-pub mod trust;
 
 use std::io::{self, Write};
 

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::aws::Clients;
-use crate::bucket_config::{Bucket, public_access_block_json};
+use crate::aws::bucket_config::{Bucket, public_access_block_json};
 use crate::cli::BucketArgs;
 use crate::error::{ExitStatus, error_line};
 use crate::output::{Console, to_pretty_json};

@@ -10,11 +10,11 @@ use time::OffsetDateTime;
 use crate::aws::Clients;
 use crate::cli::DeleteUserArgs;
 use crate::error::{AwsResultExt, ExitStatus};
-use crate::expiry::format_printed;
-use crate::grant_tags::Grant;
+use crate::grant::inventory::{self, Source};
+use crate::grant::tags::Grant;
 use crate::iam::{not_found, user_tags};
-use crate::inventory::{self, Source};
 use crate::output::Console;
+use crate::settings::dates::format_printed;
 
 use super::list_credentials::CONCURRENCY;
 

@@ -1,7 +1,7 @@
 //! `get-bucket-policy`: a bucket's policy as JSON.
 
 use crate::aws::Clients;
-use crate::bucket_config::Bucket;
+use crate::aws::bucket_config::Bucket;
 use crate::cli::BucketArgs;
 use crate::error::ExitStatus;
 use crate::output::{Console, to_pretty_json};

@@ -1,7 +1,7 @@
 //! `get-cors-policy`: a bucket's CORS rules as JSON.
 
 use crate::aws::Clients;
-use crate::bucket_config::Bucket;
+use crate::aws::bucket_config::Bucket;
 use crate::cli::BucketArgs;
 use crate::error::ExitStatus;
 use crate::output::{Console, to_pretty_json};

@@ -1,7 +1,7 @@
 //! `get-public-access-block`: a bucket's public access block settings as JSON.
 
 use crate::aws::Clients;
-use crate::bucket_config::{Bucket, public_access_block_json};
+use crate::aws::bucket_config::{Bucket, public_access_block_json};
 use crate::cli::BucketArgs;
 use crate::error::ExitStatus;
 use crate::output::{Console, to_pretty_json};

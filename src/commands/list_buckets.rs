@@ -8,7 +8,7 @@ use futures_util::{StreamExt, stream};
 use serde_json::Value;
 
 use crate::aws::Clients;
-use crate::bucket_config::{Bucket, public_access_block_json};
+use crate::aws::bucket_config::{Bucket, public_access_block_json};
 use crate::cli::ListBucketsArgs;
 use crate::error::{AwsResultExt, ExitStatus};
 use crate::output::{Console, Format, Object, RowWriter, timestamp};

@@ -15,9 +15,9 @@ use tokio::sync::Semaphore;
 use crate::aws::Clients;
 use crate::cli::ListCredentialsArgs;
 use crate::error::{AwsError, AwsResultExt, ExitStatus, UsageError};
-use crate::expiry::parse_age;
-use crate::inventory::{self, Credential};
+use crate::grant::inventory::{self, Credential};
 use crate::output::{Console, Format, RowWriter};
+use crate::settings::dates::parse_age;
 
 /// The CSV/TSV columns.
 const COLUMNS: &[&str] = &[

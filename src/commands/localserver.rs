@@ -11,19 +11,19 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::aws::Clients;
-use crate::bucket_config::Bucket;
+use crate::aws::bucket_config::Bucket;
 use crate::cli::LocalserverArgs;
 use crate::credential_server::cache::{CredentialCache, Fetch, Log};
 use crate::credential_server::respond::Admission;
 use crate::credential_server::{self, Server};
 use crate::error::{ExitStatus, UsageError};
+use crate::iam::temporary::{self, ROLE_NAME, RoleChange};
 use crate::output::Console;
 use crate::policy::Permission;
 use crate::settings::Access;
 use crate::settings::input::OptionText;
 use crate::settings::values::{duration_option, role_session_name};
 use crate::signals::{GRACE, StopSignals};
-use crate::temporary::{self, ROLE_NAME, RoleChange};
 
 /// Where the token clients must send comes from.
 enum Token {

@@ -6,7 +6,7 @@ use std::io::Read;
 use serde_json::Value;
 
 use crate::aws::Clients;
-use crate::bucket_config::Bucket;
+use crate::aws::bucket_config::Bucket;
 use crate::cli::SetBucketPolicyArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
 use crate::output::{Console, to_pretty_json};

@@ -4,7 +4,7 @@
 use aws_sdk_s3::types::{CorsConfiguration, CorsRule};
 
 use crate::aws::Clients;
-use crate::bucket_config::{Bucket, cors_rules_json};
+use crate::aws::bucket_config::{Bucket, cors_rules_json};
 use crate::cli::SetCorsPolicyArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
 use crate::output::{Console, to_pretty_json};

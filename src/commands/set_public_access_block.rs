@@ -4,7 +4,7 @@
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 
 use crate::aws::Clients;
-use crate::bucket_config::{Bucket, public_access_block_json};
+use crate::aws::bucket_config::{Bucket, public_access_block_json};
 use crate::cli::SetPublicAccessBlockArgs;
 use crate::error::{AwsResultExt, ExitStatus};
 use crate::output::{Console, to_pretty_json};

@@ -16,7 +16,7 @@ use futures_util::future::BoxFuture;
 use tokio::sync::{mpsc, watch};
 
 use crate::error::one_line;
-use crate::temporary::TemporaryCredentials;
+use crate::iam::temporary::TemporaryCredentials;
 
 /// Fetches a new set of credentials (one STS `AssumeRole` call).
 pub type Fetch =

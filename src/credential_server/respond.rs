@@ -8,8 +8,8 @@ use hyper::StatusCode;
 use serde_json::Value;
 
 use super::cache::rfc3339;
+use crate::iam::temporary::TemporaryCredentials;
 use crate::output::Object;
-use crate::temporary::TemporaryCredentials;
 
 /// Who may fetch credentials, and in which shape they are served.
 #[derive(Debug, Clone, Default)]

@@ -8,9 +8,9 @@ use serde_json::Value;
 use super::values::{check_bucket_name, check_prefix, parse_statement};
 use crate::cli::AccessArgs;
 use crate::error::UsageError;
+use crate::policy::expiry::with_expiry;
+use crate::policy::size::{TooLarge, fit_session_policy, merge_buckets};
 use crate::policy::{self, Permission};
-use crate::policy_expiry::with_expiry;
-use crate::policy_size::{TooLarge, fit_session_policy, merge_buckets};
 
 /// The checked access options shared by `create` and `policy`.
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ impl Access {
     /// The policy for all `buckets` in one document, as `policy` prints it
     /// and sessions get it: every bucket's statements while that fits IAM's
     /// session policy limit, else one statement per kind of access (see
-    /// [`crate::policy_size`]).
+    /// [`crate::policy::size`]).
     pub fn policy(&self, buckets: &[String]) -> Result<Value, TooLarge> {
         self.expiring_policy(buckets, None)
     }

@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod connection;
+pub mod dates;
 mod format;
 pub mod input;
 pub mod values;

@@ -2,7 +2,7 @@
 //!
 //! If the bucket is in another region than the configured one, the answer
 //! to the first request teaches the S3 client the bucket's region (see
-//! [`crate::bucket_region`]); holding the other requests back until then
+//! [`crate::aws::region`]); holding the other requests back until then
 //! means the run pays one redirect, not one per request in flight. For a
 //! bucket in the configured region the cost is that the first request does
 //! not overlap with the others.
@@ -15,7 +15,7 @@ use super::Transfer;
 
 /// The run's first request, which goes alone: if the bucket is in another
 /// region, its answer teaches the S3 client the region (see
-/// [`crate::bucket_region`]) before the other requests start, instead of
+/// [`crate::aws::region`]) before the other requests start, instead of
 /// each of `-j` requests paying for its own redirect.
 pub(super) struct FirstRequest<'a> {
     _alone: MutexGuard<'a, ()>,

@@ -31,9 +31,9 @@ use self::undo::{Change, Changes, Stopping};
 use crate::aws::Clients;
 use crate::cli::{CreateArgs, CredentialsFormat};
 use crate::error::{AwsResultExt, ExitStatus};
+use crate::iam::temporary::{self, RoleChange, TemporaryCredentials};
 use crate::output::{Console, Object, timestamp, to_pretty_json};
 use crate::signals::StopSignals;
-use crate::temporary::{self, RoleChange, TemporaryCredentials};
 
 /// How long `--wait` waits for new credentials to be accepted.
 const WAIT_LIMIT: Duration = Duration::from_secs(60);

@@ -8,20 +8,20 @@ use time::OffsetDateTime;
 
 use crate::cli::{CreateArgs, CredentialsFormat, RoleArgs};
 use crate::error::UsageError;
-use crate::expiry::{expires_option, format_utc};
-use crate::grant_tags::{self, Grant, Kind};
+use crate::grant::tags::{self, Grant, Kind};
+use crate::iam::temporary::ROLE_NAME;
 use crate::output::to_pretty_json;
-use crate::policy::{self, Permission};
-use crate::policy_expiry::with_expiry;
-use crate::policy_size::{
+use crate::policy::expiry::with_expiry;
+use crate::policy::size::{
     Holder, TooLarge, fit_inline_policies, fit_session_policy, merge_buckets,
 };
+use crate::policy::trust::{Account, Principal};
+use crate::policy::{self, Permission};
 use crate::settings::Access;
+use crate::settings::dates::{expires_option, format_utc};
 use crate::settings::values::{
     IamName, check_name_length, duration_option, parse_policy_arg, role_session_name,
 };
-use crate::temporary::ROLE_NAME;
-use crate::trust::{Account, Principal};
 
 /// The permissions boundary of new users that may only read S3.
 const READ_ONLY_BOUNDARY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
@@ -169,7 +169,7 @@ impl Plan {
             tags: Vec::new(),
             role,
         };
-        plan.tags = grant_tags::parse_user_tags(&args.tag, plan.grant().to_tags().len())
+        plan.tags = tags::parse_user_tags(&args.tag, plan.grant().to_tags().len())
             .map_err(UsageError)?;
         plan.fit_policies().map_err(|e| UsageError(e.to_string()))?;
         Ok(plan)
@@ -223,7 +223,7 @@ impl Plan {
     }
 
     /// The inline policies of the user: one per bucket while they fit IAM's
-    /// limit, else one for all buckets (see [`crate::policy_size`]).
+    /// limit, else one for all buckets (see [`crate::policy::size`]).
     pub fn user_policies(&self) -> Vec<(String, Value)> {
         self.user_policies.clone()
     }
@@ -252,7 +252,7 @@ impl Plan {
             .collect()
     }
 
-    /// The session policy of `--duration`: see [`crate::policy_size`].
+    /// The session policy of `--duration`: see [`crate::policy::size`].
     pub fn session_policy(&self) -> Value {
         self.session_policy.clone()
     }

@@ -13,8 +13,8 @@ use super::role_check::Existing;
 use super::undo::{Change, Changes, RoleStep};
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
-use crate::grant_tags::{Grant, Kind};
-use crate::trust::Account;
+use crate::grant::tags::{Grant, Kind};
+use crate::policy::trust::Account;
 
 /// The longest role description IAM accepts.
 const MAX_DESCRIPTION_LENGTH: usize = 1000;

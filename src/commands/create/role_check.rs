@@ -12,8 +12,8 @@ use super::plan::{Plan, RolePlan};
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
 use crate::iam::decode_policy_document;
-use crate::temporary::partition_of;
-use crate::trust::{Account, OidcProvider};
+use crate::iam::temporary::partition_of;
+use crate::policy::trust::{Account, OidcProvider};
 
 /// What exists in the account before this run.
 #[derive(Debug)]

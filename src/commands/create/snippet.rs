@@ -2,7 +2,7 @@
 //! trusted principal uses the new role (a GitHub Actions step, GitLab CI job
 //! variables, a service setting, an AWS config profile).
 
-use crate::trust::{GITHUB, Principal};
+use crate::policy::trust::{GITHUB, Principal};
 
 /// Where the role is used: what the snippet fills in.
 #[derive(Debug)]

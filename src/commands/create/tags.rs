@@ -1,5 +1,5 @@
 //! The tag steps of `create` for an existing user: record this run's grant
-//! in its `s3-credentials:*` tags (see [`crate::grant_tags`]), undoably. A new
+//! in its `s3-credentials:*` tags (see [`crate::grant::tags`]), undoably. A new
 //! user gets its tags with `CreateUser` itself, and buckets in
 //! [`super::buckets`].
 
@@ -10,7 +10,7 @@ use super::undo::{Change, Changes};
 use super::user::Existing;
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
-use crate::grant_tags::{Grant, is_grant_key};
+use crate::grant::tags::{Grant, is_grant_key};
 
 /// Tags as the IAM API takes them.
 pub(crate) fn iam_tags(tags: &[(String, String)]) -> anyhow::Result<Vec<Tag>> {

@@ -11,8 +11,8 @@ use aws_sdk_iam::types::Tag;
 
 use crate::aws::Clients;
 use crate::error::{AwsError, AwsResultExt};
+use crate::iam::temporary;
 use crate::signals::Stop;
-use crate::temporary;
 
 /// Set when Ctrl+C or SIGTERM came. The run is not cancelled mid-request
 /// (a change AWS made but whose answer was dropped could not be undone):

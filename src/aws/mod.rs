@@ -3,6 +3,12 @@
 //! [`Clients::connect`] loads the SDK configuration once (explicit
 //! credentials, profile, region, endpoint) and builds the IAM, S3 and STS
 //! clients from it. Commands receive `&Clients` and never build their own.
+//!
+//! Beside it: [`region`] sends each bucket request to the bucket's region,
+//! [`bucket_config`] reads and explains a bucket's configuration.
+
+pub mod bucket_config;
+pub mod region;
 
 use std::time::Duration;
 
@@ -13,7 +19,7 @@ use aws_config::{BehaviorVersion, Region, SdkConfig, timeout::TimeoutConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
 
-use crate::bucket_region::BucketRegions;
+use crate::aws::region::BucketRegions;
 use crate::error::AwsError;
 use crate::settings::Connection;
 

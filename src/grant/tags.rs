@@ -29,7 +29,7 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
-use crate::expiry::{format_utc, parse_utc};
+use crate::settings::dates::{format_utc, parse_utc};
 
 /// Every key of the grant layout starts with this.
 pub const KEY_PREFIX: &str = "s3-credentials:";
@@ -331,5 +331,5 @@ pub fn parse_user_tags(
 }
 
 #[cfg(test)]
-#[path = "grant_tags_tests.rs"]
+#[path = "tags_tests.rs"]
 mod tests;

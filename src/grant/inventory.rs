@@ -1,6 +1,6 @@
 //! What this tool handed out: for one IAM user or role, whether this tool
 //! made it and what it grants, read from its `s3-credentials:*` tags (see
-//! [`crate::grant_tags`]), or for users made before tags existed (by an
+//! [`crate::grant::tags`]), or for users made before tags existed (by an
 //! earlier version or the original Python tool) from the names and documents
 //! of their inline policies; and, for users, their access keys and when each
 //! was last used.
@@ -14,11 +14,11 @@ use time::OffsetDateTime;
 
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
-use crate::expiry::{format_printed, from_aws, parse_utc};
-use crate::grant_tags::{Grant, Kind};
+use crate::grant::tags::{Grant, Kind};
 use crate::iam::{decode_policy_document, user_tags};
 use crate::output::{Object, timestamp};
-use crate::policy_expiry::expiry_of;
+use crate::policy::expiry::expiry_of;
+use crate::settings::dates::{format_printed, from_aws, parse_utc};
 
 /// The access modes the tool (and the original) put in inline policy names.
 const ACCESS_MODES: [&str; 4] = ["read-write", "read-only", "write-only", "custom"];
@@ -370,7 +370,7 @@ mod tests {
         );
         assert!(grants_bucket(&read_only, "logs"));
         assert!(!grants_bucket(&read_only, "log"));
-        let expiring = crate::policy_expiry::with_expiry(&read_only, "2030-01-01T00:00:00Z");
+        let expiring = crate::policy::expiry::with_expiry(&read_only, "2030-01-01T00:00:00Z");
         let other = json!({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::data/*"}});
         let grant = legacy_grant(&[
             ("read-only", "logs", &expiring),

@@ -1,4 +1,9 @@
 //! IAM helpers shared by several commands.
+//!
+//! Beside them: [`temporary`], the role behind temporary credentials and the
+//! STS call that scopes a session down.
+
+pub mod temporary;
 
 use aws_sdk_iam::types::{AccessKeyMetadata, AttachedPermissionsBoundary, AttachedPolicy, Tag};
 use serde_json::{Value, json};

@@ -24,7 +24,7 @@ fn error(arg: &str) -> String {
 
 macro_rules! golden {
     ($name:literal) => {
-        include_str!(concat!("../../tests/fixtures/trust/", $name, ".json"))
+        include_str!(concat!("../../../tests/fixtures/trust/", $name, ".json"))
     };
 }
 

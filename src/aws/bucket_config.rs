@@ -14,7 +14,7 @@ use aws_sdk_s3::types::{
 use serde_json::Value;
 
 use crate::aws::Clients;
-use crate::bucket_region::REGION_HEADER;
+use crate::aws::region::REGION_HEADER;
 use crate::error::{AwsError, AwsResultExt};
 use crate::output::Object;
 
@@ -48,7 +48,7 @@ impl Bucket {
     /// Find `name` with one `HeadBucket` call and make a client for its region.
     ///
     /// The S3 client follows redirects to the bucket's region by itself (see
-    /// [`crate::bucket_region`]); the region is kept here for what is built
+    /// [`crate::aws::region`]); the region is kept here for what is built
     /// from it, such as website addresses. A missing bucket is an error. Access denied is not: the caller may be
     /// allowed the calls that follow, which then report what is denied.
     pub async fn locate(clients: &Clients, name: &str) -> anyhow::Result<Self> {

@@ -9,6 +9,13 @@
 //!
 //! One extension: `--prefix` may be repeated. Every prefix then gets its own
 //! resource in each statement, and the `s3:prefix` condition lists them all.
+//!
+//! Beside them: [`size`] fits documents to IAM's size limits, [`expiry`] adds
+//! the `--expires` condition, [`trust`] builds the trust policies of roles.
+
+pub mod expiry;
+pub(crate) mod size;
+pub mod trust;
 
 use std::fmt;
 
@@ -361,11 +368,11 @@ mod tests {
     #[test]
     fn read_write_matches_the_original() {
         let p = Permission::ReadWrite;
-        let expected = include_str!("../tests/fixtures/policies/read-write.json");
+        let expected = include_str!("../../tests/fixtures/policies/read-write.json");
         assert_eq!(printed(p, &["my-bucket"], &[]), golden(expected));
-        let expected = include_str!("../tests/fixtures/policies/read-write-prefix.json");
+        let expected = include_str!("../../tests/fixtures/policies/read-write-prefix.json");
         assert_eq!(printed(p, &["my-bucket"], &one_prefix()), golden(expected));
-        let expected = include_str!("../tests/fixtures/policies/read-write-two-prefixes.json");
+        let expected = include_str!("../../tests/fixtures/policies/read-write-two-prefixes.json");
         assert_eq!(
             printed(p, &["my-bucket"], &two_prefixes()),
             golden(expected)
@@ -375,11 +382,11 @@ mod tests {
     #[test]
     fn read_only_matches_the_original() {
         let p = Permission::ReadOnly;
-        let expected = include_str!("../tests/fixtures/policies/read-only.json");
+        let expected = include_str!("../../tests/fixtures/policies/read-only.json");
         assert_eq!(printed(p, &["my-bucket"], &[]), golden(expected));
-        let expected = include_str!("../tests/fixtures/policies/read-only-prefix.json");
+        let expected = include_str!("../../tests/fixtures/policies/read-only-prefix.json");
         assert_eq!(printed(p, &["my-bucket"], &one_prefix()), golden(expected));
-        let expected = include_str!("../tests/fixtures/policies/read-only-two-prefixes.json");
+        let expected = include_str!("../../tests/fixtures/policies/read-only-two-prefixes.json");
         assert_eq!(
             printed(p, &["my-bucket"], &two_prefixes()),
             golden(expected)
@@ -389,11 +396,11 @@ mod tests {
     #[test]
     fn write_only_matches_the_original() {
         let p = Permission::WriteOnly;
-        let expected = include_str!("../tests/fixtures/policies/write-only.json");
+        let expected = include_str!("../../tests/fixtures/policies/write-only.json");
         assert_eq!(printed(p, &["my-bucket"], &[]), golden(expected));
-        let expected = include_str!("../tests/fixtures/policies/write-only-prefix.json");
+        let expected = include_str!("../../tests/fixtures/policies/write-only-prefix.json");
         assert_eq!(printed(p, &["my-bucket"], &one_prefix()), golden(expected));
-        let expected = include_str!("../tests/fixtures/policies/write-only-two-prefixes.json");
+        let expected = include_str!("../../tests/fixtures/policies/write-only-two-prefixes.json");
         assert_eq!(
             printed(p, &["my-bucket"], &two_prefixes()),
             golden(expected)
@@ -402,7 +409,7 @@ mod tests {
 
     #[test]
     fn two_buckets_share_one_document() {
-        let expected = include_str!("../tests/fixtures/policies/read-write-two-buckets.json");
+        let expected = include_str!("../../tests/fixtures/policies/read-write-two-buckets.json");
         let buckets = ["my-bucket", "my-other-bucket"];
         assert_eq!(
             printed(Permission::ReadWrite, &buckets, &[]),
@@ -412,7 +419,7 @@ mod tests {
 
     #[test]
     fn public_bucket_policy_matches_the_original() {
-        let expected = include_str!("../tests/fixtures/policies/public-bucket.json");
+        let expected = include_str!("../../tests/fixtures/policies/public-bucket.json");
         assert_eq!(
             to_pretty_json(&bucket_policy_allow_all_get("my-bucket")),
             golden(expected)
@@ -421,7 +428,7 @@ mod tests {
 
     #[test]
     fn extra_statements_come_after_the_generated_ones() {
-        let expected = include_str!("../tests/fixtures/policies/read-write-statement.json");
+        let expected = include_str!("../../tests/fixtures/policies/read-write-statement.json");
         let extra = [json!({"Effect": "Allow", "Action": "textract:*", "Resource": "*"})];
         let bucket = "my-bucket";
         let document = bucket_policy(Permission::ReadWrite, bucket, &[], &extra);

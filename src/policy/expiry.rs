@@ -16,7 +16,7 @@ const OPERATOR: &str = "DateLessThan";
 const KEY: &str = "aws:CurrentTime";
 
 /// `document` with the expiry condition on every `Allow` statement; `until`
-/// is a UTC time as [`crate::expiry::format_utc`] writes it. A statement that
+/// is a UTC time as [`crate::settings::dates::format_utc`] writes it. A statement that
 /// already has an earlier `DateLessThan aws:CurrentTime` keeps the earlier one.
 pub fn with_expiry(document: &Value, until: &str) -> Value {
     let mut document = document.clone();
@@ -61,7 +61,7 @@ fn add_condition(statement: &mut Value, until: &str) {
 
 /// Whether `text` has exactly the `2026-12-31T00:00:00Z` shape.
 fn is_utc_time(text: &str) -> bool {
-    crate::expiry::parse_utc(text).is_some() && text.len() == 20 && text.ends_with('Z')
+    crate::settings::dates::parse_utc(text).is_some() && text.len() == 20 && text.ends_with('Z')
 }
 
 /// The expiry a policy's statements carry, if every `Allow` statement has one:
