@@ -70,6 +70,11 @@ pub enum Command {
     GetObject(GetObjectArgs),
     /// Download a whole bucket, named keys or keys matching globs into a folder
     GetObjects(GetObjectsArgs),
+    /// Print a URL that downloads (or uploads) one object until it expires
+    ///
+    /// The URL carries a signature made with your credentials: anyone who has
+    /// it can use it, without credentials of their own, until it expires.
+    Presign(PresignArgs),
     /// Delete the named keys, or every key under a prefix
     DeleteObjects(DeleteObjectsArgs),
     /// Set the CORS policy of a bucket (default: GET from any origin)
@@ -856,6 +861,46 @@ pub struct GetObjectArgs {
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+/// Arguments of `presign`.
+#[derive(Debug, Args)]
+pub struct PresignArgs {
+    /// The bucket of the object
+    #[arg(value_parser = bucket_name)]
+    pub bucket: String,
+
+    /// The key of the object
+    #[arg(value_parser = object_key)]
+    pub key: String,
+
+    /// How long the URL works: `3600` or `900s` (seconds), `15m`, `12h`, `7d`;
+    /// at most 7 days, the longest a SigV4 signature is valid
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "1h",
+        allow_hyphen_values = true
+    )]
+    pub expires: String,
+
+    /// `GET` downloads the object; `PUT` uploads a new body to the key
+    #[arg(long, value_enum, default_value_t = PresignMethod::Get, ignore_case = true)]
+    pub method: PresignMethod,
+
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+}
+
+/// The HTTP method a presigned URL is signed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PresignMethod {
+    /// Download the object
+    #[value(name = "GET")]
+    Get,
+    /// Upload to the key
+    #[value(name = "PUT")]
+    Put,
 }
 
 /// Arguments of `get-objects`.

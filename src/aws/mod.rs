@@ -102,6 +102,15 @@ impl Clients {
         error
     }
 
+    /// When the credentials in use stop working, for credentials that say so
+    /// (temporary ones: a profile's role, SSO, `credential_process`); `None`
+    /// for long-term keys or when they cannot be loaded.
+    pub async fn credentials_expiry(&self) -> Option<std::time::SystemTime> {
+        use aws_credential_types::provider::ProvideCredentials;
+        let provider = self.config.credentials_provider()?;
+        provider.provide_credentials().await.ok()?.expiry()
+    }
+
     /// The same connection (endpoint, region) with other credentials: used to
     /// try out credentials this tool just created.
     pub fn with_credentials(&self, credentials: Credentials) -> Self {

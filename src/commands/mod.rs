@@ -20,6 +20,7 @@ mod list_user_policies;
 mod list_users;
 mod localserver;
 mod policy;
+mod presign;
 mod put_object;
 mod put_objects;
 mod rotate_key;
@@ -48,6 +49,16 @@ pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::
                 console,
                 async |clients: &Clients, console: &mut Console<'_>| {
                     whoami::run(clients, console).await
+                },
+            )
+            .await
+        }
+        Command::Presign(args) => {
+            on_aws(
+                &args.connection,
+                console,
+                async |clients: &Clients, console: &mut Console<'_>| {
+                    presign::run(&args, clients, console).await
                 },
             )
             .await

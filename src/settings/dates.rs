@@ -72,6 +72,47 @@ pub fn expires_option(
         .map_err(|e| crate::error::UsageError(format!("--expires: {e}")))
 }
 
+/// The longest a presigned URL can work: SigV4 refuses `X-Amz-Expires`
+/// above 604,800 seconds
+/// (<https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html>).
+pub const MAX_PRESIGN_SECONDS: u64 = 7 * 86_400;
+
+/// Parse how long a presigned URL works: `3600` or `900s` (seconds), or a
+/// whole number of minutes, hours, days or weeks (`15m`, `12h`, `7d`, `1w`);
+/// from one second to [`MAX_PRESIGN_SECONDS`].
+pub fn parse_presign_lifetime(arg: &str) -> Result<std::time::Duration, String> {
+    let forms =
+        "a number of seconds such as `3600`, or a number with a unit such as `15m`, `12h` or `7d`";
+    let (digits, unit): (&str, u64) = match arg.char_indices().last() {
+        Some((index, 's')) => (&arg[..index], 1),
+        Some((index, 'm')) => (&arg[..index], 60),
+        Some((index, 'h')) => (&arg[..index], 3600),
+        Some((index, 'd')) => (&arg[..index], 86_400),
+        Some((index, 'w')) => (&arg[..index], 7 * 86_400),
+        _ => (arg, 1),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("must be {forms}, not `{arg}`"));
+    }
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .filter(|seconds| (1..=MAX_PRESIGN_SECONDS).contains(seconds))
+        .map(std::time::Duration::from_secs)
+        .ok_or_else(|| {
+            format!(
+                "`{arg}` is out of range: a presigned URL works for one second to 7 days \
+                 (the longest a SigV4 signature is valid)"
+            )
+        })
+}
+
+/// Parse `presign --expires`, as a usage error naming the option.
+pub fn presign_expires_option(arg: &str) -> Result<std::time::Duration, crate::error::UsageError> {
+    parse_presign_lifetime(arg).map_err(|e| crate::error::UsageError(format!("--expires: {e}")))
+}
+
 /// An ISO date (`2026-12-31`) or RFC 3339 date-time.
 fn parse_date_time(arg: &str) -> Result<OffsetDateTime, String> {
     if let Ok(when) = OffsetDateTime::parse(arg, &Rfc3339) {

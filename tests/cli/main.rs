@@ -38,6 +38,7 @@ mod missing_bucket;
 mod output_modes;
 mod policy;
 mod policy_size;
+mod presign;
 mod put_object;
 mod put_objects;
 mod read_timeout;
