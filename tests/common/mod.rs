@@ -410,12 +410,7 @@ impl S3c {
             .spawn()
             .expect("run s3-credentials");
         drop(child.stdout.take());
-        let output = child.wait_with_output().unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::new(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        Output::collect(child)
     }
 
     /// Run to completion.
@@ -432,16 +427,23 @@ impl S3c {
         if let Some(input) = self.stdin {
             child.stdin.take().unwrap().write_all(&input).unwrap();
         }
-        let output = child.wait_with_output().unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        Output::collect(child)
     }
 }
 
 impl Output {
+    /// Wait for a run started with one of the `spawn` methods to end and
+    /// take what it printed. A stream not piped, or already taken from the
+    /// child, reads as empty; a run killed by a signal has code -1.
+    pub fn collect(child: Child) -> Self {
+        let output = child.wait_with_output().expect("wait for s3-credentials");
+        Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
     /// Assert success with nothing on stderr, and return stdout.
     #[track_caller]
     pub fn success(&self) -> &str {
