@@ -18,10 +18,7 @@ const LATENCY: Duration = Duration::from_millis(700);
 
 /// Send `signal` to a run and collect what it printed.
 fn signal_and_wait(child: Child, signal: libc::c_int) -> (Output, Duration) {
-    #[allow(clippy::cast_possible_wrap)]
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: a plain signal to the child this test spawned and has not reaped.
-    unsafe { libc::kill(pid, signal) };
+    crate::common::child::signal(&child, signal);
     let sent = Instant::now();
     let output = Output::collect(child);
     (output, sent.elapsed())

@@ -446,10 +446,7 @@ fn ctrl_c_ends_the_wait_for_a_fifo_reader() {
         "it should wait for a reader"
     );
     let interrupted = Instant::now();
-    #[allow(clippy::cast_possible_wrap)]
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: sending a signal to the child this test started and has not reaped.
-    unsafe { libc::kill(pid, libc::SIGINT) };
+    crate::common::child::signal(&child, libc::SIGINT);
     let output = Output::collect(child);
     assert!(interrupted.elapsed() < Duration::from_secs(2));
     output.fails_with(1, "Error: could not download `k`: interrupted by Ctrl+C\n");

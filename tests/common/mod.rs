@@ -43,7 +43,9 @@ static STARTED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 extern "C" fn stop_emulators() {
     let pids = STARTED.lock().map(|p| p.clone()).unwrap_or_default();
     for pid in pids {
-        let pid = pid as libc::pid_t;
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            continue;
+        };
         // SAFETY: plain libc calls on a PID this process spawned and has not reaped.
         unsafe {
             libc::kill(pid, libc::SIGTERM);
