@@ -5,13 +5,11 @@
 
 use std::time::{Duration, Instant};
 
-use aws_smithy_types::DateTime;
-use aws_smithy_types::date_time::Format;
 use s3_credentials::aws::Clients;
 use serde_json::Value;
 
 use crate::common::proxy::Proxy;
-use crate::common::{Emulator, block_on, exclusive_moto, s3c};
+use crate::common::{Emulator, block_on, exclusive_moto, printed_date as printed, s3c};
 use crate::create::golden;
 
 fn tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
@@ -20,14 +18,6 @@ fn tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
         .value(value)
         .build()
         .unwrap()
-}
-
-/// An AWS timestamp as the original tool printed it,
-/// `2021-11-03 01:38:24+00:00`: written out here rather than taken from the
-/// tool's own `output::timestamp`, so a bug there fails the test.
-fn printed(date: &DateTime) -> String {
-    let iso = date.fmt(Format::DateTime).unwrap();
-    format!("{} {}+00:00", &iso[..10], &iso[11..19])
 }
 
 /// What IAM chose for a user the test made, which no test can know before:

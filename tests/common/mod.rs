@@ -230,6 +230,16 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
+/// An AWS timestamp as the tool prints it, `2021-11-03 01:38:24+00:00` (the
+/// original tool's form): written out here rather than taken from the
+/// tool's `output::timestamp`, so that a bug there fails the tests.
+pub fn printed_date(date: &aws_smithy_types::DateTime) -> String {
+    let iso = date
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap();
+    format!("{} {}+00:00", &iso[..10], &iso[11..19])
+}
+
 /// A name no other test of this run uses, valid as a bucket, user or role name.
 pub fn unique(prefix: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
