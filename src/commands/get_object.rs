@@ -118,6 +118,10 @@ fn report(
 /// ends the wait. A regular file reached through `/proc` or `/dev/fd` is
 /// appended to, as `>>` would: its descriptor may have been opened so.
 #[cfg(unix)]
+#[allow(
+    unsafe_code,
+    reason = "fcntl has no safe wrapper in std; the block says why it is sound"
+)]
 async fn open_for_writing(path: &Path) -> anyhow::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::io::AsRawFd;

@@ -4,6 +4,18 @@
 //! command are in `connection`. New tests go in the module of the command
 //! they exercise. The harness is in `tests/common`.
 
+// A test reports failure by panicking, so `unwrap`, `expect` and `panic!`
+// are how it says what went wrong. The harness signals children, makes
+// FIFOs and sets rlimits through libc, which needs `unsafe`; every block
+// still says why it is sound (`clippy::undocumented_unsafe_blocks`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unsafe_code,
+    reason = "test code: see the comment above"
+)]
+
 #[path = "../common/mod.rs"]
 mod common;
 

@@ -18,6 +18,17 @@ pub struct Ended {
     pub peak_memory: u64,
 }
 
+impl From<Ended> for super::Output {
+    /// What the run printed and its exit code, without the timings.
+    fn from(ended: Ended) -> Self {
+        Self {
+            code: ended.code,
+            stdout: ended.stdout,
+            stderr: ended.stderr,
+        }
+    }
+}
+
 /// Send `signal` (`libc::SIGINT`, `libc::SIGTERM`) to the child.
 pub fn signal(child: &Child, signal: libc::c_int) {
     let pid = libc::pid_t::try_from(child.id()).unwrap();

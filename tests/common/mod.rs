@@ -43,7 +43,9 @@ static STARTED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 extern "C" fn stop_emulators() {
     let pids = STARTED.lock().map(|p| p.clone()).unwrap_or_default();
     for pid in pids {
-        let pid = pid as libc::pid_t;
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            continue;
+        };
         // SAFETY: plain libc calls on a PID this process spawned and has not reaped.
         unsafe {
             libc::kill(pid, libc::SIGTERM);
@@ -228,6 +230,16 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .block_on(future)
 }
 
+/// An AWS timestamp as the tool prints it, `2021-11-03 01:38:24+00:00` (the
+/// original tool's form): written out here rather than taken from the
+/// tool's `output::timestamp`, so that a bug there fails the tests.
+pub fn printed_date(date: &aws_smithy_types::DateTime) -> String {
+    let iso = date
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap();
+    format!("{} {}+00:00", &iso[..10], &iso[11..19])
+}
+
 /// A name no other test of this run uses, valid as a bucket, user or role name.
 pub fn unique(prefix: &str) -> String {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -410,12 +422,7 @@ impl S3c {
             .spawn()
             .expect("run s3-credentials");
         drop(child.stdout.take());
-        let output = child.wait_with_output().unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::new(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        Output::collect(child)
     }
 
     /// Run to completion.
@@ -432,16 +439,23 @@ impl S3c {
         if let Some(input) = self.stdin {
             child.stdin.take().unwrap().write_all(&input).unwrap();
         }
-        let output = child.wait_with_output().unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        Output::collect(child)
     }
 }
 
 impl Output {
+    /// Wait for a run started with one of the `spawn` methods to end and
+    /// take what it printed. A stream not piped, or already taken from the
+    /// child, reads as empty; a run killed by a signal has code -1.
+    pub fn collect(child: Child) -> Self {
+        let output = child.wait_with_output().expect("wait for s3-credentials");
+        Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
     /// Assert success with nothing on stderr, and return stdout.
     #[track_caller]
     pub fn success(&self) -> &str {

@@ -133,9 +133,7 @@ impl Running {
 
     /// Stop with SIGTERM, as a service manager would: (exit code, stderr).
     pub fn terminate(mut self) -> (Option<i32>, Vec<String>) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: a plain signal to the child this test spawned and has not reaped.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
+        crate::common::child::signal(&self.child, libc::SIGTERM);
         let status = self.child.wait().unwrap();
         // Let the reader thread take the last lines.
         std::thread::sleep(Duration::from_millis(100));
