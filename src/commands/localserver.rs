@@ -21,8 +21,9 @@ use crate::iam::temporary::{self, ROLE_NAME, RoleChange};
 use crate::output::Console;
 use crate::policy::Permission;
 use crate::settings::Access;
+use crate::settings::duration::duration_option;
 use crate::settings::input::OptionText;
-use crate::settings::values::{duration_option, role_session_name};
+use crate::settings::names::role_session_name;
 use crate::signals::{GRACE, StopSignals};
 
 /// Where the token clients must send comes from.

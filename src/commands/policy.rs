@@ -5,7 +5,7 @@ use crate::error::{ExitStatus, UsageError};
 use crate::output::{Console, to_pretty_json};
 use crate::policy::bucket_policy_allow_all_get;
 use crate::settings::dates::{expires_option, format_utc};
-use crate::settings::values::check_bucket_name;
+use crate::settings::names::check_bucket_name;
 
 use crate::settings::Access;
 

@@ -12,7 +12,7 @@ use crate::error::{AwsResultExt, ExitStatus, UsageError};
 use crate::output::{Console, to_pretty_json};
 use crate::policy::bucket_policy_allow_all_get;
 use crate::settings::input::OptionText;
-use crate::settings::values::{check_policy_document, parse_lenient_json};
+use crate::settings::json::{check_policy_document, parse_lenient_json};
 
 /// Read and check the policy, put it, and print it on stderr.
 pub(crate) async fn run(

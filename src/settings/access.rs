@@ -5,7 +5,8 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use super::values::{check_bucket_name, check_prefix, parse_statement};
+use super::json::parse_statement;
+use super::names::{check_bucket_name, check_prefix};
 use crate::cli::AccessArgs;
 use crate::error::UsageError;
 use crate::policy::expiry::with_expiry;

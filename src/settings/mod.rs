@@ -8,9 +8,11 @@
 pub mod access;
 pub mod connection;
 pub mod dates;
+pub mod duration;
 mod format;
 pub mod input;
-pub mod values;
+pub mod json;
+pub mod names;
 
 pub use access::Access;
 pub use connection::{Connection, StaticCredentials, parse_auth, read_auth_file};

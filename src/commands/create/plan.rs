@@ -19,9 +19,9 @@ use crate::policy::trust::{Account, Principal};
 use crate::policy::{self, Permission};
 use crate::settings::Access;
 use crate::settings::dates::{expires_option, format_utc};
-use crate::settings::values::{
-    IamName, check_name_length, duration_option, parse_policy_arg, role_session_name,
-};
+use crate::settings::duration::duration_option;
+use crate::settings::json::parse_policy_arg;
+use crate::settings::names::{IamName, check_name_length, role_session_name};
 
 /// The permissions boundary of new users that may only read S3.
 const READ_ONLY_BOUNDARY: &str = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess";
@@ -169,8 +169,8 @@ impl Plan {
             tags: Vec::new(),
             role,
         };
-        plan.tags = tags::parse_user_tags(&args.tag, plan.grant().to_tags().len())
-            .map_err(UsageError)?;
+        plan.tags =
+            tags::parse_user_tags(&args.tag, plan.grant().to_tags().len()).map_err(UsageError)?;
         plan.fit_policies().map_err(|e| UsageError(e.to_string()))?;
         Ok(plan)
     }
