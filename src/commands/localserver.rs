@@ -65,9 +65,7 @@ impl Settings {
         let custom = !access.statements.is_empty();
         Ok(Self {
             permission: access.permission,
-            policy: access
-                .policy(&buckets)
-                .map_err(|e| UsageError(e.to_string()))?,
+            policy: access.session_policy(&buckets, None)?,
             session_name: role_session_name(access.permission.label(custom), &buckets),
             duration_seconds: i32::try_from(seconds).unwrap_or(i32::MAX),
             token: read_token(args)?,

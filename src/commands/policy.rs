@@ -22,9 +22,7 @@ pub(crate) fn run(args: &PolicyArgs, console: &mut Console<'_>) -> anyhow::Resul
         let access = Access::from_args(&args.access, &args.buckets)?;
         let expires = expires_option(args.expires.as_deref())?.map(format_utc);
         access.warn(console.err)?;
-        access
-            .expiring_policy(&args.buckets, expires.as_deref())
-            .map_err(|e| UsageError(e.to_string()))?
+        access.session_policy(&args.buckets, expires.as_deref())?
     };
     writeln!(console.out, "{}", to_pretty_json(&document))?;
     Ok(ExitStatus::Success)

@@ -11,10 +11,8 @@ use crate::error::UsageError;
 use crate::grant::tags::{self, Grant, Kind};
 use crate::iam::temporary::ROLE_NAME;
 use crate::output::to_pretty_json;
-use crate::policy::expiry::with_expiry;
-use crate::policy::size::{
-    Holder, TooLarge, fit_inline_policies, fit_session_policy, merge_buckets,
-};
+use crate::policy::assemble::{Assembled, Target, assemble};
+use crate::policy::size::{Holder, TooLarge};
 use crate::policy::trust::{Account, Principal};
 use crate::policy::{self, Permission};
 use crate::settings::Access;
@@ -49,10 +47,9 @@ pub(crate) struct Plan {
     pub boundary: Option<String>,
     pub wait: bool,
     pub silent: bool,
-    /// The inline policies for the user, sized to fit IAM's limit.
-    user_policies: Vec<(String, Value)>,
-    /// The session policy of `--duration`, sized the same way.
-    session_policy: Value,
+    /// The inline policies for the user, or the session policy of
+    /// `--duration`, sized to fit IAM's limits.
+    policies: Assembled,
     /// `--expires`: when the user's policies stop working.
     pub expires: Option<OffsetDateTime>,
     /// The `--tag` tags, for everything this run creates.
@@ -163,8 +160,7 @@ impl Plan {
             boundary,
             wait: args.wait,
             silent: args.silent,
-            user_policies: Vec::new(),
-            session_policy: Value::Null,
+            policies: Assembled::Inline(Vec::new()),
             expires,
             tags: Vec::new(),
             role,
@@ -185,76 +181,31 @@ impl Plan {
     /// Work out the policies that will be sent, and refuse now (before any
     /// change) what IAM would refuse for its size.
     fn fit_policies(&mut self) -> Result<(), TooLarge> {
-        let what = format!("{} policy", self.label);
-        if self.duration.is_some() {
-            self.session_policy = match &self.custom_policy {
-                Some(custom) => {
-                    let listed = policy::combined_custom_policy(
-                        custom,
-                        &self.buckets,
-                        &self.access.statements,
-                    );
-                    let documents = self.per_bucket_policies().into_iter().map(|(_, d)| d);
-                    let merged = merge_buckets(&documents.collect::<Vec<_>>(), &[]);
-                    fit_session_policy(listed, merged, self.buckets.len(), &what)?
-                }
-                None => self.access.policy(&self.buckets)?,
-            };
-        } else {
-            let per_bucket = self.per_bucket_policies();
-            let documents: Vec<Value> = per_bucket.iter().map(|(_, d)| d.clone()).collect();
-            // Merging keeps each statement's conditions; the expiry is put
-            // on again for any statement the merge made anew.
-            let merged = merge_buckets(&documents, &[]);
-            let merged = match self.expires {
-                Some(until) => with_expiry(&merged, &format_utc(until)),
-                None => merged,
-            };
-            let combined = (policy::combined_policy_name(self.label), merged);
+        let expires = self.expires.map(format_utc);
+        let grant = self.access.grant(
+            &self.buckets,
+            self.custom_policy.as_ref(),
+            expires.as_deref(),
+        );
+        let target = match (self.duration, &self.role) {
+            (Some(_), _) => Target::Session,
             // A role (`--trust`) may hold five times what a user may.
-            let holder = if self.role.is_some() {
-                Holder::Role
-            } else {
-                Holder::User
-            };
-            self.user_policies = fit_inline_policies(per_bucket, combined, &what, holder)?;
-        }
+            (None, Some(_)) => Target::Inline(Holder::Role),
+            (None, None) => Target::Inline(Holder::User),
+        };
+        self.policies = assemble(&grant, target)?;
         Ok(())
     }
 
     /// The inline policies of the user: one per bucket while they fit IAM's
     /// limit, else one for all buckets (see [`crate::policy::size`]).
     pub fn user_policies(&self) -> Vec<(String, Value)> {
-        self.user_policies.clone()
-    }
-
-    /// One inline policy per bucket, `s3.<label>.<bucket>`, as the original.
-    fn per_bucket_policies(&self) -> Vec<(String, Value)> {
-        self.buckets
-            .iter()
-            .map(|bucket| {
-                let name = policy::inline_policy_name(self.label, bucket);
-                let document = match &self.custom_policy {
-                    Some(custom) => policy::custom_policy(custom, bucket, &self.access.statements),
-                    None => policy::bucket_policy(
-                        self.access.permission,
-                        bucket,
-                        &self.access.prefixes,
-                        &self.access.statements,
-                    ),
-                };
-                let document = match self.expires {
-                    Some(until) => with_expiry(&document, &format_utc(until)),
-                    None => document,
-                };
-                (name, document)
-            })
-            .collect()
+        self.policies.inline_policies()
     }
 
     /// The session policy of `--duration`: see [`crate::policy::size`].
     pub fn session_policy(&self) -> Value {
-        self.session_policy.clone()
+        self.policies.session_policy()
     }
 
     /// The STS role session name: `s3.<permission>.<buckets>`, made valid.
