@@ -3,7 +3,7 @@
 //! Doc comments here are the `--help` text. Values are mostly kept raw and
 //! turned into validated settings in [`crate::settings`]; clap itself checks
 //! what it can say best (numbers and their ranges, conflicting flags, and
-//! bucket arguments through [`crate::settings::values::check_bucket_name`]).
+//! bucket arguments through [`crate::settings::names::check_bucket_name`]).
 
 use clap::builder::BoolishValueParser;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
@@ -925,7 +925,7 @@ pub struct DeleteObjectsArgs {
 /// A bucket argument must follow the S3 naming rules: checked here so that a
 /// mistyped name is a usage error before any request is made.
 fn bucket_name(value: &str) -> Result<String, String> {
-    crate::settings::values::check_bucket_name(value).map(|()| value.to_owned())
+    crate::settings::names::check_bucket_name(value).map(|()| value.to_owned())
 }
 
 /// An object key must name something: S3 has no object with an empty key,

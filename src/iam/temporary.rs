@@ -17,7 +17,7 @@ pub const ROLE_NAME: &str = "s3-credentials.AmazonS3FullAccess";
 /// The longest session AWS allows a role to grant: 12 hours, the longest
 /// `--duration` too.
 #[allow(clippy::cast_possible_wrap)] // 43,200 fits in an i32.
-const MAX_SESSION_SECONDS: i32 = crate::settings::values::MAX_DURATION_SECONDS as i32;
+const MAX_SESSION_SECONDS: i32 = crate::settings::duration::MAX_DURATION_SECONDS as i32;
 
 /// Temporary credentials from STS.
 #[derive(Clone)]

@@ -5,12 +5,12 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use super::values::{check_bucket_name, check_prefix, parse_statement};
+use super::json::parse_statement;
+use super::names::{check_bucket_name, check_prefix};
 use crate::cli::AccessArgs;
 use crate::error::UsageError;
-use crate::policy::expiry::with_expiry;
-use crate::policy::size::{TooLarge, fit_session_policy, merge_buckets};
-use crate::policy::{self, Permission};
+use crate::policy::Permission;
+use crate::policy::assemble::{Grant, Target, assemble};
 
 /// The checked access options shared by `create` and `policy`.
 #[derive(Debug, Clone)]
@@ -60,41 +60,34 @@ impl Access {
         Ok(())
     }
 
-    /// The policy for all `buckets` in one document, as `policy` prints it
-    /// and sessions get it: every bucket's statements while that fits IAM's
-    /// session policy limit, else one statement per kind of access (see
-    /// [`crate::policy::size`]).
-    pub fn policy(&self, buckets: &[String]) -> Result<Value, TooLarge> {
-        self.expiring_policy(buckets, None)
+    /// The grant these options describe for `buckets`, to assemble its
+    /// documents with [`crate::policy::assemble`].
+    pub fn grant<'a>(
+        &'a self,
+        buckets: &'a [String],
+        custom: Option<&'a Value>,
+        expires: Option<&'a str>,
+    ) -> Grant<'a> {
+        Grant {
+            permission: self.permission,
+            buckets,
+            prefixes: &self.prefixes,
+            statements: &self.statements,
+            custom,
+            expires,
+        }
     }
 
-    /// [`Access::policy`] with `policy --expires`: the expiry condition is
-    /// added to both candidates before their sizes are compared with IAM's
-    /// limit, since it counts towards it.
-    pub fn expiring_policy(
+    /// The session policy for all `buckets` in one document, as `policy`
+    /// prints it and `localserver` sessions get it; `expires` as
+    /// [`crate::settings::dates::format_utc`] writes it.
+    pub fn session_policy(
         &self,
         buckets: &[String],
         expires: Option<&str>,
-    ) -> Result<Value, TooLarge> {
-        let expiring = |document: Value| match expires {
-            Some(until) => with_expiry(&document, until),
-            None => document,
-        };
-        let listed = expiring(policy::buckets_policy(
-            self.permission,
-            buckets,
-            &self.prefixes,
-            &self.statements,
-        ));
-        let per_bucket: Vec<Value> = buckets
-            .iter()
-            .map(|bucket| policy::wrap(self.permission.statements(bucket, &self.prefixes)))
-            .collect();
-        let merged = expiring(merge_buckets(&per_bucket, &self.statements));
-        let what = format!(
-            "{} policy",
-            self.permission.label(!self.statements.is_empty())
-        );
-        fit_session_policy(listed, merged, buckets.len(), &what)
+    ) -> Result<Value, UsageError> {
+        assemble(&self.grant(buckets, None, expires), Target::Session)
+            .map(|assembled| assembled.session_policy())
+            .map_err(|e| UsageError(e.to_string()))
     }
 }
