@@ -15,6 +15,7 @@ pub mod output;
 pub mod policy;
 pub mod settings;
 mod signals;
+mod stopping;
 mod tally;
 mod transfer;
 

@@ -12,6 +12,7 @@ use crate::cli::DeleteUserArgs;
 use crate::error::{AwsResultExt, ExitStatus};
 use crate::grant::inventory::{self, Source};
 use crate::grant::tags::Grant;
+use crate::iam::teardown::{self, UserDependents};
 use crate::iam::{not_found, user_tags};
 use crate::output::Console;
 use crate::settings::dates::format_printed;
@@ -47,55 +48,20 @@ async fn delete_user(
     note: &str,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let iam = &clients.iam;
-    iam.get_user()
+    clients
+        .iam
+        .get_user()
         .user_name(user)
         .send()
         .await
         .aws("GetUser")
         .map_err(|error| not_found(error, "user", user))?;
     writeln!(out, "User: {user}{note}")?;
-
-    let policies = crate::iam::user_policy_names(clients, user).await?;
-    for policy in policies {
-        iam.delete_user_policy()
-            .user_name(user)
-            .policy_name(&policy)
-            .send()
-            .await
-            .aws("DeleteUserPolicy")?;
-        writeln!(out, "  Deleted policy: {policy}")?;
-    }
-
-    let attached = crate::iam::attached_user_policies(clients, user).await?;
-    for arn in attached.iter().filter_map(|policy| policy.policy_arn()) {
-        iam.detach_user_policy()
-            .user_name(user)
-            .policy_arn(arn)
-            .send()
-            .await
-            .aws("DetachUserPolicy")?;
-        writeln!(out, "  Detached policy: {arn}")?;
-    }
-
-    let keys = crate::iam::access_keys(clients, user).await?;
-    for key in keys.iter().filter_map(|key| key.access_key_id()) {
-        iam.delete_access_key()
-            .user_name(user)
-            .access_key_id(key)
-            .send()
-            .await
-            .aws("DeleteAccessKey")?;
-        writeln!(out, "  Deleted access key: {key}")?;
-    }
-
-    iam.delete_user()
-        .user_name(user)
-        .send()
-        .await
-        .aws("DeleteUser")?;
-    writeln!(out, "  Deleted user")?;
-    Ok(())
+    let dependents = UserDependents::list(clients, user).await?;
+    teardown::run(clients, &dependents.steps(), |step| {
+        writeln!(out, "  {step}")
+    })
+    .await
 }
 
 /// Find the users whose tagged expiry has passed (looked at concurrently),

@@ -146,41 +146,20 @@ async fn create_role(clients: &Clients) -> anyhow::Result<String> {
         .aws("AttachRolePolicy");
     if let Err(error) = attached {
         // Leave no role behind that has no policy and was made by this call.
-        let _ = delete_role(clients).await;
+        let _ = remove_shared_role(clients).await;
         return Err(error.into());
     }
     Ok(role.arn)
 }
 
-/// Remove [`ROLE_NAME`] and its policy attachment: the undo of [`ensure_role`]
-/// when it created the role and a later step failed.
-pub async fn delete_role(clients: &Clients) -> Result<(), AwsError> {
-    let attached = clients
-        .iam
-        .list_attached_role_policies()
-        .role_name(ROLE_NAME)
-        .send()
-        .await
-        .aws("ListAttachedRolePolicies")?;
-    for policy in attached.attached_policies() {
-        if let Some(arn) = policy.policy_arn() {
-            clients
-                .iam
-                .detach_role_policy()
-                .role_name(ROLE_NAME)
-                .policy_arn(arn)
-                .send()
-                .await
-                .aws("DetachRolePolicy")?;
-        }
+/// Remove [`ROLE_NAME`] and what is attached to it: the undo of
+/// [`ensure_role`] when it created the role and a later step failed. Not the
+/// `delete-role` command, which refuses roles it did not make.
+pub async fn remove_shared_role(clients: &Clients) -> Result<(), AwsError> {
+    let dependents = super::teardown::RoleDependents::list(clients, ROLE_NAME).await?;
+    for step in dependents.steps() {
+        step.run(clients).await?;
     }
-    clients
-        .iam
-        .delete_role()
-        .role_name(ROLE_NAME)
-        .send()
-        .await
-        .aws("DeleteRole")?;
     Ok(())
 }
 

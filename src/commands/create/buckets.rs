@@ -12,11 +12,12 @@ use aws_sdk_s3::types::{
 use futures_util::future::join_all;
 
 use super::plan::Plan;
-use super::undo::{Change, Changes, Stopping};
+use super::undo::{Change, Changes};
 use crate::aws::Clients;
 use crate::error::{AwsError, AwsResultExt};
 use crate::output::to_pretty_json;
 use crate::policy;
+use crate::stopping::Stopping;
 
 /// The empty object that proves which run created a bucket in us-east-1
 /// (see [`create_bucket`]); removed when the run ends.
