@@ -1,7 +1,7 @@
 //! One module per subcommand; this file dispatches to them, connecting to
 //! AWS first for the commands that always need it.
 //!
-//! The dispatch is a table given to the [`commands!`] macro below rather than
+//! The dispatch is a table given to the `commands!` macro below rather than
 //! a hand-written `match`: every AWS command is connected, run and explained
 //! the same way, so adding one is one line of the table (`Variant => module`),
 //! which also declares its module. A command that needs AWS has the entry
