@@ -71,7 +71,7 @@ pub fn run(cli: cli::Cli) -> ExitStatus {
 }
 
 fn report(error: &anyhow::Error) {
-    let _ = writeln!(io::stderr(), "{}", error::error_line(error));
+    let _ = writeln!(io::stderr(), "{}", error::failure_text(error));
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -129,8 +129,11 @@ fn arm_watchdog(grace: Duration) -> std::io::Result<()> {
                 let _ = std::io::Write::write_all(
                     &mut std::io::stderr(),
                     format!(
-                        "Error: interrupted by {}; stopped without waiting any longer\n",
-                        stop.name()
+                        "{}\n",
+                        crate::error::error_text(format_args!(
+                            "interrupted by {}; stopped without waiting any longer",
+                            stop.name()
+                        ))
                     )
                     .as_bytes(),
                 );

@@ -7,7 +7,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::Clients;
 use crate::cli::DeleteObjectsArgs;
-use crate::error::{AwsResultExt, ExitStatus, UsageError};
+use crate::error::{AwsResultExt, ExitStatus, UsageError, error_text};
 use crate::output::{Console, printable};
 use crate::tally::{Tally, plural};
 use crate::transfer::listing;
@@ -150,10 +150,10 @@ impl Deletion<'_, '_> {
             }
         };
         for (key, reason) in &refused {
-            self.console.log(&format!(
-                "Error: could not delete `{}`: {reason}",
+            self.console.log(&error_text(format_args!(
+                "could not delete `{}`: {reason}",
                 printable(key)
-            ))?;
+            )))?;
             self.tally.failed(key);
         }
         for _ in refused.len()..keys.len() {

@@ -7,6 +7,7 @@
 //! `atexit` hook, and by themselves when the pipe to their stdin closes.
 
 pub mod child;
+pub mod commands;
 pub mod composite;
 pub mod counter;
 pub mod fake_s3;
