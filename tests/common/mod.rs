@@ -281,6 +281,8 @@ pub fn s3c(args: &[&str]) -> S3c {
         .env("AWS_ACCESS_KEY_ID", TEST_KEY)
         .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET)
         .stdin(Stdio::null());
+    // However the suite was started, each run starts as from a terminal.
+    child::default_signals(&mut command);
     S3c {
         command,
         stdin: None,
@@ -297,6 +299,12 @@ impl S3c {
     /// Set an environment variable.
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
         self.command.env(key, value);
+        self
+    }
+
+    /// Start with SIGINT ignored, as a shell starts a background job.
+    pub fn ignoring_sigint(mut self) -> Self {
+        child::ignore_sigint(&mut self.command);
         self
     }
 
