@@ -20,7 +20,7 @@ use std::time::Duration;
 use aws_sdk_iam::Client;
 
 use super::proxy::{Proxy, Request, iam_error};
-use super::{Emulator, block_on};
+use super::{Emulator, block_on, found};
 
 /// How many times an injected answer is given before requests pass again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,11 +196,7 @@ fn shows<T, E: std::fmt::Debug>(
     >,
     present: impl Fn(&T) -> bool,
 ) -> bool {
-    match result {
-        Ok(answer) => present(&answer),
-        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => false,
-        Err(error) => panic!("the IAM proxy could not ask moto: {error:?}"),
-    }
+    found(result).is_some_and(|answer| present(&answer))
 }
 
 /// The first thing `user` still has that

@@ -218,9 +218,19 @@ pub fn exists<T, E: std::fmt::Debug>(
         aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
     >,
 ) -> bool {
+    found(result).is_some()
+}
+
+/// The answer, `None` for "not found" (404); any other failure fails the test.
+pub fn found<T, E: std::fmt::Debug>(
+    result: Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    >,
+) -> Option<T> {
     match result {
-        Ok(_) => true,
-        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => false,
+        Ok(answer) => Some(answer),
+        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => None,
         Err(error) => panic!("could not tell whether it exists: {error:?}"),
     }
 }
