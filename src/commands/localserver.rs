@@ -19,7 +19,7 @@ use crate::error::ExitStatus;
 use crate::iam::temporary::{self, ROLE_NAME, RoleChange};
 use crate::output::Console;
 use crate::settings::localserver::{Settings, Token};
-use crate::signals::{GRACE, StopSignals};
+use crate::signals::{GRACE, Interrupted, StopSignals};
 
 /// Check, bind, fetch the first credentials, then serve until Ctrl+C or SIGTERM.
 pub(crate) async fn run(
@@ -29,13 +29,19 @@ pub(crate) async fn run(
 ) -> anyhow::Result<ExitStatus> {
     let settings = Settings::from_args(args)?;
     settings.access.warn(console.err)?;
-    let bucket = Bucket::locate(clients, &args.bucket).await?;
+    // Before the first request, so that a signal while one is unanswered
+    // ends the run: at once while the bucket is looked up (nothing to clean
+    // up), by the watchdog after that.
+    let mut stop = StopSignals::bounded(GRACE).context("could not listen for Ctrl+C")?;
+    let bucket = tokio::select! {
+        bucket = Bucket::locate(clients, &args.bucket) => bucket?,
+        signal = stop.wait() => return Err(Interrupted(signal).into()),
+    };
     let listeners = credential_server::bind(&args.host, args.port).await?;
     let addresses = listeners
         .iter()
         .map(tokio::net::TcpListener::local_addr)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut stop = StopSignals::bounded(GRACE).context("could not listen for Ctrl+C")?;
     let (log, mut lines) = mpsc::unbounded_channel();
     let cache = first_credentials(console, clients, &settings, log.clone()).await?;
     if let Token::Generated(token) = &settings.token {
@@ -148,7 +154,11 @@ fn announce(
     if has_token {
         console.log("Requests must send the token in the Authorization header")?;
     }
-    console.log("Press Ctrl+C to stop")
+    if crate::signals::ctrl_c_ignored() {
+        console.log("Send SIGTERM to stop (Ctrl+C was ignored when this started)")
+    } else {
+        console.log("Press Ctrl+C to stop")
+    }
 }
 
 /// The warning for an address other machines may reach, if this is one.

@@ -316,6 +316,42 @@ fn devices_and_fifos_are_written_into_not_replaced() {
     }
 }
 
+/// Special files are told by what they are, not where they are: `/dev/shm`
+/// is a tmpfs folder, where a new or regular file is written the usual way
+/// (a temporary file renamed into place), not opened as a device.
+#[cfg(unix)]
+#[test]
+fn files_in_dev_shm_are_written_like_files_anywhere() {
+    use std::os::unix::fs::MetadataExt;
+    let shm = std::path::Path::new("/dev/shm");
+    if !shm.is_dir() {
+        eprintln!("skipped: this system has no /dev/shm");
+        return;
+    }
+    let bucket = new_bucket(&moto().clients(), "bkt");
+    let data = ascii(300_000);
+    put(moto(), &bucket, "data.bin", &data);
+    let dir = tempfile::tempdir_in(shm).unwrap();
+    let new = dir.path().join("new.bin");
+    assert_eq!(get_into(&bucket, "data.bin", &new), (0, String::new()));
+    assert!(std::fs::read(&new).unwrap() == data, "new file differs");
+    let existing = dir.path().join("existing.bin");
+    std::fs::write(&existing, "old contents").unwrap();
+    let before = std::fs::metadata(&existing).unwrap().ino();
+    assert_eq!(get_into(&bucket, "data.bin", &existing), (0, String::new()));
+    assert!(
+        std::fs::read(&existing).unwrap() == data,
+        "existing file differs"
+    );
+    let after = std::fs::metadata(&existing).unwrap().ino();
+    assert_ne!(before, after, "written in place, not renamed into place");
+    assert_eq!(
+        names(dir.path()),
+        ["existing.bin", "new.bin"],
+        "no temporary file"
+    );
+}
+
 #[test]
 fn an_empty_key_is_a_usage_error() {
     s3c(&["get-object", "bucket", ""]).run().fails_with(

@@ -15,6 +15,7 @@ pub mod gate;
 pub mod http;
 pub mod iam;
 pub mod iam_limits;
+pub mod iam_proxy;
 pub mod proxy;
 pub mod region_proxy;
 pub mod roles;
@@ -132,18 +133,23 @@ impl Emulator {
 
     /// SDK clients for this server with the given credentials.
     pub fn clients_as(&self, key: &str, secret: &str) -> Clients {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::from_static("us-east-1"))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(
-                    aws_credential_types::Credentials::new(key, secret, None, None, "tests"),
-                ),
-            )
-            .build();
-        Clients::from_config(&config)
+        Clients::from_config(&sdk_config(&self.endpoint, key, secret))
     }
+}
+
+/// SDK configuration for `endpoint` (an emulator, or a proxy in front of
+/// one) with these credentials, in `us-east-1`.
+pub fn sdk_config(endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::from_static("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(key, secret, None, None, "tests"),
+            ),
+        )
+        .build()
 }
 
 /// Credentials the tests use against the permissive emulators.
@@ -215,9 +221,19 @@ pub fn exists<T, E: std::fmt::Debug>(
         aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
     >,
 ) -> bool {
+    found(result).is_some()
+}
+
+/// The answer, `None` for "not found" (404); any other failure fails the test.
+pub fn found<T, E: std::fmt::Debug>(
+    result: Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    >,
+) -> Option<T> {
     match result {
-        Ok(_) => true,
-        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => false,
+        Ok(answer) => Some(answer),
+        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => None,
         Err(error) => panic!("could not tell whether it exists: {error:?}"),
     }
 }
@@ -288,6 +304,8 @@ pub fn s3c(args: &[&str]) -> S3c {
         .env("AWS_ACCESS_KEY_ID", TEST_KEY)
         .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET)
         .stdin(Stdio::null());
+    // However the suite was started, each run starts as from a terminal.
+    child::default_signals(&mut command);
     S3c {
         command,
         stdin: None,
@@ -304,6 +322,12 @@ impl S3c {
     /// Set an environment variable.
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
         self.command.env(key, value);
+        self
+    }
+
+    /// Start with SIGINT ignored, as a shell starts a background job.
+    pub fn ignoring_sigint(mut self) -> Self {
+        child::ignore_sigint(&mut self.command);
         self
     }
 
