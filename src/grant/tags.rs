@@ -268,68 +268,6 @@ pub fn is_allowed_tag_text(text: &str) -> bool {
         .all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c))
 }
 
-/// Parse a `--tag KEY=VALUE`, checked against IAM's rules for tags.
-pub fn parse_user_tag(arg: &str) -> Result<(String, String), String> {
-    let Some((key, value)) = arg.split_once('=') else {
-        return Err(format!("--tag must look like KEY=VALUE, not `{arg}`"));
-    };
-    let problem = if key.is_empty() {
-        Some("the key is empty".to_owned())
-    } else if key.chars().count() > MAX_KEY_LENGTH {
-        Some(format!(
-            "the key is longer than {MAX_KEY_LENGTH} characters"
-        ))
-    } else if value.chars().count() > MAX_VALUE_LENGTH {
-        Some(format!(
-            "the value is longer than {MAX_VALUE_LENGTH} characters"
-        ))
-    } else if !is_allowed_tag_text(key) || !is_allowed_tag_text(value) {
-        Some("tags may only hold letters, digits, spaces and `_ . : / = + - @`".to_owned())
-    } else if key.to_ascii_lowercase().starts_with("aws:") {
-        Some("keys starting with `aws:` are reserved by AWS".to_owned())
-    } else if is_grant_key(key) {
-        Some(format!(
-            "keys starting with `{KEY_PREFIX}` are set by this tool"
-        ))
-    } else if key.starts_with(' ')
-        || key.ends_with(' ')
-        || value.starts_with(' ')
-        || value.ends_with(' ')
-    {
-        Some("keys and values cannot start or end with a space".to_owned())
-    } else {
-        None
-    };
-    match problem {
-        Some(problem) => Err(format!("--tag `{arg}`: {problem}")),
-        None => Ok((key.to_owned(), value.to_owned())),
-    }
-}
-
-/// Parse every `--tag`, refusing the same key twice and more tags than IAM
-/// allows next to the `grant` ones.
-pub fn parse_user_tags(
-    args: &[String],
-    grant_tags: usize,
-) -> Result<Vec<(String, String)>, String> {
-    let mut tags: Vec<(String, String)> = Vec::new();
-    for arg in args {
-        let (key, value) = parse_user_tag(arg)?;
-        if tags.iter().any(|(k, _)| *k == key) {
-            return Err(format!("--tag `{key}` is given more than once"));
-        }
-        tags.push((key, value));
-    }
-    if tags.len() + grant_tags > MAX_TAGS {
-        return Err(format!(
-            "{} --tag options and the {grant_tags} tags that describe the grant make more than \
-             the {MAX_TAGS} tags IAM allows on a user or role",
-            tags.len()
-        ));
-    }
-    Ok(tags)
-}
-
 #[cfg(test)]
 #[path = "tags_tests.rs"]
 mod tests;

@@ -7,12 +7,14 @@
 
 pub mod access;
 pub mod connection;
+pub mod create;
 pub mod dates;
 pub mod duration;
 mod format;
 pub mod input;
 pub mod json;
 pub mod names;
+pub mod tags;
 
 pub use access::Access;
 pub use connection::{Connection, StaticCredentials, parse_auth, read_auth_file};
