@@ -13,6 +13,7 @@ pub mod duration;
 mod format;
 pub mod input;
 pub mod json;
+pub mod localserver;
 pub mod names;
 pub mod tags;
 
