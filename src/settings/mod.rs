@@ -6,6 +6,7 @@
 //! (exit 2).
 
 pub mod access;
+pub mod bucket;
 pub mod connection;
 pub mod create;
 pub mod dates;
