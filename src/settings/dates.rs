@@ -72,6 +72,16 @@ pub fn expires_option(
         .map_err(|e| crate::error::UsageError(format!("--expires: {e}")))
 }
 
+/// Parse an optional age option (`--unused-for`), as a usage error naming it.
+pub fn age_option(
+    option: &str,
+    arg: Option<&str>,
+) -> Result<Option<Duration>, crate::error::UsageError> {
+    arg.map(parse_age)
+        .transpose()
+        .map_err(|e| crate::error::UsageError(format!("{option}: {e}")))
+}
+
 /// An ISO date (`2026-12-31`) or RFC 3339 date-time.
 fn parse_date_time(arg: &str) -> Result<OffsetDateTime, String> {
     if let Ok(when) = OffsetDateTime::parse(arg, &Rfc3339) {
