@@ -7,6 +7,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod aws_iam_proxy;
 mod bad_input;
 mod bucket_setup;
 mod checksum_settings;

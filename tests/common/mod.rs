@@ -14,6 +14,7 @@ pub mod gate;
 pub mod http;
 pub mod iam;
 pub mod iam_limits;
+pub mod iam_proxy;
 pub mod proxy;
 pub mod region_proxy;
 pub mod roles;
@@ -129,18 +130,23 @@ impl Emulator {
 
     /// SDK clients for this server with the given credentials.
     pub fn clients_as(&self, key: &str, secret: &str) -> Clients {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::from_static("us-east-1"))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(
-                    aws_credential_types::Credentials::new(key, secret, None, None, "tests"),
-                ),
-            )
-            .build();
-        Clients::from_config(&config)
+        Clients::from_config(&sdk_config(&self.endpoint, key, secret))
     }
+}
+
+/// SDK configuration for `endpoint` (an emulator, or a proxy in front of
+/// one) with these credentials, in `us-east-1`.
+pub fn sdk_config(endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::from_static("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(key, secret, None, None, "tests"),
+            ),
+        )
+        .build()
 }
 
 /// Credentials the tests use against the permissive emulators.
