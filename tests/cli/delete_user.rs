@@ -368,7 +368,9 @@ fn ctrl_c_finishes_the_step_in_flight_and_stops_before_the_next_user() {
     let seen: Vec<String> = (0..3)
         .map(|_| stdout.recv_timeout(Duration::from_secs(30)).unwrap())
         .collect();
-    // Printed while the run goes on, not held until it ends.
+    // Printed while the run goes on (its DeleteAccessKey answer is held),
+    // not held until it ends.
+    assert!(child.try_wait().unwrap().is_none(), "the lines came at exit");
     assert_eq!(
         seen,
         [
