@@ -121,21 +121,35 @@ impl UserPart {
             }
             Self::Group(group) => {
                 let request = iam.remove_user_from_group().user_name(user);
-                request
-                    .group_name(group)
-                    .send()
-                    .await
-                    .aws("RemoveUserFromGroup")
-                    .map(drop)
+                let request = request.group_name(group);
+                request.send().await.aws("RemoveUserFromGroup").map(drop)
             }
+            Self::AccessKey(id) => {
+                let request = iam.delete_access_key().user_name(user).access_key_id(id);
+                request.send().await.aws("DeleteAccessKey").map(drop)
+            }
+            Self::Itself => {
+                let request = iam.delete_user().user_name(user);
+                request.send().await.aws("DeleteUser").map(drop)
+            }
+            Self::SshKey(_)
+            | Self::SigningCertificate(_)
+            | Self::ServiceCredential(_)
+            | Self::MfaDevice(_)
+            | Self::LoginProfile => self.run_sign_in(clients, user).await,
+        }
+    }
+
+    /// The steps that remove a way to sign in other than an access key
+    /// (apart from [`UserPart::run`] only to keep each function short; the
+    /// other parts are handed back to it).
+    async fn run_sign_in(&self, clients: &Clients, user: &str) -> Result<(), AwsError> {
+        let iam = &clients.iam;
+        match self {
             Self::SshKey(id) => {
                 let request = iam.delete_ssh_public_key().user_name(user);
-                request
-                    .ssh_public_key_id(id)
-                    .send()
-                    .await
-                    .aws("DeleteSSHPublicKey")
-                    .map(drop)
+                let request = request.ssh_public_key_id(id);
+                request.send().await.aws("DeleteSSHPublicKey").map(drop)
             }
             Self::SigningCertificate(id) => {
                 let request = iam.delete_signing_certificate().user_name(user);
@@ -157,28 +171,18 @@ impl UserPart {
             }
             Self::MfaDevice(serial) => {
                 let request = iam.deactivate_mfa_device().user_name(user);
-                request
-                    .serial_number(serial)
-                    .send()
-                    .await
-                    .aws("DeactivateMFADevice")
-                    .map(drop)
+                let request = request.serial_number(serial);
+                request.send().await.aws("DeactivateMFADevice").map(drop)
             }
             Self::LoginProfile => {
                 let request = iam.delete_login_profile().user_name(user);
                 request.send().await.aws("DeleteLoginProfile").map(drop)
             }
-            Self::AccessKey(id) => {
-                let request = iam.delete_access_key().user_name(user).access_key_id(id);
-                request.send().await.aws("DeleteAccessKey").map(drop)
-            }
-            Self::Itself => iam
-                .delete_user()
-                .user_name(user)
-                .send()
-                .await
-                .aws("DeleteUser")
-                .map(drop),
+            Self::Policy(_)
+            | Self::AttachedPolicy(_)
+            | Self::Group(_)
+            | Self::AccessKey(_)
+            | Self::Itself => Box::pin(self.run(clients, user)).await,
         }
     }
 }

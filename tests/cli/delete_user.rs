@@ -370,7 +370,10 @@ fn ctrl_c_finishes_the_step_in_flight_and_stops_before_the_next_user() {
         .collect();
     // Printed while the run goes on (its DeleteAccessKey answer is held),
     // not held until it ends.
-    assert!(child.try_wait().unwrap().is_none(), "the lines came at exit");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the lines came at exit"
+    );
     assert_eq!(
         seen,
         [
