@@ -225,11 +225,7 @@ async fn list_keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<AccessKe
 }
 
 async fn delete_key(clients: &Clients, user: &str, id: &str) -> anyhow::Result<()> {
-    let step = Step::AccessKey {
-        user: user.to_owned(),
-        id: id.to_owned(),
-    };
-    Ok(step.run(clients).await?)
+    Ok(Step::access_key(user, id).run(clients).await?)
 }
 
 #[cfg(test)]

@@ -164,7 +164,7 @@ async fn create_role(clients: &Clients) -> anyhow::Result<String> {
 /// `delete-role` command, which refuses roles it did not make.
 pub async fn remove_shared_role(clients: &Clients) -> Result<(), AwsError> {
     let dependents = super::teardown::RoleDependents::list(clients, ROLE_NAME).await?;
-    for step in dependents.steps() {
+    for step in dependents.steps(true) {
         step.run(clients).await?;
     }
     Ok(())

@@ -10,7 +10,7 @@ use aws_sdk_iam::types::Tag;
 
 use crate::aws::Clients;
 use crate::error::{AwsError, AwsResultExt};
-use crate::iam::teardown::Step;
+use crate::iam::teardown::{RolePart, Step, UserPart};
 use crate::iam::temporary;
 use crate::stopping::Stopping;
 
@@ -138,10 +138,7 @@ fn describe(change: &Change) -> String {
 async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
     match change {
         Change::AccessKey { user, id } => {
-            let step = Step::AccessKey {
-                user: user.clone(),
-                id: id.clone(),
-            };
+            let step = Step::access_key(user, id);
             delete(clients, step, format!("Deleted access key: {id}")).await
         }
         Change::UserPolicy {
@@ -161,10 +158,7 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
             name,
             previous: None,
         } => {
-            let step = Step::UserPolicy {
-                user: user.clone(),
-                name: name.clone(),
-            };
+            let step = Step::User(user.clone(), UserPart::Policy(name.clone()));
             delete(
                 clients,
                 step,
@@ -181,7 +175,7 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
             Ok(format!("Restored the previous tags of user {user}"))
         }
         Change::User(user) => {
-            let step = Step::User(user.clone());
+            let step = Step::User(user.clone(), UserPart::Itself);
             delete(clients, step, format!("Deleted user: {user}")).await
         }
         Change::Bucket { name, claimed } => undo_bucket(clients, name, *claimed).await,
@@ -214,15 +208,12 @@ async fn undo_bucket(clients: &Clients, name: &str, claimed: bool) -> Result<Str
 async fn undo_step(clients: &Clients, step: &RoleStep) -> Result<String, AwsError> {
     match step {
         RoleStep::ProfileRole { profile, role } => {
-            let step = Step::LeaveProfile {
-                role: role.clone(),
-                profile: profile.clone(),
-            };
+            let step = Step::Role(role.clone(), RolePart::LeaveProfile(profile.clone()));
             let done = format!("Removed role {role} from instance profile {profile}");
             delete(clients, step, done).await
         }
         RoleStep::InstanceProfile(profile) => {
-            let step = Step::InstanceProfile(profile.clone());
+            let step = Step::Role(profile.clone(), RolePart::InstanceProfile(profile.clone()));
             delete(
                 clients,
                 step,
@@ -247,10 +238,7 @@ async fn undo_step(clients: &Clients, step: &RoleStep) -> Result<String, AwsErro
             name,
             previous: None,
         } => {
-            let step = Step::RolePolicy {
-                role: role.clone(),
-                name: name.clone(),
-            };
+            let step = Step::Role(role.clone(), RolePart::Policy(name.clone()));
             delete(
                 clients,
                 step,
@@ -259,7 +247,7 @@ async fn undo_step(clients: &Clients, step: &RoleStep) -> Result<String, AwsErro
             .await
         }
         RoleStep::Role(role) => {
-            let step = Step::Role(role.clone());
+            let step = Step::Role(role.clone(), RolePart::Itself);
             delete(clients, step, format!("Deleted role: {role}")).await
         }
         RoleStep::OidcProvider(arn) => {
