@@ -14,7 +14,8 @@ use time::OffsetDateTime;
 
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
-use crate::grant::tags::{Grant, Kind};
+use crate::grant::audit;
+use crate::grant::tags::{Grant, Kind, tag_problems};
 use crate::iam::{decode_policy_document, user_tags};
 use crate::output::{Object, timestamp};
 use crate::policy::expiry::expiry_of;
@@ -52,6 +53,9 @@ pub struct Credential {
     pub keys: Vec<Key>,
     /// A role's last use (users: see [`Credential::last_used`]).
     pub role_last_used: Option<OffsetDateTime>,
+    /// How it differs from what its tags or policy names claim (see
+    /// [`crate::grant::audit`]); empty when it is exactly that.
+    pub warnings: Vec<String>,
 }
 
 impl Credential {
@@ -99,6 +103,7 @@ impl Credential {
                 "ToolVersion",
                 (self.source == Source::Tags).then_some(self.grant.version.as_str()),
             )
+            .with("Warnings", self.warnings.clone())
             .into()
     }
 }
@@ -129,7 +134,8 @@ pub async fn user(
     let name = user.user_name();
     // The keys are fetched alongside the tags rather than after them: one
     // request wasted on each unrelated user, one round trip saved on each
-    // user this tool made.
+    // user this tool made. Their failure counts only for a user this tool
+    // made: an unrelated user is never shown, so nothing is hidden.
     let fetch_keys = async {
         if with_keys {
             keys(clients, name).await
@@ -137,22 +143,35 @@ pub async fn user(
             Ok(Vec::new())
         }
     };
-    let (tags, keys) = tokio::try_join!(user_tags(clients, name), fetch_keys)?;
-    let tagged = Grant::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let (grant, source) = match tagged {
+    let (tags, keys) = tokio::join!(user_tags(clients, name), fetch_keys);
+    let tags = tags?;
+    let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let (mut grant, source) = match Grant::from_tags(pairs()) {
         Some(grant) => (grant, Source::Tags),
         None => match grant_from_policies(clients, name).await? {
             Some(grant) => (grant, Source::PolicyNames),
             None => return Ok(None),
         },
     };
+    let mut warnings = Vec::new();
+    if source == Source::Tags {
+        warnings = tag_problems(pairs());
+        if grant.kind == Kind::Role {
+            warnings.push("it is tagged as a role but is an IAM user".to_owned());
+        }
+    }
+    // Kind comes from IAM: this came from the user listing.
+    grant.kind = Kind::User;
+    let policies = audit::user_policies(clients, name).await?;
+    warnings.extend(audit::policy_problems(&grant, source == Source::Tags, &policies));
     Ok(Some(Credential {
         name: name.to_owned(),
         created: from_aws(user.create_date()),
         grant,
         source,
-        keys,
+        keys: keys?,
         role_last_used: None,
+        warnings,
     }))
 }
 
@@ -170,20 +189,29 @@ pub async fn role(clients: &Clients, role: &Role) -> anyhow::Result<Option<Crede
     let Some(role) = found.role else {
         return Ok(None);
     };
-    let grant = Grant::from_tags(role.tags().iter().map(|t| (t.key(), t.value())));
-    Ok(grant.map(|grant| Credential {
+    let pairs = || role.tags().iter().map(|t| (t.key(), t.value()));
+    let Some(mut grant) = Grant::from_tags(pairs()) else {
+        return Ok(None);
+    };
+    let mut warnings = tag_problems(pairs());
+    if pairs().any(|(key, value)| key == "s3-credentials:kind" && value == "user") {
+        warnings.push("it is tagged as a user but is an IAM role".to_owned());
+    }
+    // Kind comes from IAM: this came from the role listing.
+    grant.kind = Kind::Role;
+    let policies = audit::role_policies(clients, name).await?;
+    warnings.extend(audit::policy_problems(&grant, true, &policies));
+    Ok(Some(Credential {
         name: name.to_owned(),
         created: from_aws(role.create_date()),
-        grant: Grant {
-            kind: Kind::Role,
-            ..grant
-        },
+        grant,
         source: Source::Tags,
         keys: Vec::new(),
         role_last_used: role
             .role_last_used()
             .and_then(|used| used.last_used_date())
             .and_then(from_aws),
+        warnings,
     }))
 }
 
@@ -326,6 +354,7 @@ mod tests {
             source: Source::Tags,
             keys,
             role_last_used: None,
+            warnings: Vec::new(),
         }
     }
 
