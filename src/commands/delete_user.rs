@@ -197,18 +197,16 @@ enum Verdict {
 /// the tags describe, it has nothing the tool never makes, and no access
 /// key newer than the expiry. The tags are read before everything else, so
 /// a `create` that lands after they were read shows in the policies or keys.
-async fn check(
-    clients: &Clients,
-    user: &str,
-    now: OffsetDateTime,
-) -> anyhow::Result<Verdict> {
+async fn check(clients: &Clients, user: &str, now: OffsetDateTime) -> anyhow::Result<Verdict> {
     let tags = user_tags(clients, user).await?;
     let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let Some(grant) = Grant::from_tags(pairs()) else {
         return Ok(Verdict::Keep);
     };
     let mut problems = tag_problems(pairs());
-    let unreadable_expiry = problems.iter().any(|p| p.contains("s3-credentials:expires"));
+    let unreadable_expiry = problems
+        .iter()
+        .any(|p| p.contains("s3-credentials:expires"));
     if !grant.is_expired(now) && !unreadable_expiry {
         return Ok(Verdict::Keep);
     }

@@ -102,7 +102,13 @@ pub fn policy_problems(grant: &Grant, tagged: bool, policies: &Policies) -> Vec<
         .collect();
     let expected = if tagged { expected(grant) } else { None };
     for (name, document) in &policies.inline {
-        problems.extend(inline_problems(grant, tagged, expected.as_ref(), name, document));
+        problems.extend(inline_problems(
+            grant,
+            tagged,
+            expected.as_ref(),
+            name,
+            document,
+        ));
     }
     if let Some(expected) = &expected {
         let has = |name: &str| policies.inline.iter().any(|(n, _)| n == name);
@@ -298,10 +304,9 @@ pub async fn user_extras(
     user: &str,
     expires: Option<OffsetDateTime>,
 ) -> anyhow::Result<Vec<String>> {
-    let (dependents, keys) = tokio::try_join!(
-        dependents(clients, user),
-        async { anyhow::Ok(crate::iam::access_keys(clients, user).await?) },
-    )?;
+    let (dependents, keys) = tokio::try_join!(dependents(clients, user), async {
+        anyhow::Ok(crate::iam::access_keys(clients, user).await?)
+    },)?;
     let mut problems = dependents;
     problems.extend(keys_after(&keys, expires));
     Ok(problems)
@@ -337,7 +342,13 @@ async fn dependents(clients: &Clients, user: &str) -> anyhow::Result<Vec<String>
             anyhow::Ok(groups.into_iter().map(|g| g.group_name).collect::<Vec<_>>())
         },
         async {
-            match iam.get_login_profile().user_name(user).send().await.aws("GetLoginProfile") {
+            match iam
+                .get_login_profile()
+                .user_name(user)
+                .send()
+                .await
+                .aws("GetLoginProfile")
+            {
                 Ok(_) => anyhow::Ok(true),
                 Err(error) if error.is_not_found() => Ok(false),
                 Err(error) => Err(error.into()),
@@ -353,10 +364,19 @@ async fn dependents(clients: &Clients, user: &str) -> anyhow::Result<Vec<String>
         },
         async {
             let out = iam.list_ssh_public_keys().user_name(user).send().await;
-            anyhow::Ok(out.aws("ListSSHPublicKeys")?.ssh_public_keys.unwrap_or_default().len())
+            anyhow::Ok(
+                out.aws("ListSSHPublicKeys")?
+                    .ssh_public_keys
+                    .unwrap_or_default()
+                    .len(),
+            )
         },
         async {
-            let out = iam.list_service_specific_credentials().user_name(user).send().await;
+            let out = iam
+                .list_service_specific_credentials()
+                .user_name(user)
+                .send()
+                .await;
             let found = out.aws("ListServiceSpecificCredentials")?;
             anyhow::Ok(found.service_specific_credentials.unwrap_or_default().len())
         },

@@ -163,7 +163,11 @@ pub async fn user(
     // Kind comes from IAM: this came from the user listing.
     grant.kind = Kind::User;
     let policies = audit::user_policies(clients, name).await?;
-    warnings.extend(audit::policy_problems(&grant, source == Source::Tags, &policies));
+    warnings.extend(audit::policy_problems(
+        &grant,
+        source == Source::Tags,
+        &policies,
+    ));
     Ok(Some(Credential {
         name: name.to_owned(),
         created: from_aws(user.create_date()),

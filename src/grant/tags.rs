@@ -193,7 +193,10 @@ pub fn tag_problems<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> V
     let mut problems = Vec::new();
     match tags.get(VERSION).copied() {
         None => problems.push(format!("it has no `{VERSION}` tag")),
-        Some(version) => match (parse_version(version), parse_version(env!("CARGO_PKG_VERSION"))) {
+        Some(version) => match (
+            parse_version(version),
+            parse_version(env!("CARGO_PKG_VERSION")),
+        ) {
             (Some(theirs), Some(ours)) if theirs > ours => problems.push(format!(
                 "its tags were written by s3-credentials {version}, newer than this one ({})",
                 env!("CARGO_PKG_VERSION")
@@ -204,7 +207,9 @@ pub fn tag_problems<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> V
     }
     let known = |key: &str, value: Option<&str>, allowed: &[&str]| match value {
         Some(value) if allowed.contains(&value) => None,
-        Some(value) => Some(format!("its `{key}` tag `{value}` is not one s3-credentials writes")),
+        Some(value) => Some(format!(
+            "its `{key}` tag `{value}` is not one s3-credentials writes"
+        )),
         None => Some(format!("it has no `{key}` tag")),
     };
     problems.extend(known(KIND, tags.get(KIND).copied(), &["user", "role"]));

@@ -182,7 +182,12 @@ proptest! {
 fn a_run_that_rewrites_every_policy_replaces_the_grant() {
     let mut whole = Grant::new(Kind::User, "read-write", &strings(&["b"]), &[]);
     whole.expires = Some(datetime!(2030-01-01 00:00 UTC));
-    let narrowed = Grant::new(Kind::User, "read-write", &strings(&["b"]), &strings(&["x/"]));
+    let narrowed = Grant::new(
+        Kind::User,
+        "read-write",
+        &strings(&["b"]),
+        &strings(&["x/"]),
+    );
     assert_eq!(narrowed.merged_with(&whole), narrowed);
     let other_access = Grant::new(Kind::User, "read-only", &strings(&["b"]), &strings(&["x/"]));
     assert_eq!(other_access.merged_with(&whole).access, "mixed");

@@ -23,6 +23,7 @@ mod debug_bucket;
 mod delete_objects;
 mod delete_role;
 mod delete_user;
+mod delete_user_expired;
 mod docs;
 mod get_object;
 mod get_objects;
