@@ -15,7 +15,7 @@
 //! buckets, allow no action beyond its mode (for generated modes) and, when
 //! tagged, carry the tagged expiry.
 
-use aws_sdk_iam::types::AccessKeyMetadata;
+use aws_sdk_iam::types::{AccessKeyMetadata, AttachedPolicy};
 use futures_util::future::try_join_all;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -46,6 +46,14 @@ pub struct Policies {
     pub attached: Vec<String>,
 }
 
+/// The policies by name, so that warnings come in the same order however
+/// IAM lists them (`create` puts them concurrently).
+fn policies(mut inline: Vec<(String, Value)>, attached: Vec<AttachedPolicy>) -> Policies {
+    inline.sort_by(|a, b| a.0.cmp(&b.0));
+    let attached = attached.into_iter().filter_map(|p| p.policy_arn).collect();
+    Policies { inline, attached }
+}
+
 /// A user's inline policies with their documents, and its attached ones.
 pub async fn user_policies(clients: &Clients, user: &str) -> anyhow::Result<Policies> {
     let (names, attached) = tokio::try_join!(
@@ -65,8 +73,7 @@ pub async fn user_policies(clients: &Clients, user: &str) -> anyhow::Result<Poli
         Ok::<_, AwsError>((name, document))
     }))
     .await?;
-    let attached = attached.into_iter().filter_map(|p| p.policy_arn).collect();
-    Ok(Policies { inline, attached })
+    Ok(policies(inline, attached))
 }
 
 /// A role's inline policies with their documents, and its attached ones.
@@ -88,8 +95,7 @@ pub async fn role_policies(clients: &Clients, role: &str) -> anyhow::Result<Poli
         Ok::<_, AwsError>((name, document))
     }))
     .await?;
-    let attached = attached.into_iter().filter_map(|p| p.policy_arn).collect();
-    Ok(Policies { inline, attached })
+    Ok(policies(inline, attached))
 }
 
 /// Every way the policies differ from those the grant claims; `tagged`

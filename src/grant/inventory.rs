@@ -16,7 +16,7 @@ use crate::aws::Clients;
 use crate::error::AwsResultExt;
 use crate::grant::audit;
 use crate::grant::tags::{Grant, Kind, tag_problems};
-use crate::iam::{decode_policy_document, user_tags};
+use crate::iam::user_tags;
 use crate::output::{Object, timestamp};
 use crate::policy::expiry::expiry_of;
 use crate::settings::dates::{format_printed, from_aws, parse_utc};
@@ -132,10 +132,12 @@ pub async fn user(
     with_keys: bool,
 ) -> anyhow::Result<Option<Credential>> {
     let name = user.user_name();
-    // The keys are fetched alongside the tags rather than after them: one
-    // request wasted on each unrelated user, one round trip saved on each
-    // user this tool made. Their failure counts only for a user this tool
-    // made: an unrelated user is never shown, so nothing is hidden.
+    // The keys and policies are fetched alongside the tags rather than after
+    // them: requests wasted on each unrelated user, a round trip saved on
+    // each user this tool made. A failure to read the keys counts only for
+    // a user this tool made: an unrelated user is never shown, so its keys
+    // hide nothing. The policies are needed to tell an untagged user made by
+    // the original tool, so a failure there always counts.
     let fetch_keys = async {
         if with_keys {
             keys(clients, name).await
@@ -143,12 +145,16 @@ pub async fn user(
             Ok(Vec::new())
         }
     };
-    let (tags, keys) = tokio::join!(user_tags(clients, name), fetch_keys);
-    let tags = tags?;
+    let (tags, keys, policies) = tokio::join!(
+        user_tags(clients, name),
+        fetch_keys,
+        audit::user_policies(clients, name)
+    );
+    let (tags, policies) = (tags?, policies?);
     let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let (mut grant, source) = match Grant::from_tags(pairs()) {
         Some(grant) => (grant, Source::Tags),
-        None => match grant_from_policies(clients, name).await? {
+        None => match grant_from_policies(&policies) {
             Some(grant) => (grant, Source::PolicyNames),
             None => return Ok(None),
         },
@@ -162,7 +168,6 @@ pub async fn user(
     }
     // Kind comes from IAM: this came from the user listing.
     grant.kind = Kind::User;
-    let policies = audit::user_policies(clients, name).await?;
     warnings.extend(audit::policy_problems(
         &grant,
         source == Source::Tags,
@@ -244,32 +249,16 @@ async fn keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<Key>> {
 
 /// The grant of an untagged user, from inline policies named
 /// `s3.<access>.<bucket>` whose document grants that bucket.
-async fn grant_from_policies(clients: &Clients, user: &str) -> anyhow::Result<Option<Grant>> {
-    let names = crate::iam::user_policy_names(clients, user).await?;
-    let candidates: Vec<(&'static str, String)> = names
+fn grant_from_policies(policies: &audit::Policies) -> Option<Grant> {
+    let granted: Vec<(&str, &str, &Value)> = policies
+        .inline
         .iter()
-        .filter_map(|name| split_policy_name(name))
-        .map(|(access, bucket)| (access, bucket.to_owned()))
+        .filter_map(|(name, document)| {
+            let (access, bucket) = split_policy_name(name)?;
+            grants_bucket(document, bucket).then_some((access, bucket, document))
+        })
         .collect();
-    let documents = try_join_all(candidates.iter().map(|(access, bucket)| async move {
-        let policy = clients
-            .iam
-            .get_user_policy()
-            .user_name(user)
-            .policy_name(format!("s3.{access}.{bucket}"))
-            .send()
-            .await
-            .aws("GetUserPolicy")?;
-        Ok::<_, anyhow::Error>(decode_policy_document(policy.policy_document()))
-    }))
-    .await?;
-    let granted: Vec<(&str, &str, &Value)> = candidates
-        .iter()
-        .zip(&documents)
-        .filter(|((_, bucket), document)| grants_bucket(document, bucket))
-        .map(|((access, bucket), document)| (*access, bucket.as_str(), document))
-        .collect();
-    Ok(legacy_grant(&granted))
+    legacy_grant(&granted)
 }
 
 /// `(access, bucket)` of a name `s3.<access>.<bucket>`.

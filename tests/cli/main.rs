@@ -31,6 +31,7 @@ mod interrupts;
 mod list_bucket;
 mod list_buckets;
 mod list_credentials;
+mod list_credentials_warnings;
 mod list_roles;
 mod list_user_policies;
 mod list_users;
