@@ -278,7 +278,10 @@ fn users_are_described_concurrently_through_a_slow_connection() {
     // alone is 8 s here.
     let requests = proxy.requests().len();
     assert!(requests >= 2 * users, "{requests} requests");
-    assert!(took < Duration::from_secs(3), "took {took:?}");
+    // Four requests per user (tags, keys, inline and attached policy
+    // names) keep the single-threaded moto busy for a few seconds on a
+    // loaded machine; one user at a time would still take 8 s or more.
+    assert!(took < Duration::from_secs(6), "took {took:?}");
     let most = proxy.most_in_flight();
     // Up to four requests of each of 16 users at once.
     assert!((8..=4 * 16).contains(&most), "{most} requests at once");

@@ -169,8 +169,8 @@ impl Plan {
             tags: Vec::new(),
             role,
         };
-        plan.tags =
-            tags::parse_user_tags(&args.tag, plan.grant().to_tags().len()).map_err(UsageError)?;
+        plan.tags = tags::parse_user_tags(&args.tag, plan.grant().to_tags().len())
+            .map_err(UsageError)?;
         plan.fit_policies().map_err(|e| UsageError(e.to_string()))?;
         Ok(plan)
     }
