@@ -340,26 +340,54 @@ fn keys_after(keys: &[AccessKeyMetadata], expires: Option<OffsetDateTime>) -> Ve
 /// What the user has that IAM requires gone before `DeleteUser` and that
 /// the tool never makes, each as a problem.
 async fn dependents(clients: &Clients, user: &str) -> anyhow::Result<Vec<String>> {
-    let iam = &clients.iam;
-    let (groups, login, mfa, certificates, ssh, service) = tokio::try_join!(
+    let (groups, login, counts) = tokio::try_join!(
         async {
-            let out = iam.list_groups_for_user().user_name(user).send().await;
+            let out = clients
+                .iam
+                .list_groups_for_user()
+                .user_name(user)
+                .send()
+                .await;
             let groups = out.aws("ListGroupsForUser")?.groups;
             anyhow::Ok(groups.into_iter().map(|g| g.group_name).collect::<Vec<_>>())
         },
         async {
-            match iam
-                .get_login_profile()
-                .user_name(user)
-                .send()
-                .await
-                .aws("GetLoginProfile")
-            {
+            let out = clients.iam.get_login_profile().user_name(user).send().await;
+            match out.aws("GetLoginProfile") {
                 Ok(_) => anyhow::Ok(true),
                 Err(error) if error.is_not_found() => Ok(false),
                 Err(error) => Err(error.into()),
             }
         },
+        credential_counts(clients, user),
+    )?;
+    let mut problems = Vec::new();
+    if !groups.is_empty() {
+        let names: Vec<&str> = groups.iter().map(String::as_str).collect();
+        problems.push(format!("it is in groups {}", quoted(&names)));
+    }
+    if login {
+        problems.push("it has a console password".to_owned());
+    }
+    let what = [
+        "MFA devices",
+        "signing certificates",
+        "SSH public keys",
+        "service-specific credentials",
+    ];
+    for (count, what) in counts.into_iter().zip(what) {
+        if count > 0 {
+            problems.push(format!("it has {count} {what}"));
+        }
+    }
+    Ok(problems)
+}
+
+/// How many MFA devices, signing certificates, SSH public keys and
+/// service-specific credentials the user has.
+async fn credential_counts(clients: &Clients, user: &str) -> anyhow::Result<[usize; 4]> {
+    let iam = &clients.iam;
+    let (mfa, certificates, ssh, service) = tokio::try_join!(
         async {
             let out = iam.list_mfa_devices().user_name(user).send().await;
             anyhow::Ok(out.aws("ListMFADevices")?.mfa_devices.len())
@@ -370,12 +398,8 @@ async fn dependents(clients: &Clients, user: &str) -> anyhow::Result<Vec<String>
         },
         async {
             let out = iam.list_ssh_public_keys().user_name(user).send().await;
-            anyhow::Ok(
-                out.aws("ListSSHPublicKeys")?
-                    .ssh_public_keys
-                    .unwrap_or_default()
-                    .len(),
-            )
+            let found = out.aws("ListSSHPublicKeys")?;
+            anyhow::Ok(found.ssh_public_keys.unwrap_or_default().len())
         },
         async {
             let out = iam
@@ -387,23 +411,5 @@ async fn dependents(clients: &Clients, user: &str) -> anyhow::Result<Vec<String>
             anyhow::Ok(found.service_specific_credentials.unwrap_or_default().len())
         },
     )?;
-    let mut problems = Vec::new();
-    if !groups.is_empty() {
-        let names: Vec<&str> = groups.iter().map(String::as_str).collect();
-        problems.push(format!("it is in groups {}", quoted(&names)));
-    }
-    if login {
-        problems.push("it has a console password".to_owned());
-    }
-    for (count, what) in [
-        (mfa, "MFA devices"),
-        (certificates, "signing certificates"),
-        (ssh, "SSH public keys"),
-        (service, "service-specific credentials"),
-    ] {
-        if count > 0 {
-            problems.push(format!("it has {count} {what}"));
-        }
-    }
-    Ok(problems)
+    Ok([mfa, certificates, ssh, service])
 }

@@ -11,18 +11,40 @@ use crate::common::{block_on, exclusive_moto, s3c};
 
 const EXPIRED: &str = "2020-01-01T00:00:00Z";
 
-#[test]
-fn expired_deletes_exactly_the_users_whose_expiry_passed() {
-    // The whole account is listed: on the exclusive emulator.
-    let (_lock, server) = exclusive_moto();
+/// An untagged user whose policy says it expired: not made by a tagging
+/// version, so never deleted this way.
+fn legacy_expired_user(clients: &s3_credentials::aws::Clients) {
+    let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::bkt-legacy/*","Condition":{"DateLessThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}]}"#;
+    block_on(async {
+        let iam = &clients.iam;
+        iam.create_user()
+            .user_name("legacy-user")
+            .send()
+            .await
+            .unwrap();
+        iam.put_user_policy()
+            .user_name("legacy-user")
+            .policy_name("s3.read-write.bkt-legacy")
+            .policy_document(document)
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+/// Two users made by `create` that have not expired, two exactly as the
+/// tool makes them whose expiry passed, and an untagged one.
+fn expired_and_kept_users(server: &'static crate::common::Emulator) {
     let clients = server.clients();
-    let create = |bucket: &str, user: &str, expires: Option<&str>| {
-        let mut args = vec!["create", bucket, "-c", "--username", user, "--silent"];
-        args.extend(expires.map(|e| ["--expires", e]).into_iter().flatten());
-        s3c(&args).against(server).run().success().to_owned()
-    };
-    create("bkt-later", "later-user", Some("2099-01-01"));
-    create("bkt-forever", "forever-user", None);
+    let create = ["create", "-c", "--silent", "--username"];
+    let later = [
+        &create[..],
+        &["later-user", "bkt-later", "--expires", "2099-01-01"],
+    ]
+    .concat();
+    s3c(&later).against(server).run().success();
+    let forever = [&create[..], &["forever-user", "bkt-forever"]].concat();
+    s3c(&forever).against(server).run().success();
     make(
         &clients,
         "expired-user",
@@ -37,25 +59,15 @@ fn expired_deletes_exactly_the_users_whose_expiry_passed() {
         Some("2021-06-30T12:00:00Z"),
         |_| {},
     );
-    // An untagged user whose policy says it expired: not made by a tagging
-    // version, so never deleted this way.
-    block_on(async {
-        let iam = &clients.iam;
-        iam.create_user()
-            .user_name("legacy-user")
-            .send()
-            .await
-            .unwrap();
-        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::bkt-legacy/*","Condition":{"DateLessThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}]}"#;
-        iam.put_user_policy()
-            .user_name("legacy-user")
-            .policy_name("s3.read-write.bkt-legacy")
-            .policy_document(document)
-            .send()
-            .await
-            .unwrap();
-    });
+    legacy_expired_user(&clients);
+}
 
+#[test]
+fn expired_deletes_exactly_the_users_whose_expiry_passed() {
+    // The whole account is listed: on the exclusive emulator.
+    let (_lock, server) = exclusive_moto();
+    let clients = server.clients();
+    expired_and_kept_users(server);
     let proxy = iam_proxy(&server.endpoint, Arc::new(|_| None));
     let dry = s3c(&["delete-user", "--expired", "--dry-run"])
         .env("AWS_ENDPOINT_URL", &proxy.endpoint)
@@ -205,17 +217,16 @@ fn forward(target: &str, request: &Request) -> String {
     String::from_utf8(answer).unwrap()
 }
 
-#[test]
-fn expired_keeps_a_user_that_create_gave_a_new_key_meanwhile() {
-    let (_lock, server) = exclusive_moto();
-    let clients = server.clients();
-    make(&clients, "racer", "bkt-race", Some(EXPIRED), |_| {});
-    // The second look at racer's tags (the check just before deleting) is
-    // answered with the expired tags; then, before the tool sends anything
-    // else, `create --username racer --expires 30d` runs to the end.
-    let printed = Arc::new(Mutex::new(String::new()));
-    let (seen, key) = (Arc::new(Mutex::new(0)), Arc::clone(&printed));
-    let proxy = iam_proxy(
+/// A proxy that answers the second look at racer's tags (the check just
+/// before deleting) with what IAM said then, but first lets
+/// `create bkt-race --username racer --expires 30d` run to the end; what it
+/// printed goes to `key`.
+fn create_during_recheck(
+    server: &'static crate::common::Emulator,
+    key: Arc<Mutex<String>>,
+) -> crate::common::proxy::Proxy {
+    let seen = Mutex::new(0);
+    iam_proxy(
         &server.endpoint,
         Arc::new(move |request| {
             let tags_of_racer = request.form("Action").as_deref() == Some("ListUserTags")
@@ -242,7 +253,16 @@ fn expired_keeps_a_user_that_create_gave_a_new_key_meanwhile() {
             *key.lock().unwrap() = created.success_with_stderr(stderr).to_owned();
             Some(answer)
         }),
-    );
+    )
+}
+
+#[test]
+fn expired_keeps_a_user_that_create_gave_a_new_key_meanwhile() {
+    let (_lock, server) = exclusive_moto();
+    let clients = server.clients();
+    make(&clients, "racer", "bkt-race", Some(EXPIRED), |_| {});
+    let printed = Arc::new(Mutex::new(String::new()));
+    let proxy = create_during_recheck(server, Arc::clone(&printed));
     let output = s3c(&["delete-user", "--expired"])
         .env("AWS_ENDPOINT_URL", &proxy.endpoint)
         .run();

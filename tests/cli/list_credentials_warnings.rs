@@ -25,11 +25,8 @@ fn claims(row: &Value) -> Value {
            "Prefixes": row["Prefixes"], "Expires": row["Expires"], "Warnings": row["Warnings"]})
 }
 
-#[test]
-fn rows_warn_where_the_user_or_role_is_not_what_it_claims() {
-    let (_lock, server) = exclusive_moto();
-    let clients = server.clients();
-    // Named the original tool's way, but its policy also grants `*` on `*`.
+/// A user named the original tool's way whose policy also grants `*` on `*`.
+fn legacy_user_granting_everything(clients: &s3_credentials::aws::Clients) {
     let wide = r#"{"Version":"2012-10-17","Statement":[
         {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::legacy-bkt/*"},
         {"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
@@ -45,31 +42,10 @@ fn rows_warn_where_the_user_or_role_is_not_what_it_claims() {
             .await
             .unwrap();
     });
-    make(&clients, "tagged-role", "bkt-k", None, |tags| {
-        set(tags, "s3-credentials:kind", "role");
-    });
-    make(&clients, "bad-expiry", "bkt-x", None, |tags| {
-        set(tags, "s3-credentials:expires", "next-tuesday");
-    });
-    // A whole-bucket user narrowed to `x/` by a second `create`.
-    for extra in [None, Some("x/")] {
-        let mut args = vec![
-            "create",
-            "bkt-n",
-            "-c",
-            "--username",
-            "narrowed",
-            "--silent",
-        ];
-        args.extend(
-            extra
-                .map(|prefix| ["--prefix", prefix])
-                .into_iter()
-                .flatten(),
-        );
-        s3c(&args).against(server).run().success();
-    }
-    // A role tagged as a user: kind comes from IAM.
+}
+
+/// A role whose tags say it is a user: kind comes from IAM.
+fn role_tagged_as_user(clients: &s3_credentials::aws::Clients) {
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
     let tags = crate::common::tool_users::grant("bkt-r", None).to_tags();
     block_on(async {
@@ -107,68 +83,101 @@ fn rows_warn_where_the_user_or_role_is_not_what_it_claims() {
             .await
             .unwrap();
     });
+}
 
+/// The rows (as [`claims`]) the warnings test must see, in IAM's order.
+fn expected_rows() -> Vec<(String, Value)> {
+    let row = |kind: &str, access: &str, bucket: &str, prefixes: Value, warnings: Value| {
+        json!({"Kind": kind, "Access": access, "Buckets": [bucket], "Prefixes": prefixes,
+               "Expires": null, "Warnings": warnings})
+    };
+    vec![
+        (
+            "s3.read-only.legacy-bkt".to_owned(),
+            row(
+                "user",
+                "read-only",
+                "legacy-bkt",
+                json!([]),
+                json!([
+                    "its policy `s3.read-only.legacy-bkt` grants more than its buckets: `*`",
+                    "its policy `s3.read-only.legacy-bkt` allows more than read-only: `*`",
+                ]),
+            ),
+        ),
+        (
+            "tagged-role".to_owned(),
+            row(
+                "user",
+                "read-write",
+                "bkt-k",
+                json!([]),
+                json!(["it is tagged as a role but is an IAM user",]),
+            ),
+        ),
+        (
+            "bad-expiry".to_owned(),
+            row(
+                "user",
+                "read-write",
+                "bkt-x",
+                json!([]),
+                json!(["its `s3-credentials:expires` tag `next-tuesday` is not a time",]),
+            ),
+        ),
+        (
+            "narrowed".to_owned(),
+            row("user", "read-write", "bkt-n", json!(["x/"]), json!([])),
+        ),
+        (
+            "user-ish-role".to_owned(),
+            row(
+                "role",
+                "read-write",
+                "bkt-r",
+                json!([]),
+                json!(["it is tagged as a user but is an IAM role",]),
+            ),
+        ),
+    ]
+}
+
+#[test]
+fn rows_warn_where_the_user_or_role_is_not_what_it_claims() {
+    let (_lock, server) = exclusive_moto();
+    let clients = server.clients();
+    legacy_user_granting_everything(&clients);
+    make(&clients, "tagged-role", "bkt-k", None, |tags| {
+        set(tags, "s3-credentials:kind", "role");
+    });
+    make(&clients, "bad-expiry", "bkt-x", None, |tags| {
+        set(tags, "s3-credentials:expires", "next-tuesday");
+    });
+    // A whole-bucket user narrowed to `x/` by a second `create`.
+    for extra in [None, Some("x/")] {
+        let mut args = vec![
+            "create",
+            "bkt-n",
+            "-c",
+            "--username",
+            "narrowed",
+            "--silent",
+        ];
+        args.extend(
+            extra
+                .map(|prefix| ["--prefix", prefix])
+                .into_iter()
+                .flatten(),
+        );
+        s3c(&args).against(server).run().success();
+    }
+    role_tagged_as_user(&clients);
     let output = s3c(&["list-credentials", "--nl"]).against(server).run();
     let listed: Vec<(String, Value)> = rows(output.success())
         .into_iter()
         .map(|(name, row)| (name, claims(&row)))
         .collect();
-    let row = |kind: &str, access: &str, bucket: &str, prefixes: Value, warnings: Value| {
-        json!({"Kind": kind, "Access": access, "Buckets": [bucket], "Prefixes": prefixes,
-               "Expires": null, "Warnings": warnings})
-    };
-    assert_eq!(
-        listed,
-        [
-            (
-                "s3.read-only.legacy-bkt".to_owned(),
-                row(
-                    "user",
-                    "read-only",
-                    "legacy-bkt",
-                    json!([]),
-                    json!([
-                        "its policy `s3.read-only.legacy-bkt` grants more than its buckets: `*`",
-                        "its policy `s3.read-only.legacy-bkt` allows more than read-only: `*`",
-                    ])
-                )
-            ),
-            (
-                "tagged-role".to_owned(),
-                row(
-                    "user",
-                    "read-write",
-                    "bkt-k",
-                    json!([]),
-                    json!(["it is tagged as a role but is an IAM user",])
-                )
-            ),
-            (
-                "bad-expiry".to_owned(),
-                row(
-                    "user",
-                    "read-write",
-                    "bkt-x",
-                    json!([]),
-                    json!(["its `s3-credentials:expires` tag `next-tuesday` is not a time",])
-                )
-            ),
-            (
-                "narrowed".to_owned(),
-                row("user", "read-write", "bkt-n", json!(["x/"]), json!([]))
-            ),
-            (
-                "user-ish-role".to_owned(),
-                row(
-                    "role",
-                    "read-write",
-                    "bkt-r",
-                    json!([]),
-                    json!(["it is tagged as a user but is an IAM role",])
-                )
-            ),
-        ]
-    );
+    assert_eq!(listed, expected_rows());
     assert_eq!(output.stderr, "");
 }
 
