@@ -48,7 +48,7 @@ pub struct Policies {
 
 /// The policies by name, so that warnings come in the same order however
 /// IAM lists them (`create` puts them concurrently).
-fn policies(mut inline: Vec<(String, Value)>, attached: Vec<AttachedPolicy>) -> Policies {
+pub fn policies(mut inline: Vec<(String, Value)>, attached: Vec<AttachedPolicy>) -> Policies {
     inline.sort_by(|a, b| a.0.cmp(&b.0));
     let attached = attached.into_iter().filter_map(|p| p.policy_arn).collect();
     Policies { inline, attached }
@@ -60,7 +60,17 @@ pub async fn user_policies(clients: &Clients, user: &str) -> anyhow::Result<Poli
         crate::iam::user_policy_names(clients, user),
         crate::iam::attached_user_policies(clients, user),
     )?;
-    let inline = try_join_all(names.into_iter().map(|name| async move {
+    let inline = user_documents(clients, user, names).await?;
+    Ok(policies(inline, attached))
+}
+
+/// The documents of these inline policies of a user, fetched at once.
+pub async fn user_documents(
+    clients: &Clients,
+    user: &str,
+    names: Vec<String>,
+) -> Result<Vec<(String, Value)>, AwsError> {
+    try_join_all(names.into_iter().map(|name| async move {
         let found = clients
             .iam
             .get_user_policy()
@@ -72,8 +82,7 @@ pub async fn user_policies(clients: &Clients, user: &str) -> anyhow::Result<Poli
         let document = decode_policy_document(found.policy_document());
         Ok::<_, AwsError>((name, document))
     }))
-    .await?;
-    Ok(policies(inline, attached))
+    .await
 }
 
 /// A role's inline policies with their documents, and its attached ones.

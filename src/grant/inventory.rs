@@ -132,12 +132,11 @@ pub async fn user(
     with_keys: bool,
 ) -> anyhow::Result<Option<Credential>> {
     let name = user.user_name();
-    // The keys and policies are fetched alongside the tags rather than after
-    // them: requests wasted on each unrelated user, a round trip saved on
-    // each user this tool made. A failure to read the keys counts only for
-    // a user this tool made: an unrelated user is never shown, so its keys
-    // hide nothing. The policies are needed to tell an untagged user made by
-    // the original tool, so a failure there always counts.
+    // The keys are fetched alongside the tags and policies rather than
+    // after them: requests wasted on each unrelated user, a round trip saved
+    // on each user this tool made. A failure to read them counts only for a
+    // user this tool made: an unrelated user is never shown, so its keys
+    // hide nothing.
     let fetch_keys = async {
         if with_keys {
             keys(clients, name).await
@@ -145,12 +144,10 @@ pub async fn user(
             Ok(Vec::new())
         }
     };
-    let (tags, keys, policies) = tokio::join!(
-        user_tags(clients, name),
-        fetch_keys,
-        audit::user_policies(clients, name)
-    );
-    let (tags, policies) = (tags?, policies?);
+    let (found, keys) = tokio::join!(tags_and_policies(clients, name), fetch_keys);
+    let Some((tags, policies)) = found? else {
+        return Ok(None);
+    };
     let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let (mut grant, source) = match Grant::from_tags(pairs()) {
         Some(grant) => (grant, Source::Tags),
@@ -182,6 +179,34 @@ pub async fn user(
         role_last_used: None,
         warnings,
     }))
+}
+
+/// A user's tags and the policies needed to judge it: all of them for a
+/// tagged user; for an untagged one only those named like the tool's
+/// (`None` when there are none: not a user this tool made, whose attached
+/// policies then do not matter).
+async fn tags_and_policies(
+    clients: &Clients,
+    user: &str,
+) -> anyhow::Result<Option<(Vec<(String, String)>, audit::Policies)>> {
+    let (tags, names, attached) = tokio::join!(
+        user_tags(clients, user),
+        crate::iam::user_policy_names(clients, user),
+        crate::iam::attached_user_policies(clients, user),
+    );
+    let (tags, names) = (tags?, names?);
+    let tagged = Grant::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))).is_some();
+    // Of an untagged user only the policies named like the tool's are read;
+    // the others are judged by their names alone (a JSON null document).
+    let (read, others): (Vec<String>, Vec<String>) = names
+        .into_iter()
+        .partition(|name| tagged || split_policy_name(name).is_some());
+    if read.is_empty() && !tagged {
+        return Ok(None);
+    }
+    let mut inline = audit::user_documents(clients, user, read).await?;
+    inline.extend(others.into_iter().map(|name| (name, Value::Null)));
+    Ok(Some((tags, audit::policies(inline, attached?))))
 }
 
 /// Describe a role if this tool made it (only tagged roles count: the

@@ -41,6 +41,14 @@ fn legacy_user_granting_everything(clients: &s3_credentials::aws::Clients) {
             .send()
             .await
             .unwrap();
+        // Not named like the tool's: judged by its name alone.
+        iam.put_user_policy()
+            .user_name(name)
+            .policy_name("extra")
+            .policy_document(wide)
+            .send()
+            .await
+            .unwrap();
     });
 }
 
@@ -100,6 +108,7 @@ fn expected_rows() -> Vec<(String, Value)> {
                 "legacy-bkt",
                 json!([]),
                 json!([
+                    "its inline policy `extra` is not one s3-credentials writes for its grant",
                     "its policy `s3.read-only.legacy-bkt` grants more than its buckets: `*`",
                     "its policy `s3.read-only.legacy-bkt` allows more than read-only: `*`",
                 ]),
