@@ -33,6 +33,7 @@ const COLUMNS: &[&str] = &[
     "LastUsed",
     "AccessKeys",
     "ToolVersion",
+    "Warnings",
 ];
 
 /// How many users or roles are described at once. IAM answers each request

@@ -141,8 +141,18 @@ impl Grant {
     /// too: buckets and prefixes together, `mixed` access when they differ,
     /// and the later expiry, or none when either grant is permanent (the user
     /// keeps working until every policy has lapsed).
+    ///
+    /// When this run rewrites every policy the previous grant describes (same
+    /// access, no bucket of its own), nothing of the previous grant is left:
+    /// the result is this grant, so a narrowing `--prefix` or a new
+    /// `--expires` shows in the tags as it does in the policies.
     #[must_use]
     pub fn merged_with(&self, previous: &Grant) -> Self {
+        let rewritten = previous.access == self.access
+            && previous.buckets.iter().all(|b| self.buckets.contains(b));
+        if rewritten {
+            return self.clone();
+        }
         let mut merged = self.clone();
         for bucket in &previous.buckets {
             if !merged.buckets.contains(bucket) {
@@ -173,6 +183,52 @@ impl Grant {
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
         self.expires.is_some_and(|expires| expires <= now)
     }
+}
+
+/// Why a user's or role's `s3-credentials:*` tags are not a grant this tool
+/// could have written: each problem as a phrase for a `Warning:`. Empty for
+/// tags this version writes (or an older one did).
+pub fn tag_problems<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    let tags: BTreeMap<&str, &str> = tags.into_iter().collect();
+    let mut problems = Vec::new();
+    match tags.get(VERSION).copied() {
+        None => problems.push(format!("it has no `{VERSION}` tag")),
+        Some(version) => match (
+            parse_version(version),
+            parse_version(env!("CARGO_PKG_VERSION")),
+        ) {
+            (Some(theirs), Some(ours)) if theirs > ours => problems.push(format!(
+                "its tags were written by s3-credentials {version}, newer than this one ({})",
+                env!("CARGO_PKG_VERSION")
+            )),
+            (None, _) => problems.push(format!("its `{VERSION}` tag `{version}` is not a version")),
+            _ => {}
+        },
+    }
+    let known = |key: &str, value: Option<&str>, allowed: &[&str]| match value {
+        Some(value) if allowed.contains(&value) => None,
+        Some(value) => Some(format!(
+            "its `{key}` tag `{value}` is not one s3-credentials writes"
+        )),
+        None => Some(format!("it has no `{key}` tag")),
+    };
+    problems.extend(known(KIND, tags.get(KIND).copied(), &["user", "role"]));
+    let modes = ["read-write", "read-only", "write-only", "custom", "mixed"];
+    problems.extend(known(ACCESS, tags.get(ACCESS).copied(), &modes));
+    if joined(&tags, BUCKETS).split(SEPARATOR).all(str::is_empty) {
+        problems.push("its tags name no bucket".to_owned());
+    }
+    if let Some(text) = tags.get(EXPIRES).filter(|text| parse_utc(text).is_none()) {
+        problems.push(format!("its `{EXPIRES}` tag `{text}` is not a time"));
+    }
+    problems
+}
+
+/// `MAJOR.MINOR.PATCH` as numbers, for comparing versions.
+fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
+    let mut parts = text.split('.').map(|part| part.parse::<u64>().ok());
+    let version = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(version)
 }
 
 /// Whether a tag key belongs to the grant layout.

@@ -124,3 +124,51 @@ proptest! {
         prop_assert_eq!(Grant::from_tags(pairs(&tags)), Some(grant));
     }
 }
+
+#[test]
+fn a_run_that_rewrites_every_policy_replaces_the_grant() {
+    let mut whole = Grant::new(Kind::User, "read-write", &strings(&["b"]), &[]);
+    whole.expires = Some(datetime!(2030-01-01 00:00 UTC));
+    let narrowed = Grant::new(
+        Kind::User,
+        "read-write",
+        &strings(&["b"]),
+        &strings(&["x/"]),
+    );
+    assert_eq!(narrowed.merged_with(&whole), narrowed);
+    let other_access = Grant::new(Kind::User, "read-only", &strings(&["b"]), &strings(&["x/"]));
+    assert_eq!(other_access.merged_with(&whole).access, "mixed");
+}
+
+#[test]
+fn tags_the_tool_would_not_write_are_named() {
+    let problems = |tags: &[(&str, &str)]| tag_problems(tags.iter().copied());
+    let good = Grant::new(Kind::User, "read-only", &strings(&["b"]), &[]).to_tags();
+    assert_eq!(
+        tag_problems(good.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        problems(&[
+            ("s3-credentials:version", "99.0.0"),
+            ("s3-credentials:kind", "robot"),
+            ("s3-credentials:access", "god-mode"),
+            ("s3-credentials:expires", "soon"),
+        ]),
+        [
+            format!(
+                "its tags were written by s3-credentials 99.0.0, newer than this one ({})",
+                env!("CARGO_PKG_VERSION")
+            ),
+            "its `s3-credentials:kind` tag `robot` is not one s3-credentials writes".to_owned(),
+            "its `s3-credentials:access` tag `god-mode` is not one s3-credentials writes"
+                .to_owned(),
+            "its tags name no bucket".to_owned(),
+            "its `s3-credentials:expires` tag `soon` is not a time".to_owned(),
+        ]
+    );
+    assert_eq!(
+        problems(&[("s3-credentials:version", "x")])[0],
+        "its `s3-credentials:version` tag `x` is not a version"
+    );
+}

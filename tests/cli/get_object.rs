@@ -321,6 +321,7 @@ fn devices_and_fifos_are_written_into_not_replaced() {
 /// (a temporary file renamed into place), not opened as a device.
 #[cfg(unix)]
 #[test]
+#[allow(clippy::print_stderr, reason = "says why the test did nothing")]
 fn files_in_dev_shm_are_written_like_files_anywhere() {
     use std::os::unix::fs::MetadataExt;
     let shm = std::path::Path::new("/dev/shm");

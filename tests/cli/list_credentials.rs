@@ -171,10 +171,10 @@ fn fill(template: &str, values: &[(String, String)]) -> String {
 }
 
 /// The rows, one compact JSON object per line (`--nl`).
-const NL: &str = r#"{"Name":"a-tagged","Kind":"user","Source":"tags","Buckets":["bkt-a"],"Access":"read-only","Prefixes":["in/"],"Expires":"2099-01-01 00:00:00+00:00","Expired":false,"CreateDate":"{A_CREATED}","LastUsed":null,"AccessKeys":[{"AccessKeyId":"{A_KEY}","Status":"Active","CreateDate":"{A_KEY_CREATED}","AgeDays":0,"LastUsedDate":null,"LastUsedService":"N/A","LastUsedRegion":"N/A"}],"ToolVersion":"{VERSION}"}
-{"Name":"b-expired","Kind":"user","Source":"tags","Buckets":["bkt-b","bkt-bb"],"Access":"read-write","Prefixes":[],"Expires":"2020-01-01 00:00:00+00:00","Expired":true,"CreateDate":"{B_CREATED}","LastUsed":null,"AccessKeys":[{"AccessKeyId":"{B_KEY}","Status":"Active","CreateDate":"{B_KEY_CREATED}","AgeDays":0,"LastUsedDate":null,"LastUsedService":"N/A","LastUsedRegion":"N/A"}],"ToolVersion":"{VERSION}"}
-{"Name":"c-legacy","Kind":"user","Source":"policy names","Buckets":["bkt-c"],"Access":"read-only","Prefixes":[],"Expires":null,"Expired":false,"CreateDate":"{C_CREATED}","LastUsed":null,"AccessKeys":[{"AccessKeyId":"{C_KEY}","Status":"Active","CreateDate":"{C_KEY_CREATED}","AgeDays":0,"LastUsedDate":null,"LastUsedService":"N/A","LastUsedRegion":"N/A"}]}
-{"Name":"f-role","Kind":"role","Source":"tags","Buckets":["bkt-f"],"Access":"write-only","Prefixes":[],"Expires":null,"Expired":false,"CreateDate":"{F_CREATED}","LastUsed":null,"AccessKeys":[],"ToolVersion":"{VERSION}"}
+const NL: &str = r#"{"Name":"a-tagged","Kind":"user","Source":"tags","Buckets":["bkt-a"],"Access":"read-only","Prefixes":["in/"],"Expires":"2099-01-01 00:00:00+00:00","Expired":false,"CreateDate":"{A_CREATED}","LastUsed":null,"AccessKeys":[{"AccessKeyId":"{A_KEY}","Status":"Active","CreateDate":"{A_KEY_CREATED}","AgeDays":0,"LastUsedDate":null,"LastUsedService":"N/A","LastUsedRegion":"N/A"}],"ToolVersion":"{VERSION}","Warnings":[]}
+{"Name":"b-expired","Kind":"user","Source":"tags","Buckets":["bkt-b","bkt-bb"],"Access":"read-write","Prefixes":[],"Expires":"2020-01-01 00:00:00+00:00","Expired":true,"CreateDate":"{B_CREATED}","LastUsed":null,"AccessKeys":[{"AccessKeyId":"{B_KEY}","Status":"Active","CreateDate":"{B_KEY_CREATED}","AgeDays":0,"LastUsedDate":null,"LastUsedService":"N/A","LastUsedRegion":"N/A"}],"ToolVersion":"{VERSION}","Warnings":["its policy `s3.read-write.bkt-b` differs from the one s3-credentials writes for its tags","its policy `s3.read-write.bkt-bb` differs from the one s3-credentials writes for its tags"]}
+{"Name":"c-legacy","Kind":"user","Source":"policy names","Buckets":["bkt-c"],"Access":"read-only","Prefixes":[],"Expires":null,"Expired":false,"CreateDate":"{C_CREATED}","LastUsed":null,"AccessKeys":[{"AccessKeyId":"{C_KEY}","Status":"Active","CreateDate":"{C_KEY_CREATED}","AgeDays":0,"LastUsedDate":null,"LastUsedService":"N/A","LastUsedRegion":"N/A"}],"Warnings":[]}
+{"Name":"f-role","Kind":"role","Source":"tags","Buckets":["bkt-f"],"Access":"write-only","Prefixes":[],"Expires":null,"Expired":false,"CreateDate":"{F_CREATED}","LastUsed":null,"AccessKeys":[],"ToolVersion":"{VERSION}","Warnings":["its policy `s3.write-only.bkt-f` is missing"]}
 "#;
 
 /// The default: pretty-printed objects, 4-space indent, one after another.
@@ -204,7 +204,8 @@ const PRETTY: &str = r#"{
             "LastUsedRegion": "N/A"
         }
     ],
-    "ToolVersion": "{VERSION}"
+    "ToolVersion": "{VERSION}",
+    "Warnings": []
 }
 {
     "Name": "b-expired",
@@ -231,7 +232,11 @@ const PRETTY: &str = r#"{
             "LastUsedRegion": "N/A"
         }
     ],
-    "ToolVersion": "{VERSION}"
+    "ToolVersion": "{VERSION}",
+    "Warnings": [
+        "its policy `s3.read-write.bkt-b` differs from the one s3-credentials writes for its tags",
+        "its policy `s3.read-write.bkt-bb` differs from the one s3-credentials writes for its tags"
+    ]
 }
 {
     "Name": "c-legacy",
@@ -256,7 +261,8 @@ const PRETTY: &str = r#"{
             "LastUsedService": "N/A",
             "LastUsedRegion": "N/A"
         }
-    ]
+    ],
+    "Warnings": []
 }
 {
     "Name": "f-role",
@@ -272,7 +278,10 @@ const PRETTY: &str = r#"{
     "CreateDate": "{F_CREATED}",
     "LastUsed": null,
     "AccessKeys": [],
-    "ToolVersion": "{VERSION}"
+    "ToolVersion": "{VERSION}",
+    "Warnings": [
+        "its policy `s3.write-only.bkt-f` is missing"
+    ]
 }
 "#;
 
@@ -304,7 +313,8 @@ const ARRAY: &str = r#"[
                 "LastUsedRegion": "N/A"
             }
         ],
-        "ToolVersion": "{VERSION}"
+        "ToolVersion": "{VERSION}",
+        "Warnings": []
     },
     {
         "Name": "b-expired",
@@ -331,7 +341,11 @@ const ARRAY: &str = r#"[
                 "LastUsedRegion": "N/A"
             }
         ],
-        "ToolVersion": "{VERSION}"
+        "ToolVersion": "{VERSION}",
+        "Warnings": [
+            "its policy `s3.read-write.bkt-b` differs from the one s3-credentials writes for its tags",
+            "its policy `s3.read-write.bkt-bb` differs from the one s3-credentials writes for its tags"
+        ]
     },
     {
         "Name": "c-legacy",
@@ -356,7 +370,8 @@ const ARRAY: &str = r#"[
                 "LastUsedService": "N/A",
                 "LastUsedRegion": "N/A"
             }
-        ]
+        ],
+        "Warnings": []
     },
     {
         "Name": "f-role",
@@ -372,26 +387,29 @@ const ARRAY: &str = r#"[
         "CreateDate": "{F_CREATED}",
         "LastUsed": null,
         "AccessKeys": [],
-        "ToolVersion": "{VERSION}"
+        "ToolVersion": "{VERSION}",
+        "Warnings": [
+            "its policy `s3.write-only.bkt-f` is missing"
+        ]
     }
 ]
 "#;
 
 /// `--csv`: a header, then nested values as compact JSON, quoted as CSV
 /// quotes (`""`), absent values empty. Lines end in CRLF (`\n` here).
-const CSV: &str = r#"Name,Kind,Source,Buckets,Access,Prefixes,Expires,Expired,CreateDate,LastUsed,AccessKeys,ToolVersion
-a-tagged,user,tags,"[""bkt-a""]",read-only,"[""in/""]",2099-01-01 00:00:00+00:00,false,{A_CREATED},,"[{""AccessKeyId"":""{A_KEY}"",""Status"":""Active"",""CreateDate"":""{A_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]",{VERSION}
-b-expired,user,tags,"[""bkt-b"",""bkt-bb""]",read-write,[],2020-01-01 00:00:00+00:00,true,{B_CREATED},,"[{""AccessKeyId"":""{B_KEY}"",""Status"":""Active"",""CreateDate"":""{B_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]",{VERSION}
-c-legacy,user,policy names,"[""bkt-c""]",read-only,[],,false,{C_CREATED},,"[{""AccessKeyId"":""{C_KEY}"",""Status"":""Active"",""CreateDate"":""{C_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]",
-f-role,role,tags,"[""bkt-f""]",write-only,[],,false,{F_CREATED},,[],{VERSION}
+const CSV: &str = r#"Name,Kind,Source,Buckets,Access,Prefixes,Expires,Expired,CreateDate,LastUsed,AccessKeys,ToolVersion,Warnings
+a-tagged,user,tags,"[""bkt-a""]",read-only,"[""in/""]",2099-01-01 00:00:00+00:00,false,{A_CREATED},,"[{""AccessKeyId"":""{A_KEY}"",""Status"":""Active"",""CreateDate"":""{A_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]",{VERSION},[]
+b-expired,user,tags,"[""bkt-b"",""bkt-bb""]",read-write,[],2020-01-01 00:00:00+00:00,true,{B_CREATED},,"[{""AccessKeyId"":""{B_KEY}"",""Status"":""Active"",""CreateDate"":""{B_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]",{VERSION},"[""its policy `s3.read-write.bkt-b` differs from the one s3-credentials writes for its tags"",""its policy `s3.read-write.bkt-bb` differs from the one s3-credentials writes for its tags""]"
+c-legacy,user,policy names,"[""bkt-c""]",read-only,[],,false,{C_CREATED},,"[{""AccessKeyId"":""{C_KEY}"",""Status"":""Active"",""CreateDate"":""{C_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]",,[]
+f-role,role,tags,"[""bkt-f""]",write-only,[],,false,{F_CREATED},,[],{VERSION},"[""its policy `s3.write-only.bkt-f` is missing""]"
 "#;
 
 /// `--tsv`: as `--csv` with tabs (written `\t` here) between the cells.
-const TSV: &str = r#"Name\tKind\tSource\tBuckets\tAccess\tPrefixes\tExpires\tExpired\tCreateDate\tLastUsed\tAccessKeys\tToolVersion
-a-tagged\tuser\ttags\t"[""bkt-a""]"\tread-only\t"[""in/""]"\t2099-01-01 00:00:00+00:00\tfalse\t{A_CREATED}\t\t"[{""AccessKeyId"":""{A_KEY}"",""Status"":""Active"",""CreateDate"":""{A_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]"\t{VERSION}
-b-expired\tuser\ttags\t"[""bkt-b"",""bkt-bb""]"\tread-write\t[]\t2020-01-01 00:00:00+00:00\ttrue\t{B_CREATED}\t\t"[{""AccessKeyId"":""{B_KEY}"",""Status"":""Active"",""CreateDate"":""{B_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]"\t{VERSION}
-c-legacy\tuser\tpolicy names\t"[""bkt-c""]"\tread-only\t[]\t\tfalse\t{C_CREATED}\t\t"[{""AccessKeyId"":""{C_KEY}"",""Status"":""Active"",""CreateDate"":""{C_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]"\t
-f-role\trole\ttags\t"[""bkt-f""]"\twrite-only\t[]\t\tfalse\t{F_CREATED}\t\t[]\t{VERSION}
+const TSV: &str = r#"Name\tKind\tSource\tBuckets\tAccess\tPrefixes\tExpires\tExpired\tCreateDate\tLastUsed\tAccessKeys\tToolVersion\tWarnings
+a-tagged\tuser\ttags\t"[""bkt-a""]"\tread-only\t"[""in/""]"\t2099-01-01 00:00:00+00:00\tfalse\t{A_CREATED}\t\t"[{""AccessKeyId"":""{A_KEY}"",""Status"":""Active"",""CreateDate"":""{A_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]"\t{VERSION}\t[]
+b-expired\tuser\ttags\t"[""bkt-b"",""bkt-bb""]"\tread-write\t[]\t2020-01-01 00:00:00+00:00\ttrue\t{B_CREATED}\t\t"[{""AccessKeyId"":""{B_KEY}"",""Status"":""Active"",""CreateDate"":""{B_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]"\t{VERSION}\t"[""its policy `s3.read-write.bkt-b` differs from the one s3-credentials writes for its tags"",""its policy `s3.read-write.bkt-bb` differs from the one s3-credentials writes for its tags""]"
+c-legacy\tuser\tpolicy names\t"[""bkt-c""]"\tread-only\t[]\t\tfalse\t{C_CREATED}\t\t"[{""AccessKeyId"":""{C_KEY}"",""Status"":""Active"",""CreateDate"":""{C_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]"\t\t[]
+f-role\trole\ttags\t"[""bkt-f""]"\twrite-only\t[]\t\tfalse\t{F_CREATED}\t\t[]\t{VERSION}\t"[""its policy `s3.write-only.bkt-f` is missing""]"
 "#;
 
 #[test]
@@ -466,11 +484,16 @@ fn users_are_described_concurrently_through_a_slow_connection() {
         .collect();
     let expected: Vec<String> = (0..users).map(|n| format!("user-{n:03}")).collect();
     assert_eq!(names, expected, "rows keep IAM's order");
-    // Each user takes two round trips in a row (tags, then keys); one at a
-    // time that alone is 8 s here.
+    // Each user takes two round trips in a row (tags, keys and policy
+    // names; then each key's last use and each policy); one at a time that
+    // alone is 8 s here.
     let requests = proxy.requests().len();
     assert!(requests >= 2 * users, "{requests} requests");
-    assert!(took < Duration::from_secs(3), "took {took:?}");
+    // Four requests per user (tags, keys, inline and attached policy
+    // names) keep the single-threaded moto busy for a few seconds on a
+    // loaded machine; one user at a time would still take 8 s or more.
+    assert!(took < Duration::from_secs(6), "took {took:?}");
     let most = proxy.most_in_flight();
-    assert!((8..=2 * 16).contains(&most), "{most} requests at once");
+    // Up to four requests of each of 16 users at once.
+    assert!((8..=4 * 16).contains(&most), "{most} requests at once");
 }

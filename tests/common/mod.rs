@@ -22,6 +22,7 @@ pub mod roles;
 pub mod s3;
 pub mod s3s_fs;
 pub mod stall;
+pub mod tool_users;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
