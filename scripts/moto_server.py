@@ -8,10 +8,33 @@ also stops it by PID when it exits normally.
 
 import sys
 
+from moto.iam.responses import IamResponse
 from moto.server import ThreadedMotoServer
 
 
+def list_service_specific_credentials(self: IamResponse) -> str:
+    """IAM's answer for a user without service-specific credentials.
+
+    moto 5 implements neither `ListServiceSpecificCredentials` nor
+    `CreateServiceSpecificCredential` (it answers 500), so no user on it can
+    have one and the empty list is the true answer. `delete-user` lists them
+    because IAM refuses `DeleteUser` while a user has any:
+    https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html
+    """
+    self.backend.get_user(self._get_param("UserName"))  # NoSuchEntity, as IAM
+    return (
+        '<ListServiceSpecificCredentialsResponse '
+        'xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+        "<ListServiceSpecificCredentialsResult><ServiceSpecificCredentials/>"
+        "</ListServiceSpecificCredentialsResult>"
+        "<ResponseMetadata><RequestId>moto-server-py</RequestId></ResponseMetadata>"
+        "</ListServiceSpecificCredentialsResponse>"
+    )
+
+
 def main() -> None:
+    if not hasattr(IamResponse, "list_service_specific_credentials"):
+        IamResponse.list_service_specific_credentials = list_service_specific_credentials
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     _, port = server.get_host_and_port()

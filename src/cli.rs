@@ -3,7 +3,7 @@
 //! Doc comments here are the `--help` text. Values are mostly kept raw and
 //! turned into validated settings in [`crate::settings`]; clap itself checks
 //! what it can say best (numbers and their ranges, conflicting flags, and
-//! bucket arguments through [`crate::settings::values::check_bucket_name`]).
+//! bucket arguments through [`crate::settings::names::check_bucket_name`]).
 
 use clap::builder::BoolishValueParser;
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
@@ -52,12 +52,14 @@ pub enum Command {
     /// (or deletes it with `--delete-old`). If a step fails, the new key is
     /// deleted again and the old one left as it was.
     RotateKey(RotateKeyArgs),
-    /// Delete users, with their inline and attached policies and access keys
+    /// Delete users, with everything IAM requires gone first (policies, groups, keys, password...)
     DeleteUser(DeleteUserArgs),
     /// Delete roles, with their inline and attached policies and instance profiles
     ///
-    /// For the roles `create --trust` makes. The role is taken out of every
-    /// instance profile; the profile named like the role is deleted with it.
+    /// For the roles `create --trust` makes: a role without `s3-credentials:*`
+    /// tags, or one also in an instance profile that is not its own, is
+    /// refused unless `--force`. The profile named like the role and holding
+    /// only it is deleted with it; the role is only taken out of others.
     /// OpenID Connect providers are left: other roles may trust them.
     DeleteRole(DeleteRoleArgs),
     /// List the objects in a bucket
@@ -360,6 +362,11 @@ pub struct DeleteRoleArgs {
     /// Roles to delete
     #[arg(value_name = "NAMES", required = true)]
     pub names: Vec<String>,
+
+    /// Also delete a role s3-credentials did not make (no `s3-credentials:*` tags), and take a
+    /// role out of instance profiles that are not its own (those profiles are kept)
+    #[arg(long)]
+    pub force: bool,
 
     #[command(flatten)]
     pub connection: ConnectionArgs,
@@ -970,7 +977,7 @@ pub struct DeleteObjectsArgs {
 /// A bucket argument must follow the S3 naming rules: checked here so that a
 /// mistyped name is a usage error before any request is made.
 fn bucket_name(value: &str) -> Result<String, String> {
-    crate::settings::values::check_bucket_name(value).map(|()| value.to_owned())
+    crate::settings::names::check_bucket_name(value).map(|()| value.to_owned())
 }
 
 /// An object key must name something: S3 has no object with an empty key,

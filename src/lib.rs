@@ -15,6 +15,7 @@ pub mod output;
 pub mod policy;
 pub mod settings;
 mod signals;
+mod stopping;
 mod tally;
 mod transfer;
 
@@ -70,7 +71,7 @@ pub fn run(cli: cli::Cli) -> ExitStatus {
 }
 
 fn report(error: &anyhow::Error) {
-    let _ = writeln!(io::stderr(), "{}", error::error_line(error));
+    let _ = writeln!(io::stderr(), "{}", error::failure_text(error));
 }
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {

@@ -7,6 +7,14 @@
 //! whatever it is blocked on (a FIFO nobody writes to, a stalled server),
 //! [`StopSignals::bounded`] also arms a watchdog thread that ends the
 //! process a fixed time after the first signal.
+//!
+//! A command listens before it sends its first request: a signal that
+//! comes while it waits for an answer is then handled, never lost.
+//!
+//! A SIGINT that was already ignored when the process started stays
+//! ignored, as the shell convention wants: a shell starts background jobs
+//! (`cmd &`) and `nohup` runs that way, so that a Ctrl+C meant for the
+//! foreground job does not reach them. SIGTERM still stops such a run.
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -58,10 +66,41 @@ pub const GRACE: Duration = Duration::from_secs(3);
 /// Ctrl+C and, on Unix, SIGTERM. Create it before the work it guards starts,
 /// so that a signal sent right away is not missed.
 pub struct StopSignals {
+    /// `None` when SIGINT was ignored from the start (see [`interrupt_ignored`]).
     #[cfg(unix)]
-    interrupt: tokio::signal::unix::Signal,
+    interrupt: Option<tokio::signal::unix::Signal>,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+}
+
+/// Whether SIGINT was ignored when this process started: then no handler
+/// is installed for it, and it stays ignored. Read once, before the first
+/// handler of the process is installed (they all are, here).
+#[cfg(unix)]
+#[allow(
+    unsafe_code,
+    reason = "reading the inherited SIGINT disposition needs libc::sigaction"
+)]
+fn interrupt_ignored() -> bool {
+    static IGNORED: OnceLock<bool> = OnceLock::new();
+    *IGNORED.get_or_init(|| {
+        // SAFETY: `sigaction` is plain old data, valid zeroed; with no new
+        // action the call only reads the current one into `current`.
+        unsafe {
+            let mut current: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGINT, std::ptr::null(), &mut current) == 0
+                && current.sa_sigaction == libc::SIG_IGN
+        }
+    })
+}
+
+/// Whether Ctrl+C is ignored for the whole run (it was at the start), so
+/// that only SIGTERM stops it: for messages that tell how to stop.
+pub(crate) fn ctrl_c_ignored() -> bool {
+    #[cfg(unix)]
+    return interrupt_ignored();
+    #[cfg(not(unix))]
+    false
 }
 
 impl StopSignals {
@@ -70,8 +109,13 @@ impl StopSignals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
+            let interrupt = if interrupt_ignored() {
+                None
+            } else {
+                Some(signal(SignalKind::interrupt())?)
+            };
             Ok(Self {
-                interrupt: signal(SignalKind::interrupt())?,
+                interrupt,
                 terminate: signal(SignalKind::terminate())?,
             })
         }
@@ -91,9 +135,19 @@ impl StopSignals {
     pub async fn wait(&mut self) -> Stop {
         #[cfg(unix)]
         {
+            let Self {
+                interrupt,
+                terminate,
+            } = self;
+            let interrupted = async {
+                match interrupt {
+                    Some(interrupt) => interrupt.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
-                _ = self.interrupt.recv() => Stop::Interrupt,
-                _ = self.terminate.recv() => Stop::Terminate,
+                _ = interrupted => Stop::Interrupt,
+                _ = terminate.recv() => Stop::Terminate,
             }
         }
         #[cfg(not(unix))]
@@ -129,8 +183,11 @@ fn arm_watchdog(grace: Duration) -> std::io::Result<()> {
                 let _ = std::io::Write::write_all(
                     &mut std::io::stderr(),
                     format!(
-                        "Error: interrupted by {}; stopped without waiting any longer\n",
-                        stop.name()
+                        "{}\n",
+                        crate::error::error_text(format_args!(
+                            "interrupted by {}; stopped without waiting any longer",
+                            stop.name()
+                        ))
                     )
                     .as_bytes(),
                 );

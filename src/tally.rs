@@ -71,12 +71,12 @@ impl Tally {
         if self.failed.len() > NAMED_FAILURES {
             names.push(format!("and {} more", self.failed.len() - NAMED_FAILURES));
         }
-        Some(format!(
-            "Error: {} of {} failed: {}",
+        Some(crate::error::error_text(format_args!(
+            "{} of {} failed: {}",
             self.failed.len(),
             plural(total, self.noun),
             names.join(", ")
-        ))
+        )))
     }
 }
 

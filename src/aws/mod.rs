@@ -86,9 +86,10 @@ impl Clients {
     }
 
     /// The `Error: ...` line for one failed item of a command that carries on
-    /// with the others, explained as [`Self::explain`] does.
+    /// with the others: `error` explained as [`Self::explain`] does, then
+    /// rendered by [`crate::error::failure_text`].
     pub(crate) fn error_line(&self, error: anyhow::Error) -> String {
-        crate::error::error_line(&self.explain(error))
+        crate::error::failure_text(&self.explain(error))
     }
 
     /// Add what only the clients know to an AWS error anywhere in `error`'s

@@ -7,7 +7,7 @@ use serde_json::Value;
 use crate::aws::Clients;
 use crate::aws::bucket_config::{Bucket, public_access_block_json};
 use crate::cli::BucketArgs;
-use crate::error::{ExitStatus, error_line};
+use crate::error::{ExitStatus, error_text, failure_text};
 use crate::output::{Console, to_pretty_json};
 
 /// What one section found.
@@ -71,7 +71,7 @@ pub(crate) async fn run(
             Finding::Json(value) => writeln!(console.out, "{}", to_pretty_json(&value))?,
             Finding::Text(text) => writeln!(console.out, "{text}")?,
             Finding::Failed(error) => {
-                writeln!(console.out, "{}", error_line(&error))?;
+                writeln!(console.out, "{}", failure_text(&error))?;
                 failed.push(title);
             }
         }
@@ -80,9 +80,9 @@ pub(crate) async fn run(
         return Ok(ExitStatus::Success);
     }
     console.out.flush()?;
-    console.log(&format!(
-        "Error: could not read the bucket's {} (see above)",
+    console.log(&error_text(format_args!(
+        "could not read the bucket's {} (see above)",
         failed.join(", ")
-    ))?;
+    )))?;
     Ok(ExitStatus::Failure)
 }

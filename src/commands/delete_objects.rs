@@ -7,7 +7,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::Clients;
 use crate::cli::DeleteObjectsArgs;
-use crate::error::{AwsResultExt, ExitStatus, UsageError};
+use crate::error::{AwsResultExt, ExitStatus, UsageError, error_text};
 use crate::output::{Console, printable};
 use crate::tally::{Tally, plural};
 use crate::transfer::listing;
@@ -17,6 +17,11 @@ const BATCH: usize = 1000;
 
 /// How many batches of named keys may be deleted at once.
 const BATCHES_IN_FLIGHT: usize = 4;
+
+/// The line a dry run prints on stdout before the keys, even with
+/// `--silent`: the original tool's, kept so that scripts written for it
+/// (`tail -n +2`) still see every key.
+const DRY_RUN_HEADER: &str = "The following keys would be deleted:";
 
 /// The keys of one batch and the ones S3 refused, with its reason.
 type Finished = (Vec<String>, anyhow::Result<Vec<(String, String)>>);
@@ -39,6 +44,7 @@ pub(crate) async fn run(
         clients,
         bucket: &args.bucket,
         dry_run: args.dry_run,
+        header_printed: false,
         tasks: JoinSet::new(),
         tally: Tally::new("object"),
         console,
@@ -52,6 +58,10 @@ pub(crate) async fn run(
         }
     }
     run.drain().await?;
+    if args.dry_run {
+        // Nothing to delete: the header alone, as the original prints it.
+        run.header()?;
+    }
     if !args.silent {
         let verb = if args.dry_run {
             "Would delete"
@@ -72,6 +82,8 @@ struct Deletion<'a, 'c> {
     clients: &'a Clients,
     bucket: &'a str,
     dry_run: bool,
+    /// Whether a dry run printed [`DRY_RUN_HEADER`] yet.
+    header_printed: bool,
     tasks: JoinSet<Finished>,
     tally: Tally,
     console: &'a mut Console<'c>,
@@ -103,6 +115,7 @@ impl Deletion<'_, '_> {
     /// Delete (or, in a dry run, print) one batch of at most 1,000 keys.
     async fn batch(&mut self, keys: Vec<String>) -> anyhow::Result<()> {
         if self.dry_run {
+            self.header()?;
             for key in &keys {
                 writeln!(self.console.out, "{}", printable(key))?;
                 self.tally.succeeded(0);
@@ -122,6 +135,16 @@ impl Deletion<'_, '_> {
             let result = delete_batch(&s3, &bucket, &keys).await;
             (keys, result)
         });
+        Ok(())
+    }
+
+    /// Print [`DRY_RUN_HEADER`] once, before the first key: only once the
+    /// keys are known, so a listing that fails prints nothing on stdout.
+    fn header(&mut self) -> std::io::Result<()> {
+        if !self.header_printed {
+            self.header_printed = true;
+            writeln!(self.console.out, "{DRY_RUN_HEADER}")?;
+        }
         Ok(())
     }
 
@@ -150,10 +173,10 @@ impl Deletion<'_, '_> {
             }
         };
         for (key, reason) in &refused {
-            self.console.log(&format!(
-                "Error: could not delete `{}`: {reason}",
+            self.console.log(&error_text(format_args!(
+                "could not delete `{}`: {reason}",
                 printable(key)
-            ))?;
+            )))?;
             self.tally.failed(key);
         }
         for _ in refused.len()..keys.len() {

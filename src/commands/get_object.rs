@@ -20,8 +20,8 @@ enum Target {
     /// Standard output: no `-o`, `-o -` or `-o /dev/stdout`.
     Stdout,
     /// Something that is not a regular file (a device such as `/dev/null`,
-    /// a FIFO) or lives in `/dev` or `/proc`: written into as it is, never
-    /// replaced by a file.
+    /// a FIFO, a socket) or is an open descriptor (`/dev/fd/3`): written
+    /// into as it is, never replaced by a file.
     Stream(PathBuf),
     /// A regular file or a new name: written under a temporary name that
     /// is renamed to it when complete and verified.
@@ -90,14 +90,72 @@ fn target(output: Option<&Path>) -> Result<Target, UsageError> {
             path.display()
         )));
     }
-    // A temporary file renamed over `/dev/stderr` or `/proc/self/fd/3`
-    // would replace the link itself, even as root `/dev/null`.
-    let special = path.starts_with("/dev") || path.starts_with("/proc");
+    // Special files are told by what they are, never by where they are: a
+    // new or regular file in `/dev/shm` (a tmpfs) is written the usual way.
     match fs::metadata(path) {
+        // A device, FIFO or socket (`stat` says so).
         Ok(metadata) if !metadata.is_file() => Ok(Target::Stream(path.to_owned())),
-        _ if special => Ok(Target::Stream(path.to_owned())),
+        // An open descriptor (`/dev/stderr` -> `/proc/self/fd/2`), even one
+        // that is not open: a temporary file renamed over it would replace
+        // the link itself, even as root `/dev/null`.
+        _ if is_descriptor(path) => Ok(Target::Stream(path.to_owned())),
         _ => Ok(Target::File(path.to_owned())),
     }
+}
+
+/// Whether `path`, or a symbolic link it leads through, is an entry of a
+/// folder on procfs, where open descriptors live (`/proc/self/fd/2`, and
+/// `/dev/fd/2` and `/dev/stderr`, which lead there): the file system it
+/// is on says so, not its name.
+#[cfg(target_os = "linux")]
+fn is_descriptor(path: &Path) -> bool {
+    let mut path = path.to_owned();
+    // As many links as the kernel follows before giving up (ELOOP).
+    for _ in 0..40 {
+        let parent = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        if on_procfs(&parent) {
+            return true;
+        }
+        match fs::read_link(&path) {
+            Ok(next) => path = parent.join(next),
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// Whether the folder `dir` is on procfs (`statfs`, following links).
+#[cfg(target_os = "linux")]
+#[allow(
+    unsafe_code,
+    reason = "libc::statfs has no safe wrapper in the standard library"
+)]
+fn on_procfs(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(name) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: `statfs` is plain old data, valid zeroed; the call reads the
+    // NUL-terminated path and fills only the struct it is given.
+    let (found, stats) = unsafe {
+        let mut stats: libc::statfs = std::mem::zeroed();
+        (libc::statfs(name.as_ptr(), &mut stats) == 0, stats)
+    };
+    #[allow(clippy::unnecessary_cast)] // `f_type`'s type differs by architecture.
+    let procfs = stats.f_type as i64 == libc::PROC_SUPER_MAGIC as i64;
+    found && procfs
+}
+
+/// Without procfs to ask, the names that lead to open descriptors.
+#[cfg(not(target_os = "linux"))]
+fn is_descriptor(path: &Path) -> bool {
+    path.starts_with("/dev/fd")
+        || ["/dev/stdin", "/dev/stdout", "/dev/stderr"]
+            .iter()
+            .any(|name| path == Path::new(name))
 }
 
 /// Warn when the object could not be checked.
@@ -118,6 +176,10 @@ fn report(
 /// ends the wait. A regular file reached through `/proc` or `/dev/fd` is
 /// appended to, as `>>` would: its descriptor may have been opened so.
 #[cfg(unix)]
+#[allow(
+    unsafe_code,
+    reason = "fcntl has no safe wrapper in std; the block says why it is sound"
+)]
 async fn open_for_writing(path: &Path) -> anyhow::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     use std::os::unix::io::AsRawFd;
@@ -211,6 +273,8 @@ mod tests {
         assert_eq!(target(Some(fd)).unwrap(), Target::Stream(fd.into()));
         let file = Path::new("some/new/file.txt");
         assert_eq!(target(Some(file)).unwrap(), Target::File(file.into()));
+        let shm = Path::new("/dev/shm/new.bin");
+        assert_eq!(target(Some(shm)).unwrap(), Target::File(shm.into()));
         assert!(target(Some(Path::new("/"))).is_err());
     }
 }

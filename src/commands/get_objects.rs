@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::Clients;
 use crate::cli::GetObjectsArgs;
-use crate::error::{AwsResultExt, ExitStatus, UsageError};
+use crate::error::{AwsResultExt, ExitStatus, UsageError, error_text};
 use crate::output::{Console, printable};
 use crate::settings::TransferConfig;
 use crate::tally::{Tally, plural};
@@ -141,10 +141,10 @@ impl Downloads<'_, '_> {
         let dest = match self.destination(key) {
             Ok(dest) => dest,
             Err(refusal) => {
-                let line = format!(
-                    "Error: refusing to download `{}`: {refusal}",
+                let line = error_text(format_args!(
+                    "refusing to download `{}`: {refusal}",
                     printable(key)
-                );
+                ));
                 self.progress.println(self.console.err, &line)?;
                 self.tally.failed(key);
                 return Ok(());

@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::aws::Clients;
 use crate::aws::bucket_config::{Bucket, public_access_block_json};
 use crate::cli::ListBucketsArgs;
-use crate::error::{AwsResultExt, ExitStatus};
+use crate::error::{AwsResultExt, ExitStatus, error_text};
 use crate::output::{Console, Format, Object, RowWriter, timestamp};
 
 /// The columns of CSV/TSV output; `--details` adds the last four, named as
@@ -63,7 +63,9 @@ pub(crate) async fn run(
     }
     rows.finish()?;
     for name in &missing {
-        console.log(&format!("Error: no bucket named `{name}` in this account"))?;
+        console.log(&error_text(format_args!(
+            "no bucket named `{name}` in this account"
+        )))?;
     }
     if missing.is_empty() {
         Ok(status)

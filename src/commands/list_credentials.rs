@@ -17,7 +17,7 @@ use crate::cli::ListCredentialsArgs;
 use crate::error::{AwsError, AwsResultExt, ExitStatus, UsageError};
 use crate::grant::inventory::{self, Credential};
 use crate::output::{Console, Format, RowWriter};
-use crate::settings::dates::parse_age;
+use crate::settings::dates::age_option;
 
 /// The CSV/TSV columns.
 const COLUMNS: &[&str] = &[
@@ -33,6 +33,7 @@ const COLUMNS: &[&str] = &[
     "LastUsed",
     "AccessKeys",
     "ToolVersion",
+    "Warnings",
 ];
 
 /// How many users or roles are described at once. IAM answers each request
@@ -54,12 +55,7 @@ struct Filter {
 impl Filter {
     /// The filters asked for, as of `now`.
     fn from_args(args: &ListCredentialsArgs, now: OffsetDateTime) -> Result<Self, UsageError> {
-        let age = args
-            .unused_for
-            .as_deref()
-            .map(parse_age)
-            .transpose()
-            .map_err(|e| UsageError(format!("--unused-for: {e}")))?;
+        let age = age_option("--unused-for", args.unused_for.as_deref())?;
         Ok(Self {
             expired: args.expired,
             unused_since: age.map(|age| now - age),

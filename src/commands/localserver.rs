@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use anyhow::Context;
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::aws::Clients;
@@ -16,105 +15,11 @@ use crate::cli::LocalserverArgs;
 use crate::credential_server::cache::{CredentialCache, Fetch, Log};
 use crate::credential_server::respond::Admission;
 use crate::credential_server::{self, Server};
-use crate::error::{ExitStatus, UsageError};
+use crate::error::ExitStatus;
 use crate::iam::temporary::{self, ROLE_NAME, RoleChange};
 use crate::output::Console;
-use crate::policy::Permission;
-use crate::settings::Access;
-use crate::settings::input::OptionText;
-use crate::settings::values::{duration_option, role_session_name};
-use crate::signals::{GRACE, StopSignals};
-
-/// Where the token clients must send comes from.
-enum Token {
-    /// No token: anyone who can connect gets credentials.
-    None,
-    /// Read from `--token-file`.
-    File(String),
-    /// Made up at start (`--generate-token`) and printed on stdout.
-    Generated(String),
-}
-
-impl Token {
-    fn value(&self) -> Option<String> {
-        match self {
-            Self::None => None,
-            Self::File(token) | Self::Generated(token) => Some(token.clone()),
-        }
-    }
-}
-
-/// The checked options.
-struct Settings {
-    /// The checked access options, for their warnings.
-    access: Access,
-    permission: Permission,
-    policy: Value,
-    session_name: String,
-    duration_seconds: i32,
-    token: Token,
-}
-
-impl Settings {
-    /// Check every option before any AWS call.
-    fn from_args(args: &LocalserverArgs) -> Result<Self, UsageError> {
-        let buckets = [args.bucket.clone()];
-        let access = Access::from_args(&args.access, &buckets)?;
-        let seconds = duration_option(&args.duration)?;
-        let custom = !access.statements.is_empty();
-        Ok(Self {
-            permission: access.permission,
-            policy: access
-                .policy(&buckets)
-                .map_err(|e| UsageError(e.to_string()))?,
-            session_name: role_session_name(access.permission.label(custom), &buckets),
-            duration_seconds: i32::try_from(seconds).unwrap_or(i32::MAX),
-            token: read_token(args)?,
-            access,
-        })
-    }
-}
-
-/// The token from `--token-file`, or a new one for `--generate-token`.
-fn read_token(args: &LocalserverArgs) -> Result<Token, UsageError> {
-    if let Some(path) = &args.token_file {
-        let input = OptionText::read_file("--token-file", path)?;
-        return token_from_file(&input.text)
-            .map(|token| Token::File(token.to_owned()))
-            .map_err(|problem| UsageError::new(format!("--token-file `{path}` {problem}")));
-    }
-    if args.generate_token {
-        let mut bytes = [0_u8; 32];
-        getrandom::fill(&mut bytes)
-            .map_err(|e| UsageError::new(format!("could not generate a token: {e}")))?;
-        return Ok(Token::Generated(
-            bytes.iter().map(|byte| format!("{byte:02x}")).collect(),
-        ));
-    }
-    Ok(Token::None)
-}
-
-/// The token in a `--token-file`'s text: one trailing newline (`\n` or
-/// `\r\n`, as editors and `echo` leave) is not part of it. Anything else a
-/// client could not send as the `Authorization` header is refused, rather
-/// than trimmed into a token that differs from what SDKs read from the file.
-fn token_from_file(text: &str) -> Result<&str, &'static str> {
-    let token = text.strip_suffix('\n').unwrap_or(text);
-    let token = token.strip_suffix('\r').unwrap_or(token);
-    if token.is_empty() {
-        return Err("is empty");
-    }
-    if token.contains(['\n', '\r']) {
-        return Err("must hold the token on one line");
-    }
-    if token.chars().any(char::is_control) {
-        return Err("holds control characters, which no client can send in a header");
-    }
-    if token.starts_with(char::is_whitespace) || token.ends_with(char::is_whitespace) {
-        return Err("has spaces around the token, which HTTP clients drop when sending it");
-    }
-    Ok(token)
-}
+use crate::settings::localserver::{Settings, Token};
+use crate::signals::{GRACE, Interrupted, StopSignals};
 
 /// Check, bind, fetch the first credentials, then serve until Ctrl+C or SIGTERM.
 pub(crate) async fn run(
@@ -124,13 +29,19 @@ pub(crate) async fn run(
 ) -> anyhow::Result<ExitStatus> {
     let settings = Settings::from_args(args)?;
     settings.access.warn(console.err)?;
-    let bucket = Bucket::locate(clients, &args.bucket).await?;
+    // Before the first request, so that a signal while one is unanswered
+    // ends the run: at once while the bucket is looked up (nothing to clean
+    // up), by the watchdog after that.
+    let mut stop = StopSignals::bounded(GRACE).context("could not listen for Ctrl+C")?;
+    let bucket = tokio::select! {
+        bucket = Bucket::locate(clients, &args.bucket) => bucket?,
+        signal = stop.wait() => return Err(Interrupted(signal).into()),
+    };
     let listeners = credential_server::bind(&args.host, args.port).await?;
     let addresses = listeners
         .iter()
         .map(tokio::net::TcpListener::local_addr)
         .collect::<Result<Vec<_>, _>>()?;
-    let mut stop = StopSignals::bounded(GRACE).context("could not listen for Ctrl+C")?;
     let (log, mut lines) = mpsc::unbounded_channel();
     let cache = first_credentials(console, clients, &settings, log.clone()).await?;
     if let Token::Generated(token) = &settings.token {
@@ -243,7 +154,11 @@ fn announce(
     if has_token {
         console.log("Requests must send the token in the Authorization header")?;
     }
-    console.log("Press Ctrl+C to stop")
+    if crate::signals::ctrl_c_ignored() {
+        console.log("Send SIGTERM to stop (Ctrl+C was ignored when this started)")
+    } else {
+        console.log("Press Ctrl+C to stop")
+    }
 }
 
 /// The warning for an address other machines may reach, if this is one.
@@ -265,27 +180,6 @@ fn exposure_warning(address: &SocketAddr, bucket: &str, has_token: bool) -> Opti
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn token_files_lose_one_trailing_newline_and_nothing_else() {
-        assert_eq!(token_from_file("abc"), Ok("abc"));
-        assert_eq!(token_from_file("abc\n"), Ok("abc"));
-        assert_eq!(token_from_file("abc\r\n"), Ok("abc"));
-        assert_eq!(token_from_file("Bearer abc\n"), Ok("Bearer abc"));
-        assert_eq!(token_from_file("\n"), Err("is empty"));
-        assert_eq!(token_from_file(""), Err("is empty"));
-        assert_eq!(
-            token_from_file("abc\n\n"),
-            Err("must hold the token on one line")
-        );
-        assert_eq!(
-            token_from_file("one\ntwo\n"),
-            Err("must hold the token on one line")
-        );
-        assert!(token_from_file("a\tb").is_err());
-        assert!(token_from_file(" abc\n").is_err());
-        assert!(token_from_file("abc \n").is_err());
-    }
 
     #[test]
     fn only_addresses_others_can_reach_are_warned_about() {

@@ -1,33 +1,15 @@
 //! One module per subcommand; this file dispatches to them, connecting to
 //! AWS first for the commands that always need it.
+//!
+//! The dispatch is a table given to the `commands!` macro below rather than
+//! a hand-written `match`: every AWS command is connected, run and explained
+//! the same way, so adding one is one line of the table (`Variant => module`),
+//! which also declares its module. A command that needs AWS has the entry
+//! point `module::run(&Args, &Clients, &mut Console) -> anyhow::Result<ExitStatus>`.
 
 mod completions;
 mod create;
-mod debug_bucket;
-mod delete_objects;
-mod delete_role;
-mod delete_user;
-mod get_bucket_policy;
-mod get_cors_policy;
-mod get_object;
-mod get_objects;
-mod get_public_access_block;
-mod list_bucket;
-mod list_buckets;
-mod list_credentials;
-mod list_roles;
-mod list_user_policies;
-mod list_users;
-mod localserver;
 mod policy;
-mod presign;
-mod put_object;
-mod put_objects;
-mod rotate_key;
-mod set_bucket_policy;
-mod set_cors_policy;
-mod set_public_access_block;
-mod whoami;
 
 use crate::aws::Clients;
 use crate::cli::{Command, ConnectionArgs};
@@ -35,254 +17,69 @@ use crate::error::ExitStatus;
 use crate::output::Console;
 use crate::settings::Connection;
 
-/// Run one subcommand.
-pub(crate) async fn run(command: Command, console: &mut Console<'_>) -> anyhow::Result<ExitStatus> {
-    match command {
-        // These two decide for themselves whether they need AWS at all.
+/// Declare the module of each AWS command and write `run`, which matches the
+/// local commands by hand and every `Variant => module` of the table with
+/// [`on_aws`]. `console` is passed in so that the hand-written arms can name
+/// `run`'s parameter (a macro's own identifiers are hidden from its caller).
+macro_rules! commands {
+    (
+        local($console:ident) { $($pattern:pat => $local:expr,)* }
+        aws { $($variant:ident => $module:ident,)* }
+    ) => {
+        $(mod $module;)*
+
+        /// Run one subcommand.
+        pub(crate) async fn run(
+            command: Command,
+            $console: &mut Console<'_>,
+        ) -> anyhow::Result<ExitStatus> {
+            match command {
+                $($pattern => $local,)*
+                $(Command::$variant(args) => {
+                    on_aws(&args.connection, $console, async |clients, console| {
+                        $module::run(&args, clients, console).await
+                    })
+                    .await
+                })*
+            }
+        }
+    };
+}
+
+commands! {
+    // These decide for themselves whether they need AWS at all.
+    local(console) {
         Command::Create(args) => create::run(&args, console).await,
         Command::Policy(args) => policy::run(&args, console),
         Command::Completions(args) => completions::completions(&args, console),
         Command::Man(args) => completions::man(&args, console),
-        Command::Whoami(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    whoami::run(clients, console).await
-                },
-            )
-            .await
-        }
-        Command::Presign(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    presign::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::ListUsers(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    list_users::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::ListBuckets(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    list_buckets::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::ListRoles(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    list_roles::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::ListUserPolicies(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    list_user_policies::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::ListCredentials(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    list_credentials::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::RotateKey(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    rotate_key::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::DeleteUser(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    delete_user::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::DeleteRole(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    delete_role::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::ListBucket(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    list_bucket::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::PutObject(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    put_object::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::PutObjects(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    put_objects::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::GetObject(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    get_object::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::GetObjects(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    get_objects::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::DeleteObjects(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    delete_objects::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::SetCorsPolicy(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    set_cors_policy::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::GetCorsPolicy(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    get_cors_policy::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::GetBucketPolicy(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    get_bucket_policy::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::SetBucketPolicy(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    set_bucket_policy::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::GetPublicAccessBlock(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    get_public_access_block::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::SetPublicAccessBlock(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    set_public_access_block::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::DebugBucket(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    debug_bucket::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
-        Command::Localserver(args) => {
-            on_aws(
-                &args.connection,
-                console,
-                async |clients: &Clients, console: &mut Console<'_>| {
-                    localserver::run(&args, clients, console).await
-                },
-            )
-            .await
-        }
+    }
+    // Connect first, then `module::run(&args, &clients, console)`.
+    aws {
+        Whoami => whoami,
+        ListUsers => list_users,
+        ListBuckets => list_buckets,
+        ListRoles => list_roles,
+        ListUserPolicies => list_user_policies,
+        ListCredentials => list_credentials,
+        RotateKey => rotate_key,
+        DeleteUser => delete_user,
+        DeleteRole => delete_role,
+        ListBucket => list_bucket,
+        PutObject => put_object,
+        PutObjects => put_objects,
+        GetObject => get_object,
+        GetObjects => get_objects,
+        Presign => presign,
+        DeleteObjects => delete_objects,
+        SetCorsPolicy => set_cors_policy,
+        GetCorsPolicy => get_cors_policy,
+        GetBucketPolicy => get_bucket_policy,
+        SetBucketPolicy => set_bucket_policy,
+        GetPublicAccessBlock => get_public_access_block,
+        SetPublicAccessBlock => set_public_access_block,
+        DebugBucket => debug_bucket,
+        Localserver => localserver,
     }
 }
 

@@ -7,7 +7,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::Clients;
 use crate::cli::PutObjectsArgs;
-use crate::error::ExitStatus;
+use crate::error::{ExitStatus, error_text};
 use crate::output::Console;
 use crate::settings::TransferConfig;
 use crate::signals::{Interrupted, StopWatch};
@@ -63,11 +63,11 @@ pub(crate) async fn run(
         console.log(&line)?;
     }
     if let Some(signal) = stop.signal().filter(|_| not_uploaded > 0) {
-        console.log(&format!(
-            "Error: {}: {} not uploaded",
+        console.log(&error_text(format_args!(
+            "{}: {} not uploaded",
             Interrupted(signal),
             plural(not_uploaded, "file")
-        ))?;
+        )))?;
         return Ok(ExitStatus::Failure);
     }
     Ok(tally.status())

@@ -10,22 +10,23 @@
 
 use std::io::Write;
 
-use aws_sdk_iam::types::{AccessKey, AccessKeyMetadata, StatusType};
+use aws_sdk_iam::types::{AccessKeyMetadata, StatusType};
 
-use super::create::undo::Changes;
-use super::create::{NewCredentials, until_stopped, wait_until_accepted};
 use crate::aws::Clients;
 use crate::cli::RotateKeyArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
+use crate::iam::new_credentials::{NewCredentials, create_access_key, wait_until_accepted};
 use crate::iam::not_found;
+use crate::iam::teardown::Step;
 use crate::output::Console;
+use crate::stopping::{Stopping, until_stopped};
 
 /// IAM allows a user at most this many access keys.
 const MAX_ACCESS_KEYS: usize = 2;
 
 /// What the rotation will do with the keys the user has.
 #[derive(Debug, PartialEq, Eq)]
-struct Plan {
+struct Rotation {
     /// Deleted first, to make room (`--delete`).
     make_room: Option<String>,
     /// Retired once the new key is printed.
@@ -47,17 +48,16 @@ pub(crate) async fn run(
         .iter()
         .filter_map(|k| Some((k.access_key_id()?, k.status().map_or("", |s| s.as_str()))))
         .collect();
-    let plan = plan(user, &listed, args.delete.as_deref())?;
+    let rotation = rotation(user, &listed, args.delete.as_deref())?;
     // Ctrl+C or SIGTERM from here on: no request is dropped half-way (its
     // change would go unseen); the run stops at its next step and the new
     // key is taken back.
-    let changes = Changes::default();
-    let stopping = changes.stopping.clone();
+    let stopping = Stopping::default();
     let mut new_id = None;
-    let work = rotate(args, clients, console, &plan, &changes, &mut new_id);
+    let work = rotate(args, clients, console, &rotation, &stopping, &mut new_id);
     if let Err(error) = until_stopped(work, &stopping).await {
         if let Some(new_id) = new_id {
-            let previous = plan.previous.as_deref();
+            let previous = rotation.previous.as_deref();
             undo(clients, console.err, user, &new_id, previous).await?;
         }
         return Err(error);
@@ -71,18 +71,18 @@ async fn rotate(
     args: &RotateKeyArgs,
     clients: &Clients,
     console: &mut Console<'_>,
-    plan: &Plan,
-    changes: &Changes,
+    rotation: &Rotation,
+    stopping: &Stopping,
     new_id: &mut Option<String>,
 ) -> anyhow::Result<()> {
     let user = &args.username;
-    if let Some(id) = &plan.make_room {
-        changes.check()?;
+    if let Some(id) = &rotation.make_room {
+        stopping.check()?;
         delete_key(clients, user, id).await?;
         say(args, console.err, &format!("Deleted access key: {id}"))?;
     }
-    changes.check()?;
-    let key = create_key(clients, user).await?;
+    stopping.check()?;
+    let key = create_access_key(clients, user).await?;
     let id = new_id.insert(key.access_key_id().to_owned());
     say(
         args,
@@ -98,8 +98,8 @@ async fn rotate(
         clients,
         console,
         &credentials,
-        plan.previous.as_deref(),
-        changes,
+        rotation.previous.as_deref(),
+        stopping,
     )
     .await
 }
@@ -115,7 +115,7 @@ fn say(args: &RotateKeyArgs, err: &mut dyn Write, line: &str) -> std::io::Result
 
 /// Decide which keys to delete and retire, given `(id, status)` of each of
 /// the user's keys; refuse a full user unless `delete` names one of its keys.
-fn plan(user: &str, keys: &[(&str, &str)], delete: Option<&str>) -> anyhow::Result<Plan> {
+fn rotation(user: &str, keys: &[(&str, &str)], delete: Option<&str>) -> anyhow::Result<Rotation> {
     let ids: Vec<&str> = keys.iter().map(|(id, _)| *id).collect();
     match (ids.as_slice(), delete) {
         ([first, second], None) => {
@@ -129,20 +129,21 @@ fn plan(user: &str, keys: &[(&str, &str)], delete: Option<&str>) -> anyhow::Resu
                 described.join(", ")
             )
         }
-        ([first, second], Some(id)) if id == *first || id == *second => Ok(Plan {
+        ([first, second], Some(id)) if id == *first || id == *second => Ok(Rotation {
             make_room: Some(id.to_owned()),
             previous: Some(if id == *first { second } else { first }.to_string()),
         }),
-        (_, Some(id)) if ids.len() < MAX_ACCESS_KEYS => Err(UsageError(format!(
+        // Found by asking IAM, not wrong on the command line itself: not a
+        // usage error (exit 2), like the other refusals here.
+        (_, Some(id)) if ids.len() < MAX_ACCESS_KEYS => anyhow::bail!(
             "--delete {id}: user `{user}` has room for a new key; --delete is only for a user \
              with {MAX_ACCESS_KEYS} keys (to delete the previous key afterwards, use --delete-old)"
-        ))
-        .into()),
+        ),
         (_, Some(id)) => anyhow::bail!(
             "--delete {id}: user `{user}` has no such access key (it has {})",
             ids.join(", ")
         ),
-        (_, None) => Ok(Plan {
+        (_, None) => Ok(Rotation {
             make_room: None,
             previous: ids.first().map(|id| (*id).to_owned()),
         }),
@@ -156,10 +157,10 @@ async fn finish(
     console: &mut Console<'_>,
     credentials: &NewCredentials,
     previous: Option<&str>,
-    changes: &Changes,
+    stopping: &Stopping,
 ) -> anyhow::Result<()> {
     if args.wait {
-        wait_until_accepted(clients, credentials, changes, console.err).await?;
+        wait_until_accepted(clients, credentials, stopping, console.err).await?;
     }
     let text = credentials.render(args.format);
     console
@@ -170,7 +171,7 @@ async fn finish(
     let Some(previous) = previous else {
         return Ok(());
     };
-    changes.check()?;
+    stopping.check()?;
     let user = &args.username;
     if args.delete_old {
         delete_key(clients, user, previous).await?;
@@ -223,40 +224,20 @@ async fn list_keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<AccessKe
         .map_err(|error| not_found(error, "user", user))
 }
 
-async fn create_key(clients: &Clients, user: &str) -> anyhow::Result<AccessKey> {
-    clients
-        .iam
-        .create_access_key()
-        .user_name(user)
-        .send()
-        .await
-        .aws("CreateAccessKey")?
-        .access_key
-        .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"))
-}
-
 async fn delete_key(clients: &Clients, user: &str, id: &str) -> anyhow::Result<()> {
-    clients
-        .iam
-        .delete_access_key()
-        .user_name(user)
-        .access_key_id(id)
-        .send()
-        .await
-        .aws("DeleteAccessKey")?;
-    Ok(())
+    Ok(Step::access_key(user, id).run(clients).await?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn planned(ids: &[&str], delete: Option<&str>) -> Result<Plan, String> {
+    fn planned(ids: &[&str], delete: Option<&str>) -> Result<Rotation, String> {
         let keys: Vec<(&str, &str)> = ids
             .iter()
             .map(|id| (*id, if *id == "A" { "Inactive" } else { "Active" }))
             .collect();
-        plan("u", &keys, delete).map_err(|e| e.to_string())
+        rotation("u", &keys, delete).map_err(|e| e.to_string())
     }
 
     #[test]
@@ -264,21 +245,21 @@ mod tests {
         let some = |s: &str| Some(s.to_owned());
         assert_eq!(
             planned(&[], None),
-            Ok(Plan {
+            Ok(Rotation {
                 make_room: None,
                 previous: None
             })
         );
         assert_eq!(
             planned(&["A"], None),
-            Ok(Plan {
+            Ok(Rotation {
                 make_room: None,
                 previous: some("A")
             })
         );
         assert_eq!(
             planned(&["A", "B"], Some("B")),
-            Ok(Plan {
+            Ok(Rotation {
                 make_room: some("B"),
                 previous: some("A")
             })
@@ -292,7 +273,7 @@ mod tests {
             planned(&["A", "B"], Some("C")).unwrap_err(),
             "--delete C: user `u` has no such access key (it has A, B)"
         );
-        let error = plan("u", &[("A", "Active")], Some("A")).unwrap_err();
-        assert!(error.downcast_ref::<UsageError>().is_some(), "{error}");
+        let error = rotation("u", &[("A", "Active")], Some("A")).unwrap_err();
+        assert!(error.downcast_ref::<UsageError>().is_none(), "{error}");
     }
 }

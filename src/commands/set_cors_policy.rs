@@ -8,12 +8,10 @@ use crate::aws::bucket_config::{Bucket, cors_rules_json};
 use crate::cli::SetCorsPolicyArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
 use crate::output::{Console, to_pretty_json};
+use crate::settings::bucket::CorsSettings;
 
 /// The ID of the rule this command writes, as the original tool names it.
 const RULE_ID: &str = "set-by-s3-credentials";
-
-/// The methods S3 accepts in a CORS rule.
-const METHODS: [&str; 5] = ["GET", "PUT", "POST", "DELETE", "HEAD"];
 
 /// Check the options, then put the rule and print it on stderr.
 pub(crate) async fn run(
@@ -39,66 +37,18 @@ pub(crate) async fn run(
     Ok(ExitStatus::Success)
 }
 
-/// The rule the options describe: GET from any origin unless told otherwise.
+/// The rule the checked options describe.
 fn cors_rule(args: &SetCorsPolicyArgs) -> Result<CorsRule, UsageError> {
-    let methods = if args.allowed_methods.is_empty() {
-        vec!["GET".to_owned()]
-    } else {
-        args.allowed_methods
-            .iter()
-            .map(|method| check_method(method))
-            .collect::<Result<_, _>>()?
-    };
-    let origins = if args.allowed_origins.is_empty() {
-        vec!["*".to_owned()]
-    } else {
-        check_wildcards("--allowed-origin", &args.allowed_origins)?
-    };
-    let headers = check_wildcards("--allowed-header", &args.allowed_headers)?;
-    let expose = check_wildcards("--expose-header", &args.expose_headers)?;
-    let max_age = args
-        .max_age_seconds
-        .map(|seconds| {
-            i32::try_from(seconds)
-                .map_err(|_| UsageError::new(format!("--max-age-seconds {seconds} is too large")))
-        })
-        .transpose()?;
+    let settings = CorsSettings::from_args(args)?;
     CorsRule::builder()
         .id(RULE_ID)
-        .set_allowed_methods(Some(methods))
-        .set_allowed_origins(Some(origins))
-        .set_allowed_headers(Some(headers))
-        .set_expose_headers(Some(expose))
-        .set_max_age_seconds(max_age)
+        .set_allowed_methods(Some(settings.methods))
+        .set_allowed_origins(Some(settings.origins))
+        .set_allowed_headers(Some(settings.headers))
+        .set_expose_headers(Some(settings.expose_headers))
+        .set_max_age_seconds(settings.max_age_seconds)
         .build()
         .map_err(|error| UsageError::new(error.to_string()))
-}
-
-/// A method S3 accepts, in capitals.
-fn check_method(method: &str) -> Result<String, UsageError> {
-    let upper = method.to_ascii_uppercase();
-    if METHODS.contains(&upper.as_str()) {
-        Ok(upper)
-    } else {
-        Err(UsageError::new(format!(
-            "--allowed-method `{method}` is not one S3 supports: use GET, PUT, POST, DELETE or HEAD"
-        )))
-    }
-}
-
-/// Values that are not empty and have at most one `*`, as S3 requires.
-fn check_wildcards(flag: &str, values: &[String]) -> Result<Vec<String>, UsageError> {
-    for value in values {
-        if value.trim().is_empty() {
-            return Err(UsageError::new(format!("{flag} cannot be empty")));
-        }
-        if value.matches('*').count() > 1 {
-            return Err(UsageError::new(format!(
-                "{flag} `{value}` has more than one `*`; S3 allows one wildcard per value"
-            )));
-        }
-    }
-    Ok(values.to_vec())
 }
 
 #[cfg(test)]

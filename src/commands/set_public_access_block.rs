@@ -8,22 +8,16 @@ use crate::aws::bucket_config::{Bucket, public_access_block_json};
 use crate::cli::SetPublicAccessBlockArgs;
 use crate::error::{AwsResultExt, ExitStatus};
 use crate::output::{Console, to_pretty_json};
+use crate::settings::bucket::public_access_changes;
 
 /// The four settings, each `None` when the command line leaves it alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Changes([Option<bool>; 4]);
 
 impl Changes {
+    /// The changes the checked options ask for.
     fn from_args(args: &SetPublicAccessBlockArgs) -> Self {
-        if args.allow_public_access {
-            return Self([Some(false); 4]);
-        }
-        Self([
-            args.block_public_acls,
-            args.ignore_public_acls,
-            args.block_public_policy,
-            args.restrict_public_buckets,
-        ])
+        Self(public_access_changes(args))
     }
 
     /// The new settings: the changes over `current`, where no configuration

@@ -1,11 +1,14 @@
 //! `whoami`: the identity behind the current credentials.
 
 use crate::aws::Clients;
+use crate::cli::WhoamiArgs;
 use crate::error::{AwsResultExt, ExitStatus};
 use crate::output::{Console, Object, to_pretty_json};
 
-/// Print `UserId`, `Account` and `Arn` of the caller as JSON.
+/// Print `UserId`, `Account` and `Arn` of the caller as JSON. `whoami` has
+/// no options beyond the connection, which the dispatcher has used already.
 pub(crate) async fn run(
+    _args: &WhoamiArgs,
     clients: &Clients,
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {

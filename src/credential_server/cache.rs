@@ -205,10 +205,10 @@ async fn refresh(inner: Arc<Inner>) {
                         rfc3339(state.expires)
                     )
                 };
-                format!(
-                    "Error: could not refresh the credentials ({serving}; next try in {} s): {reason}",
+                crate::error::error_text(format_args!(
+                    "could not refresh the credentials ({serving}; next try in {} s): {reason}",
                     delay.as_secs()
-                )
+                ))
             }
         }
     };

@@ -7,7 +7,7 @@
 
 mod render;
 
-pub use render::{error_line, usage_error};
+pub use render::{error_text, failure_text, usage_error, warning_text};
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -124,27 +124,7 @@ impl AwsError {
                 }
             }
             SdkError::DispatchFailure(dispatch) => {
-                if let Some(credentials) = find_cause::<CredentialsError>(error) {
-                    AwsFailure::Credentials {
-                        missing: matches!(credentials, CredentialsError::CredentialsNotLoaded(_)),
-                        detail: credentials_problem(credentials),
-                    }
-                } else if dispatch.is_timeout() {
-                    read_timeout(error).map_or_else(
-                        || AwsFailure::Connect {
-                            detail: "timed out".to_owned(),
-                        },
-                        |after| AwsFailure::NoResponse { after },
-                    )
-                } else if dispatch.is_io() {
-                    AwsFailure::Connect {
-                        detail: innermost_cause(error),
-                    }
-                } else {
-                    AwsFailure::Other {
-                        detail: one_line(&DisplayErrorContext(error)),
-                    }
-                }
+                dispatch_failure(error, dispatch.is_timeout(), dispatch.is_io())
             }
             SdkError::TimeoutError(_) => AwsFailure::Connect {
                 detail: "timed out".to_owned(),
@@ -252,6 +232,33 @@ where
 {
     fn aws(self, operation: &'static str) -> Result<T, AwsError> {
         self.map_err(|error| AwsError::from_sdk(operation, &error))
+    }
+}
+
+/// What kind of failure a request that never got an answer ran into: no
+/// credentials, a timeout (a read timeout says how long it waited), or a
+/// broken connection.
+fn dispatch_failure(error: &(dyn StdError + 'static), is_timeout: bool, is_io: bool) -> AwsFailure {
+    if let Some(credentials) = find_cause::<CredentialsError>(error) {
+        AwsFailure::Credentials {
+            missing: matches!(credentials, CredentialsError::CredentialsNotLoaded(_)),
+            detail: credentials_problem(credentials),
+        }
+    } else if is_timeout {
+        read_timeout(error).map_or_else(
+            || AwsFailure::Connect {
+                detail: "timed out".to_owned(),
+            },
+            |after| AwsFailure::NoResponse { after },
+        )
+    } else if is_io {
+        AwsFailure::Connect {
+            detail: innermost_cause(error),
+        }
+    } else {
+        AwsFailure::Other {
+            detail: one_line(&DisplayErrorContext(error)),
+        }
     }
 }
 

@@ -1,13 +1,26 @@
-//! The one way an error reaches the user: a single `Error: ...` line on
-//! stderr, for failures of ours and for command lines clap rejects.
+//! The one place that writes the `Error: ...` and `Warning: ...` prefixes:
+//! a failure's whole chain on one line, a message a command composed itself
+//! (one failed item of many, an interrupt), and command lines clap rejects.
 
+use std::fmt::Display;
 use std::io::{self, Write};
 
 use super::{ExitStatus, one_line};
 
-/// The `Error: ...` line for a failure: its whole context chain, on one line.
-pub fn error_line(error: &anyhow::Error) -> String {
-    format!("Error: {}", one_line(&format!("{error:#}")))
+/// `Error: ...` for a failure: its whole context chain, on one line.
+pub fn failure_text(error: &anyhow::Error) -> String {
+    error_text(one_line(&format!("{error:#}")))
+}
+
+/// `Error: {message}` for a message the caller composed (already one line).
+pub fn error_text(message: impl Display) -> String {
+    format!("Error: {message}")
+}
+
+/// `Warning: {message}`: something the user should know that does not fail
+/// the command.
+pub fn warning_text(message: impl Display) -> String {
+    format!("Warning: {message}")
 }
 
 /// Report a command line clap rejected as one `Error:` line (exit 2), or
@@ -27,7 +40,7 @@ pub fn usage_error(error: &clap::Error) -> ExitStatus {
         _ => {
             let message = value_like_an_option(error)
                 .unwrap_or_else(|| one_line_usage(&error.render().to_string()));
-            let _ = writeln!(io::stderr(), "Error: {message}");
+            let _ = writeln!(io::stderr(), "{}", error_text(message));
             ExitStatus::Usage
         }
     }

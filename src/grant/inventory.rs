@@ -14,8 +14,9 @@ use time::OffsetDateTime;
 
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
-use crate::grant::tags::{Grant, Kind};
-use crate::iam::{decode_policy_document, user_tags};
+use crate::grant::audit;
+use crate::grant::tags::{Grant, Kind, tag_problems};
+use crate::iam::user_tags;
 use crate::output::{Object, timestamp};
 use crate::policy::expiry::expiry_of;
 use crate::settings::dates::{format_printed, from_aws, parse_utc};
@@ -52,6 +53,9 @@ pub struct Credential {
     pub keys: Vec<Key>,
     /// A role's last use (users: see [`Credential::last_used`]).
     pub role_last_used: Option<OffsetDateTime>,
+    /// How it differs from what its tags or policy names claim (see
+    /// [`crate::grant::audit`]); empty when it is exactly that.
+    pub warnings: Vec<String>,
 }
 
 impl Credential {
@@ -99,6 +103,7 @@ impl Credential {
                 "ToolVersion",
                 (self.source == Source::Tags).then_some(self.grant.version.as_str()),
             )
+            .with("Warnings", self.warnings.clone())
             .into()
     }
 }
@@ -127,9 +132,11 @@ pub async fn user(
     with_keys: bool,
 ) -> anyhow::Result<Option<Credential>> {
     let name = user.user_name();
-    // The keys are fetched alongside the tags rather than after them: one
-    // request wasted on each unrelated user, one round trip saved on each
-    // user this tool made.
+    // The keys are fetched alongside the tags and policies rather than
+    // after them: requests wasted on each unrelated user, a round trip saved
+    // on each user this tool made. A failure to read them counts only for a
+    // user this tool made: an unrelated user is never shown, so its keys
+    // hide nothing.
     let fetch_keys = async {
         if with_keys {
             keys(clients, name).await
@@ -137,23 +144,69 @@ pub async fn user(
             Ok(Vec::new())
         }
     };
-    let (tags, keys) = tokio::try_join!(user_tags(clients, name), fetch_keys)?;
-    let tagged = Grant::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let (grant, source) = match tagged {
+    let (found, keys) = tokio::join!(tags_and_policies(clients, name), fetch_keys);
+    let Some((tags, policies)) = found? else {
+        return Ok(None);
+    };
+    let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    let (mut grant, source) = match Grant::from_tags(pairs()) {
         Some(grant) => (grant, Source::Tags),
-        None => match grant_from_policies(clients, name).await? {
+        None => match grant_from_policies(&policies) {
             Some(grant) => (grant, Source::PolicyNames),
             None => return Ok(None),
         },
     };
+    let mut warnings = Vec::new();
+    if source == Source::Tags {
+        warnings = tag_problems(pairs());
+        if grant.kind == Kind::Role {
+            warnings.push("it is tagged as a role but is an IAM user".to_owned());
+        }
+    }
+    // Kind comes from IAM: this came from the user listing.
+    grant.kind = Kind::User;
+    warnings.extend(audit::policy_problems(
+        &grant,
+        source == Source::Tags,
+        &policies,
+    ));
     Ok(Some(Credential {
         name: name.to_owned(),
         created: from_aws(user.create_date()),
         grant,
         source,
-        keys,
+        keys: keys?,
         role_last_used: None,
+        warnings,
     }))
+}
+
+/// A user's tags and the policies needed to judge it: all of them for a
+/// tagged user; for an untagged one only those named like the tool's
+/// (`None` when there are none: not a user this tool made, whose attached
+/// policies then do not matter).
+async fn tags_and_policies(
+    clients: &Clients,
+    user: &str,
+) -> anyhow::Result<Option<(Vec<(String, String)>, audit::Policies)>> {
+    let (tags, names, attached) = tokio::join!(
+        user_tags(clients, user),
+        crate::iam::user_policy_names(clients, user),
+        crate::iam::attached_user_policies(clients, user),
+    );
+    let (tags, names) = (tags?, names?);
+    let tagged = Grant::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))).is_some();
+    // Of an untagged user only the policies named like the tool's are read;
+    // the others are judged by their names alone (a JSON null document).
+    let (read, others): (Vec<String>, Vec<String>) = names
+        .into_iter()
+        .partition(|name| tagged || split_policy_name(name).is_some());
+    if read.is_empty() && !tagged {
+        return Ok(None);
+    }
+    let mut inline = audit::user_documents(clients, user, read).await?;
+    inline.extend(others.into_iter().map(|name| (name, Value::Null)));
+    Ok(Some((tags, audit::policies(inline, attached?))))
 }
 
 /// Describe a role if this tool made it (only tagged roles count: the
@@ -170,20 +223,29 @@ pub async fn role(clients: &Clients, role: &Role) -> anyhow::Result<Option<Crede
     let Some(role) = found.role else {
         return Ok(None);
     };
-    let grant = Grant::from_tags(role.tags().iter().map(|t| (t.key(), t.value())));
-    Ok(grant.map(|grant| Credential {
+    let pairs = || role.tags().iter().map(|t| (t.key(), t.value()));
+    let Some(mut grant) = Grant::from_tags(pairs()) else {
+        return Ok(None);
+    };
+    let mut warnings = tag_problems(pairs());
+    if pairs().any(|(key, value)| key == "s3-credentials:kind" && value == "user") {
+        warnings.push("it is tagged as a user but is an IAM role".to_owned());
+    }
+    // Kind comes from IAM: this came from the role listing.
+    grant.kind = Kind::Role;
+    let policies = audit::role_policies(clients, name).await?;
+    warnings.extend(audit::policy_problems(&grant, true, &policies));
+    Ok(Some(Credential {
         name: name.to_owned(),
         created: from_aws(role.create_date()),
-        grant: Grant {
-            kind: Kind::Role,
-            ..grant
-        },
+        grant,
         source: Source::Tags,
         keys: Vec::new(),
         role_last_used: role
             .role_last_used()
             .and_then(|used| used.last_used_date())
             .and_then(from_aws),
+        warnings,
     }))
 }
 
@@ -212,32 +274,16 @@ async fn keys(clients: &Clients, user: &str) -> anyhow::Result<Vec<Key>> {
 
 /// The grant of an untagged user, from inline policies named
 /// `s3.<access>.<bucket>` whose document grants that bucket.
-async fn grant_from_policies(clients: &Clients, user: &str) -> anyhow::Result<Option<Grant>> {
-    let names = crate::iam::user_policy_names(clients, user).await?;
-    let candidates: Vec<(&'static str, String)> = names
+fn grant_from_policies(policies: &audit::Policies) -> Option<Grant> {
+    let granted: Vec<(&str, &str, &Value)> = policies
+        .inline
         .iter()
-        .filter_map(|name| split_policy_name(name))
-        .map(|(access, bucket)| (access, bucket.to_owned()))
+        .filter_map(|(name, document)| {
+            let (access, bucket) = split_policy_name(name)?;
+            grants_bucket(document, bucket).then_some((access, bucket, document))
+        })
         .collect();
-    let documents = try_join_all(candidates.iter().map(|(access, bucket)| async move {
-        let policy = clients
-            .iam
-            .get_user_policy()
-            .user_name(user)
-            .policy_name(format!("s3.{access}.{bucket}"))
-            .send()
-            .await
-            .aws("GetUserPolicy")?;
-        Ok::<_, anyhow::Error>(decode_policy_document(policy.policy_document()))
-    }))
-    .await?;
-    let granted: Vec<(&str, &str, &Value)> = candidates
-        .iter()
-        .zip(&documents)
-        .filter(|((_, bucket), document)| grants_bucket(document, bucket))
-        .map(|((access, bucket), document)| (*access, bucket.as_str(), document))
-        .collect();
-    Ok(legacy_grant(&granted))
+    legacy_grant(&granted)
 }
 
 /// `(access, bucket)` of a name `s3.<access>.<bucket>`.
@@ -326,6 +372,7 @@ mod tests {
             source: Source::Tags,
             keys,
             role_last_used: None,
+            warnings: Vec::new(),
         }
     }
 

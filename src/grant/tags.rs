@@ -141,8 +141,18 @@ impl Grant {
     /// too: buckets and prefixes together, `mixed` access when they differ,
     /// and the later expiry, or none when either grant is permanent (the user
     /// keeps working until every policy has lapsed).
+    ///
+    /// When this run rewrites every policy the previous grant describes (same
+    /// access, no bucket of its own), nothing of the previous grant is left:
+    /// the result is this grant, so a narrowing `--prefix` or a new
+    /// `--expires` shows in the tags as it does in the policies.
     #[must_use]
     pub fn merged_with(&self, previous: &Grant) -> Self {
+        let rewritten = previous.access == self.access
+            && previous.buckets.iter().all(|b| self.buckets.contains(b));
+        if rewritten {
+            return self.clone();
+        }
         let mut merged = self.clone();
         for bucket in &previous.buckets {
             if !merged.buckets.contains(bucket) {
@@ -173,6 +183,52 @@ impl Grant {
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
         self.expires.is_some_and(|expires| expires <= now)
     }
+}
+
+/// Why a user's or role's `s3-credentials:*` tags are not a grant this tool
+/// could have written: each problem as a phrase for a `Warning:`. Empty for
+/// tags this version writes (or an older one did).
+pub fn tag_problems<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<String> {
+    let tags: BTreeMap<&str, &str> = tags.into_iter().collect();
+    let mut problems = Vec::new();
+    match tags.get(VERSION).copied() {
+        None => problems.push(format!("it has no `{VERSION}` tag")),
+        Some(version) => match (
+            parse_version(version),
+            parse_version(env!("CARGO_PKG_VERSION")),
+        ) {
+            (Some(theirs), Some(ours)) if theirs > ours => problems.push(format!(
+                "its tags were written by s3-credentials {version}, newer than this one ({})",
+                env!("CARGO_PKG_VERSION")
+            )),
+            (None, _) => problems.push(format!("its `{VERSION}` tag `{version}` is not a version")),
+            _ => {}
+        },
+    }
+    let known = |key: &str, value: Option<&str>, allowed: &[&str]| match value {
+        Some(value) if allowed.contains(&value) => None,
+        Some(value) => Some(format!(
+            "its `{key}` tag `{value}` is not one s3-credentials writes"
+        )),
+        None => Some(format!("it has no `{key}` tag")),
+    };
+    problems.extend(known(KIND, tags.get(KIND).copied(), &["user", "role"]));
+    let modes = ["read-write", "read-only", "write-only", "custom", "mixed"];
+    problems.extend(known(ACCESS, tags.get(ACCESS).copied(), &modes));
+    if joined(&tags, BUCKETS).split(SEPARATOR).all(str::is_empty) {
+        problems.push("its tags name no bucket".to_owned());
+    }
+    if let Some(text) = tags.get(EXPIRES).filter(|text| parse_utc(text).is_none()) {
+        problems.push(format!("its `{EXPIRES}` tag `{text}` is not a time"));
+    }
+    problems
+}
+
+/// `MAJOR.MINOR.PATCH` as numbers, for comparing versions.
+fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
+    let mut parts = text.split('.').map(|part| part.parse::<u64>().ok());
+    let version = (parts.next()??, parts.next()??, parts.next()??);
+    parts.next().is_none().then_some(version)
 }
 
 /// Whether a tag key belongs to the grant layout.
@@ -266,68 +322,6 @@ fn unescape(text: &str) -> String {
 pub fn is_allowed_tag_text(text: &str) -> bool {
     text.chars()
         .all(|c| c.is_alphanumeric() || c == ' ' || "_.:/=+-@".contains(c))
-}
-
-/// Parse a `--tag KEY=VALUE`, checked against IAM's rules for tags.
-pub fn parse_user_tag(arg: &str) -> Result<(String, String), String> {
-    let Some((key, value)) = arg.split_once('=') else {
-        return Err(format!("--tag must look like KEY=VALUE, not `{arg}`"));
-    };
-    let problem = if key.is_empty() {
-        Some("the key is empty".to_owned())
-    } else if key.chars().count() > MAX_KEY_LENGTH {
-        Some(format!(
-            "the key is longer than {MAX_KEY_LENGTH} characters"
-        ))
-    } else if value.chars().count() > MAX_VALUE_LENGTH {
-        Some(format!(
-            "the value is longer than {MAX_VALUE_LENGTH} characters"
-        ))
-    } else if !is_allowed_tag_text(key) || !is_allowed_tag_text(value) {
-        Some("tags may only hold letters, digits, spaces and `_ . : / = + - @`".to_owned())
-    } else if key.to_ascii_lowercase().starts_with("aws:") {
-        Some("keys starting with `aws:` are reserved by AWS".to_owned())
-    } else if is_grant_key(key) {
-        Some(format!(
-            "keys starting with `{KEY_PREFIX}` are set by this tool"
-        ))
-    } else if key.starts_with(' ')
-        || key.ends_with(' ')
-        || value.starts_with(' ')
-        || value.ends_with(' ')
-    {
-        Some("keys and values cannot start or end with a space".to_owned())
-    } else {
-        None
-    };
-    match problem {
-        Some(problem) => Err(format!("--tag `{arg}`: {problem}")),
-        None => Ok((key.to_owned(), value.to_owned())),
-    }
-}
-
-/// Parse every `--tag`, refusing the same key twice and more tags than IAM
-/// allows next to the `grant` ones.
-pub fn parse_user_tags(
-    args: &[String],
-    grant_tags: usize,
-) -> Result<Vec<(String, String)>, String> {
-    let mut tags: Vec<(String, String)> = Vec::new();
-    for arg in args {
-        let (key, value) = parse_user_tag(arg)?;
-        if tags.iter().any(|(k, _)| *k == key) {
-            return Err(format!("--tag `{key}` is given more than once"));
-        }
-        tags.push((key, value));
-    }
-    if tags.len() + grant_tags > MAX_TAGS {
-        return Err(format!(
-            "{} --tag options and the {grant_tags} tags that describe the grant make more than \
-             the {MAX_TAGS} tags IAM allows on a user or role",
-            tags.len()
-        ));
-    }
-    Ok(tags)
 }
 
 #[cfg(test)]

@@ -106,59 +106,6 @@ fn expiry_is_checked_against_now() {
     assert!(!grant.is_expired(datetime!(2025-12-31 23:59:59 UTC)));
 }
 
-#[test]
-fn user_tags_are_checked() {
-    assert_eq!(
-        parse_user_tag("team=data eng"),
-        Ok(("team".into(), "data eng".into()))
-    );
-    assert_eq!(parse_user_tag("url=a=b"), Ok(("url".into(), "a=b".into())));
-    assert_eq!(
-        parse_user_tag("empty="),
-        Ok(("empty".into(), String::new()))
-    );
-    let error = |arg: &str| parse_user_tag(arg).unwrap_err();
-    assert_eq!(error("team"), "--tag must look like KEY=VALUE, not `team`");
-    assert_eq!(error("=x"), "--tag `=x`: the key is empty");
-    assert_eq!(
-        error("a=b,c"),
-        "--tag `a=b,c`: tags may only hold letters, digits, spaces and `_ . : / = + - @`"
-    );
-    assert_eq!(
-        error("aws:x=1"),
-        "--tag `aws:x=1`: keys starting with `aws:` are reserved by AWS"
-    );
-    assert_eq!(
-        error("s3-credentials:kind=role"),
-        "--tag `s3-credentials:kind=role`: keys starting with `s3-credentials:` are set by this tool"
-    );
-    assert!(
-        error(&format!("k={}", "v".repeat(257)))
-            .ends_with("the value is longer than 256 characters")
-    );
-    assert!(
-        error(&format!("{}=v", "k".repeat(129))).ends_with("the key is longer than 128 characters")
-    );
-    assert_eq!(
-        error("k= v"),
-        "--tag `k= v`: keys and values cannot start or end with a space"
-    );
-}
-
-#[test]
-fn user_tags_fit_beside_the_grant() {
-    let many: Vec<String> = (0..45).map(|n| format!("k{n}=v")).collect();
-    assert_eq!(parse_user_tags(&many, 5).unwrap().len(), 45);
-    assert_eq!(
-        parse_user_tags(&many, 6).unwrap_err(),
-        "45 --tag options and the 6 tags that describe the grant make more than the 50 tags IAM allows on a user or role"
-    );
-    assert_eq!(
-        parse_user_tags(&strings(&["a=1", "a=2"]), 4).unwrap_err(),
-        "--tag `a` is given more than once"
-    );
-}
-
 proptest! {
     #[test]
     fn any_grant_round_trips_through_valid_tags(
@@ -176,4 +123,52 @@ proptest! {
         }
         prop_assert_eq!(Grant::from_tags(pairs(&tags)), Some(grant));
     }
+}
+
+#[test]
+fn a_run_that_rewrites_every_policy_replaces_the_grant() {
+    let mut whole = Grant::new(Kind::User, "read-write", &strings(&["b"]), &[]);
+    whole.expires = Some(datetime!(2030-01-01 00:00 UTC));
+    let narrowed = Grant::new(
+        Kind::User,
+        "read-write",
+        &strings(&["b"]),
+        &strings(&["x/"]),
+    );
+    assert_eq!(narrowed.merged_with(&whole), narrowed);
+    let other_access = Grant::new(Kind::User, "read-only", &strings(&["b"]), &strings(&["x/"]));
+    assert_eq!(other_access.merged_with(&whole).access, "mixed");
+}
+
+#[test]
+fn tags_the_tool_would_not_write_are_named() {
+    let problems = |tags: &[(&str, &str)]| tag_problems(tags.iter().copied());
+    let good = Grant::new(Kind::User, "read-only", &strings(&["b"]), &[]).to_tags();
+    assert_eq!(
+        tag_problems(good.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        problems(&[
+            ("s3-credentials:version", "99.0.0"),
+            ("s3-credentials:kind", "robot"),
+            ("s3-credentials:access", "god-mode"),
+            ("s3-credentials:expires", "soon"),
+        ]),
+        [
+            format!(
+                "its tags were written by s3-credentials 99.0.0, newer than this one ({})",
+                env!("CARGO_PKG_VERSION")
+            ),
+            "its `s3-credentials:kind` tag `robot` is not one s3-credentials writes".to_owned(),
+            "its `s3-credentials:access` tag `god-mode` is not one s3-credentials writes"
+                .to_owned(),
+            "its tags name no bucket".to_owned(),
+            "its `s3-credentials:expires` tag `soon` is not a time".to_owned(),
+        ]
+    );
+    assert_eq!(
+        problems(&[("s3-credentials:version", "x")])[0],
+        "its `s3-credentials:version` tag `x` is not a version"
+    );
 }

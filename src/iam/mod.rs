@@ -1,8 +1,12 @@
 //! IAM helpers shared by several commands.
 //!
-//! Beside them: [`temporary`], the role behind temporary credentials and the
-//! STS call that scopes a session down.
+//! Beside them: [`teardown`], deleting users and roles the way IAM requires;
+//! [`new_credentials`], creating and handing out keys; [`temporary`], the
+//! role behind temporary credentials and the STS call that scopes a session
+//! down.
 
+pub mod new_credentials;
+pub mod teardown;
 pub mod temporary;
 
 use aws_sdk_iam::types::{AccessKeyMetadata, AttachedPermissionsBoundary, AttachedPolicy, Tag};

@@ -17,7 +17,7 @@ pub const ROLE_NAME: &str = "s3-credentials.AmazonS3FullAccess";
 /// The longest session AWS allows a role to grant: 12 hours, the longest
 /// `--duration` too.
 #[allow(clippy::cast_possible_wrap)] // 43,200 fits in an i32.
-const MAX_SESSION_SECONDS: i32 = crate::settings::values::MAX_DURATION_SECONDS as i32;
+const MAX_SESSION_SECONDS: i32 = crate::settings::duration::MAX_DURATION_SECONDS as i32;
 
 /// Temporary credentials from STS.
 #[derive(Clone)]
@@ -145,42 +145,28 @@ async fn create_role(clients: &Clients) -> anyhow::Result<String> {
         .await
         .aws("AttachRolePolicy");
     if let Err(error) = attached {
-        // Leave no role behind that has no policy and was made by this call.
-        let _ = delete_role(clients).await;
-        return Err(error.into());
+        // Leave no role behind that has no policy and was made by this call,
+        // and say so: the caller never hears of a role made and removed here.
+        let undo = match remove_shared_role(clients).await {
+            Ok(()) => format!("role {ROLE_NAME} was created and deleted again"),
+            Err(undo) => format!(
+                "role {ROLE_NAME} was created and could not be deleted again ({undo}): \
+                 delete it by hand"
+            ),
+        };
+        return Err(anyhow::Error::from(error).context(undo));
     }
     Ok(role.arn)
 }
 
-/// Remove [`ROLE_NAME`] and its policy attachment: the undo of [`ensure_role`]
-/// when it created the role and a later step failed.
-pub async fn delete_role(clients: &Clients) -> Result<(), AwsError> {
-    let attached = clients
-        .iam
-        .list_attached_role_policies()
-        .role_name(ROLE_NAME)
-        .send()
-        .await
-        .aws("ListAttachedRolePolicies")?;
-    for policy in attached.attached_policies() {
-        if let Some(arn) = policy.policy_arn() {
-            clients
-                .iam
-                .detach_role_policy()
-                .role_name(ROLE_NAME)
-                .policy_arn(arn)
-                .send()
-                .await
-                .aws("DetachRolePolicy")?;
-        }
+/// Remove [`ROLE_NAME`] and what is attached to it: the undo of
+/// [`ensure_role`] when it created the role and a later step failed. Not the
+/// `delete-role` command, which refuses roles it did not make.
+pub async fn remove_shared_role(clients: &Clients) -> Result<(), AwsError> {
+    let dependents = super::teardown::RoleDependents::list(clients, ROLE_NAME).await?;
+    for step in dependents.steps(true) {
+        step.run(clients).await?;
     }
-    clients
-        .iam
-        .delete_role()
-        .role_name(ROLE_NAME)
-        .send()
-        .await
-        .aws("DeleteRole")?;
     Ok(())
 }
 

@@ -10,9 +10,12 @@
 //! One extension: `--prefix` may be repeated. Every prefix then gets its own
 //! resource in each statement, and the `s3:prefix` condition lists them all.
 //!
-//! Beside them: [`size`] fits documents to IAM's size limits, [`expiry`] adds
-//! the `--expires` condition, [`trust`] builds the trust policies of roles.
+//! Beside them: [`assemble`] turns a grant into the documents sent (the one
+//! place the steps below are put together), [`size`] fits documents to IAM's
+//! size limits, [`expiry`] adds the `--expires` condition, [`trust`] builds
+//! the trust policies of roles.
 
+pub mod assemble;
 pub mod expiry;
 pub(crate) mod size;
 pub mod trust;

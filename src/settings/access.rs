@@ -5,12 +5,13 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use super::values::{check_bucket_name, check_prefix, parse_statement};
+use super::json::parse_statement;
+use super::names::{check_bucket_name, check_prefix};
 use crate::cli::AccessArgs;
 use crate::error::UsageError;
-use crate::policy::expiry::with_expiry;
-use crate::policy::size::{TooLarge, fit_session_policy, merge_buckets};
-use crate::policy::{self, Permission};
+use crate::policy::Permission;
+use crate::policy::assemble::{Grant, Target, assemble};
+use crate::policy::expiry::check_existing;
 
 /// The checked access options shared by `create` and `policy`.
 #[derive(Debug, Clone)]
@@ -50,51 +51,96 @@ impl Access {
     /// Warn, one line each, about prefixes that grant more than a folder:
     /// `reports` matches `reports-old/...` too, as in the original tool.
     pub fn warn(&self, err: &mut dyn Write) -> std::io::Result<()> {
-        for prefix in self.prefixes.iter().filter(|p| !p.ends_with('/')) {
-            writeln!(
-                err,
-                "Warning: --prefix `{prefix}` does not end in `/`, so it also grants keys such as \
-                 `{prefix}-old/...`; use `--prefix {prefix}/` for a folder"
-            )?;
+        for prefix in &self.prefixes {
+            if let Some(stem) = wider_than_a_folder(prefix) {
+                writeln!(
+                    err,
+                    "Warning: --prefix `{prefix}` does not end in `/`, so it also grants keys such as \
+                     `{stem}-old/...`; use `--prefix {stem}/` for a folder"
+                )?;
+            }
         }
         Ok(())
     }
 
-    /// The policy for all `buckets` in one document, as `policy` prints it
-    /// and sessions get it: every bucket's statements while that fits IAM's
-    /// session policy limit, else one statement per kind of access (see
-    /// [`crate::policy::size`]).
-    pub fn policy(&self, buckets: &[String]) -> Result<Value, TooLarge> {
-        self.expiring_policy(buckets, None)
+    /// With `--expires`: refuse `--statement`s and a `--policy` document
+    /// whose own `DateLessThan` `aws:CurrentTime` the tool cannot read,
+    /// rather than overwrite an expiry that may be earlier.
+    pub fn check_expiries(&self, custom: Option<&Value>) -> Result<(), UsageError> {
+        for statement in &self.statements {
+            check_existing(&serde_json::json!({ "Statement": statement }))
+                .map_err(|e| UsageError(format!("--statement: {e}")))?;
+        }
+        if let Some(document) = custom {
+            check_existing(document).map_err(|e| UsageError(format!("--policy: {e}")))?;
+        }
+        Ok(())
     }
 
-    /// [`Access::policy`] with `policy --expires`: the expiry condition is
-    /// added to both candidates before their sizes are compared with IAM's
-    /// limit, since it counts towards it.
-    pub fn expiring_policy(
+    /// The grant these options describe for `buckets`, to assemble its
+    /// documents with [`crate::policy::assemble`].
+    pub fn grant<'a>(
+        &'a self,
+        buckets: &'a [String],
+        custom: Option<&'a Value>,
+        expires: Option<&'a str>,
+    ) -> Grant<'a> {
+        Grant {
+            permission: self.permission,
+            buckets,
+            prefixes: &self.prefixes,
+            statements: &self.statements,
+            custom,
+            expires,
+        }
+    }
+
+    /// The session policy for all `buckets` in one document, as `policy`
+    /// prints it and `localserver` sessions get it; `expires` as
+    /// [`crate::settings::dates::format_utc`] writes it.
+    pub fn session_policy(
         &self,
         buckets: &[String],
         expires: Option<&str>,
-    ) -> Result<Value, TooLarge> {
-        let expiring = |document: Value| match expires {
-            Some(until) => with_expiry(&document, until),
-            None => document,
-        };
-        let listed = expiring(policy::buckets_policy(
-            self.permission,
-            buckets,
-            &self.prefixes,
-            &self.statements,
-        ));
-        let per_bucket: Vec<Value> = buckets
-            .iter()
-            .map(|bucket| policy::wrap(self.permission.statements(bucket, &self.prefixes)))
-            .collect();
-        let merged = expiring(merge_buckets(&per_bucket, &self.statements));
-        let what = format!(
-            "{} policy",
-            self.permission.label(!self.statements.is_empty())
-        );
-        fit_session_policy(listed, merged, buckets.len(), &what)
+    ) -> Result<Value, UsageError> {
+        assemble(&self.grant(buckets, None, expires), Target::Session)
+            .map(|assembled| assembled.session_policy())
+            .map_err(|e| UsageError(e.to_string()))
+    }
+}
+
+/// The stem of a prefix that grants more than a folder, or `None`.
+///
+/// The policy grants the pattern `PREFIX*` (one `*` is appended unless the
+/// prefix ends in one), where IAM's `*` and `?` match any characters,
+/// including `/`. With the trailing `*`s set aside, the pattern stays inside
+/// the folder up to the last `/` exactly when nothing but wildcards follows
+/// that `/`: `foo/`, `foo/*` and `foo/?` grant only keys under `foo/`. Any
+/// other character after it (`reports`, `reports*`, `foo/bar`) lets the
+/// pattern match `STEM-old/...` as well, outside the folder `STEM/`.
+fn wider_than_a_folder(prefix: &str) -> Option<&str> {
+    let stem = prefix.trim_end_matches('*');
+    let last = stem.rsplit('/').next().unwrap_or(stem);
+    if last.chars().all(|c| c == '*' || c == '?') {
+        return None;
+    }
+    Some(stem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wider_than_a_folder;
+
+    #[test]
+    fn only_a_literal_after_the_last_slash_grants_more_than_a_folder() {
+        assert_eq!(wider_than_a_folder("reports"), Some("reports"));
+        assert_eq!(wider_than_a_folder("reports*"), Some("reports"));
+        assert_eq!(wider_than_a_folder("foo/bar**"), Some("foo/bar"));
+        assert_eq!(wider_than_a_folder("a*b"), Some("a*b"));
+        assert_eq!(wider_than_a_folder("foo/"), None);
+        assert_eq!(wider_than_a_folder("foo/*"), None);
+        assert_eq!(wider_than_a_folder("foo/?"), None);
+        assert_eq!(wider_than_a_folder("foo/**"), None);
+        assert_eq!(wider_than_a_folder("*"), None);
     }
 }

@@ -62,6 +62,22 @@ fn io_reason(error: &std::io::Error) -> String {
     }
 }
 
+/// Refuse `OPTION -` next to `--auth -`: standard input can be read once.
+/// Every option that may read `-` is checked with this, so the message is
+/// the same for all of them.
+pub fn check_one_stdin_reader(
+    option: &str,
+    value: Option<&str>,
+    auth: Option<&str>,
+) -> Result<(), UsageError> {
+    if value == Some("-") && auth == Some("-") {
+        return Err(UsageError(format!(
+            "{option} - and --auth - cannot both read standard input: put one of them in a file"
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

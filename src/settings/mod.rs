@@ -1,16 +1,39 @@
-//! Raw command-line values turned into checked settings: the one place where
-//! flags become values the commands use.
+//! Rule: every check of a command-line value that needs no AWS happens in
+//! `settings/`, which turns a command's clap args into a checked settings
+//! value before the first AWS call; the command receives that value and never
+//! checks a flag itself. A failed check is a [`UsageError`](crate::error::UsageError)
+//! (exit 2) naming the option. Pure parsers of a grammar that is not about
+//! flags stay with their topic and are called from here: the trust principal
+//! grammar (`policy/trust/`), the grant tag layout (`grant/tags.rs`).
 //!
-//! Everything that can be validated without AWS is validated here, before the
-//! first AWS call, and fails with a [`UsageError`](crate::error::UsageError)
-//! (exit 2).
+//! Where each command's flags are checked:
+//!
+//! | command | file |
+//! | --- | --- |
+//! | `create` | [`create`] (with [`access`], [`tags`], [`dates`], [`duration`], [`json`], [`names`]) |
+//! | `policy` | [`policy`] (with [`access`], [`dates`]) |
+//! | `localserver` | [`localserver`] (with [`access`], [`duration`]) |
+//! | `list-credentials --unused-for` | [`dates`] |
+//! | `presign --expires` | [`dates`] |
+//! | `set-bucket-policy`, `set-cors-policy`, `set-public-access-block` | [`bucket`] |
+//! | `--auth`, `--endpoint-url`, regions, timeouts (every AWS command) | [`connection`] |
+//! | `--policy -`, `--policy-file -`, `--token-file`, `--auth -` (reading files) | [`input`] |
+//! | `-j`, `--part-size` | [`TransferConfig`] here |
+//! | bucket arguments (through clap) | [`names`] |
 
 pub mod access;
+pub mod bucket;
 pub mod connection;
+pub mod create;
 pub mod dates;
+pub mod duration;
 mod format;
 pub mod input;
-pub mod values;
+pub mod json;
+pub mod localserver;
+pub mod names;
+pub mod policy;
+pub mod tags;
 
 pub use access::Access;
 pub use connection::{Connection, StaticCredentials, parse_auth, read_auth_file};

@@ -42,11 +42,11 @@ impl Downloaded {
     /// The warning to print when the download could not be checked.
     pub(crate) fn unchecked_note(&self, key: &str) -> Option<String> {
         self.composite.map(|name| {
-            format!(
-                "Warning: `{}` was not checked: it has only a composite {name} checksum \
+            crate::error::warning_text(format_args!(
+                "`{}` was not checked: it has only a composite {name} checksum \
                  (of its uploaded parts), not one of the whole object",
                 crate::output::printable(key)
-            )
+            ))
         })
     }
 }

@@ -160,6 +160,10 @@ const RESERVED_FILES: u64 = 32;
 /// macOS, so `-j 128` alone could run out. Go programs, s5cmd among them, do
 /// the same at start-up. The limit is only ever raised.
 #[cfg(unix)]
+#[allow(
+    unsafe_code,
+    reason = "getrlimit and setrlimit have no safe wrapper in std"
+)]
 fn raise_open_file_limit() -> Option<u64> {
     /// macOS refuses a soft limit above this when the hard one is unlimited.
     const OPEN_MAX: libc::rlim_t = 10_240;

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::error::UsageError;
+use crate::error::{UsageError, warning_text};
 
 /// One file to upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,11 +103,11 @@ impl Walk {
             });
             Ok(())
         } else {
-            self.skipped.push(format!(
-                "Warning: skipped `{}`: {}, not a regular file",
+            self.skipped.push(warning_text(format_args!(
+                "skipped `{}`: {}, not a regular file",
                 path.display(),
                 special_kind(metadata)
-            ));
+            )));
             Ok(())
         }
     }
@@ -160,11 +160,11 @@ impl Walk {
                 visited,
             ),
             None => {
-                self.skipped.push(format!(
-                    "Warning: skipped `{}`: a link to a folder (add `--follow-links` to \
+                self.skipped.push(warning_text(format_args!(
+                    "skipped `{}`: a link to a folder (add `--follow-links` to \
                      upload what it links to)",
                     path.display()
-                ));
+                )));
                 Ok(())
             }
         }

@@ -82,7 +82,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f");
         std::fs::write(&path, vec![b'.'; 10]).unwrap();
-        let data: Vec<u8> = (0..BUFFER * 2 + 7).map(|i| (i % 251) as u8).collect();
+        let data: Vec<u8> = (0..BUFFER * 2 + 7)
+            .map(|i| u8::try_from(i % 251).unwrap())
+            .collect();
         let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
         let mut writer = PositionalWriter::new(file, 3);
         for chunk in data.chunks(10_000) {

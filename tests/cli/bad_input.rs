@@ -2,6 +2,7 @@
 //! everything local is checked before the first AWS call — no connection
 //! to the endpoint at all.
 
+use crate::common::commands::one_bucket_commands;
 use crate::common::counter::ConnectionCounter;
 use crate::common::s3c;
 
@@ -216,11 +217,6 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
             "cannot be used with",
         ),
         (
-            vec!["get-cors-policy"],
-            "required arguments were not provided",
-        ),
-        (vec!["debug-bucket"], "required arguments were not provided"),
-        (
             vec!["localserver", "my-bucket"],
             "required arguments were not provided",
         ),
@@ -259,14 +255,6 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
         (
             vec!["list-user-policies", "--nl", "--tsv"],
             "cannot be used with",
-        ),
-        (
-            vec!["get-bucket-policy", "Bad_Bucket"],
-            "bucket name `Bad_Bucket`",
-        ),
-        (
-            vec!["get-public-access-block"],
-            "required arguments were not provided",
         ),
         // Object commands.
         (
@@ -422,7 +410,30 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
             "could not read --auth `",
         ),
     ];
-    owned.into_iter().chain(files).collect()
+    owned
+        .into_iter()
+        .chain(files)
+        .chain(one_bucket_cases())
+        .collect()
+}
+
+/// For each command that takes only a bucket: no bucket, and a bad name.
+fn one_bucket_cases() -> Vec<(Vec<String>, &'static str)> {
+    one_bucket_commands()
+        .into_iter()
+        .flat_map(|command| {
+            [
+                (
+                    vec![command.clone()],
+                    "required arguments were not provided",
+                ),
+                (
+                    vec![command, "Bad_Bucket".to_owned()],
+                    "bucket name `Bad_Bucket`",
+                ),
+            ]
+        })
+        .collect()
 }
 
 #[test]

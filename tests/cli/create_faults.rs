@@ -3,7 +3,6 @@
 //! the enforcing emulator and a user whose policy denies one action.
 //! Also: credentials made by `create` can do exactly what their mode allows.
 
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use s3_credentials::aws::Clients;
@@ -12,8 +11,7 @@ use crate::common::iam::{access_keys, inline_policies, user_exists};
 use crate::common::proxy::Proxy;
 use crate::common::s3::{bucket_exists, new_bucket};
 use crate::common::{
-    Enforcing, Output, TEST_KEY, TEST_SECRET, block_on, enforcing_moto, exclusive_moto, moto, s3c,
-    unique,
+    Enforcing, Output, block_on, enforcing_moto, exclusive_moto, moto, s3c, unique,
 };
 
 const ROLE_NAME: &str = "s3-credentials.AmazonS3FullAccess";
@@ -211,9 +209,15 @@ fn temporary_credentials_failures_remove_the_new_role_and_buckets() {
         .run();
         assert_eq!(output.code, 1, "{action}: {output:#?}");
         let last = output.stderr.lines().last().unwrap();
+        // A role made and removed inside the AttachRolePolicy step is named.
+        let undone = if *action == "AttachRolePolicy" {
+            "role s3-credentials.AmazonS3FullAccess was created and deleted again: "
+        } else {
+            ""
+        };
         assert_eq!(
             last,
-            format!("Error: {action} failed: {code}: injected by the test proxy"),
+            format!("Error: {undone}{action} failed: {code}: injected by the test proxy"),
             "{output:#?}"
         );
         assert!(
@@ -225,6 +229,46 @@ fn temporary_credentials_failures_remove_the_new_role_and_buckets() {
             "{action} left the role: {output:#?}"
         );
     }
+}
+
+/// `create --duration` whose new shared role cannot get its policy and then
+/// cannot be deleted: the error says the role was created and is left, so
+/// nobody is left with a role they never heard of.
+#[test]
+fn a_new_role_that_cannot_be_removed_again_is_named() {
+    let (_lock, server) = exclusive_moto();
+    let clients = server.clients();
+    let proxy = Proxy::with_faults(
+        &server.endpoint,
+        Arc::new(|request| {
+            matches!(
+                request.form("Action").as_deref(),
+                Some("AttachRolePolicy" | "DeleteRole")
+            )
+            .then_some((403, "AccessDenied"))
+        }),
+    );
+    let bucket = unique("temp");
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "-c",
+        "-d",
+        "15m",
+        "--endpoint-url",
+        &proxy.endpoint,
+    ])
+    .run();
+    assert_eq!(output.code, 1, "{output:#?}");
+    assert_eq!(
+        output.stderr.lines().last().unwrap(),
+        "Error: role s3-credentials.AmazonS3FullAccess was created and could not be deleted \
+         again (DeleteRole failed: AccessDenied: injected by the test proxy): delete it by hand: \
+         AttachRolePolicy failed: AccessDenied: injected by the test proxy",
+        "{output:#?}"
+    );
+    assert!(role_exists(&clients), "{output:#?}");
+    block_on(clients.iam.delete_role().role_name(ROLE_NAME).send()).unwrap();
 }
 
 #[test]
@@ -408,16 +452,7 @@ fn an_interrupted_run_takes_back_what_it_did() {
             None
         }),
     );
-    let child = Command::new(env!("CARGO_BIN_EXE_s3-credentials"))
-        .args(["create", &bucket, "-c", "--endpoint-url", &proxy.endpoint])
-        .env_clear()
-        .env("AWS_ACCESS_KEY_ID", TEST_KEY)
-        .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = s3c(&["create", &bucket, "-c", "--endpoint-url", &proxy.endpoint]).spawn();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     while proxy.actions("PutUserPolicy").is_empty() {
         assert!(
@@ -427,12 +462,10 @@ fn an_interrupted_run_takes_back_what_it_did() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     std::thread::sleep(std::time::Duration::from_millis(300));
-    // SAFETY: sending a signal to the child this test spawned and still owns.
-    unsafe { libc::kill(i32::try_from(child.id()).unwrap(), libc::SIGTERM) };
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(output.stdout.is_empty());
+    crate::common::child::signal(&child, libc::SIGTERM);
+    let output = Output::collect(child);
+    let stderr = &output.stderr;
+    assert_eq!((output.code, output.stdout.as_str()), (1, ""), "{stderr}");
     // The key whose request was in flight is waited for and deleted too.
     let (before, undone) = stderr
         .split_once("Undoing the changes made so far:\n")

@@ -18,23 +18,10 @@ const LATENCY: Duration = Duration::from_millis(700);
 
 /// Send `signal` to a run and collect what it printed.
 fn signal_and_wait(child: Child, signal: libc::c_int) -> (Output, Duration) {
-    #[allow(clippy::cast_possible_wrap)]
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: a plain signal to the child this test spawned and has not reaped.
-    unsafe { libc::kill(pid, signal) };
+    crate::common::child::signal(&child, signal);
     let sent = Instant::now();
-    let output = collect(child);
+    let output = Output::collect(child);
     (output, sent.elapsed())
-}
-
-/// Wait for a run to end and take what it printed.
-fn collect(child: Child) -> Output {
-    let output = child.wait_with_output().unwrap();
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-    }
 }
 
 /// `create BUCKET -c` through its own latency proxy, interrupted 0.3 s
@@ -61,7 +48,7 @@ fn interrupted_create(nth: usize) -> (String, Output, Duration) {
         assert!(Instant::now() < deadline, "create never sent request {nth}");
         if let Ok(Some(_)) = child.try_wait() {
             // Done in fewer requests: reported by the caller (exit code 0).
-            return (bucket, collect(child), Duration::ZERO);
+            return (bucket, Output::collect(child), Duration::ZERO);
         }
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -156,7 +143,7 @@ fn race(bucket: &str, extra: &[&str]) -> (Output, Output) {
         run.env("AWS_ACCESS_KEY_ID", key).spawn()
     };
     let (first, second) = (spawn(TEST_KEY), spawn(SLOW_KEY));
-    (collect(first), collect(second))
+    (Output::collect(first), Output::collect(second))
 }
 
 #[test]
@@ -217,15 +204,12 @@ fn concurrent_temporary_credentials_share_one_new_role() {
                 .spawn()
         })
         .collect();
-    let outputs: Vec<std::process::Output> = runs
-        .into_iter()
-        .map(|c| c.wait_with_output().unwrap())
-        .collect();
+    let outputs: Vec<Output> = runs.into_iter().map(Output::collect).collect();
     let mut created = 0;
     for output in &outputs {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "{stderr}");
-        let key: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let stderr = &output.stderr;
+        assert_eq!(output.code, 0, "{stderr}");
+        let key: serde_json::Value = serde_json::from_str(&output.stdout).unwrap();
         assert!(key["SessionToken"].is_string());
         assert!(!stderr.contains("Undoing"), "{stderr}");
         created += usize::from(stderr.contains("Created role: "));

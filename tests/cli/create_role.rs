@@ -648,4 +648,6 @@ fn roles_carry_the_grant_tags_and_appear_in_list_credentials() {
             &serde_json::json!(["logs/"])
         )
     );
+    // Exactly what the tool makes: its policy is the one its tags describe.
+    assert_eq!(rows[0]["Warnings"], serde_json::json!([]));
 }

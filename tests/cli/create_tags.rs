@@ -374,3 +374,141 @@ fn the_size_limit_counts_the_expiry_conditions() {
         "{expiring}"
     );
 }
+
+/// `create --policy FILE --expires`: IAM stores the earlier expiry of each
+/// statement (the policy's own, as written, or `--expires`); a list under
+/// `DateLessThan` matches when any element does, so it ends at its latest.
+#[test]
+fn create_keeps_the_earlier_expiry_of_a_policy_file() {
+    let bucket = unique("expiry-file");
+    let user = unique("expiry-file-user");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.json");
+    let statement = |sid: &str, until: serde_json::Value| {
+        serde_json::json!({"Sid": sid, "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::$!BUCKET_NAME!$/*",
+            "Condition": {"DateLessThan": {"aws:CurrentTime": until}}})
+    };
+    let document = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        statement("Earlier", serde_json::json!("2098-12-05")),
+        statement("Later", serde_json::json!(["2098-12-05", 4_102_444_800_i64])),
+    ]});
+    std::fs::write(&path, document.to_string()).unwrap();
+    s3c(&[
+        "create",
+        &bucket,
+        "-c",
+        "--username",
+        &user,
+        "--policy",
+        path.to_str().unwrap(),
+        "--expires",
+        "2099-01-01",
+        "--silent",
+    ])
+    .against(moto())
+    .run()
+    .success();
+    let stored = |sid: &str, until: serde_json::Value| {
+        serde_json::json!({"Sid": sid, "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/*"),
+            "Condition": {"DateLessThan": {"aws:CurrentTime": until}}})
+    };
+    assert_eq!(
+        inline_policies(&moto().clients(), &user),
+        vec![(
+            format!("s3.custom.{bucket}"),
+            serde_json::json!({"Version": "2012-10-17", "Statement": [
+                stored("Earlier", serde_json::json!("2098-12-05")),
+                stored("Later", serde_json::json!("2099-01-01T00:00:00Z")),
+            ]})
+        )]
+    );
+}
+
+/// Reserved tag prefixes are refused in any case, since IAM treats keys
+/// that differ only in case as one key
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html#id_tags_rules_creating>);
+/// an age too large for `--expires` says it is out of range.
+#[test]
+fn reserved_tag_prefixes_in_any_case_and_huge_ages_are_refused() {
+    s3c(&[
+        "create",
+        "my-bucket",
+        "--dry-run",
+        "--tag",
+        "S3-Credentials:expires=2099-01-01",
+    ])
+    .run()
+    .fails_with(
+        2,
+        "Error: --tag `S3-Credentials:expires=2099-01-01`: keys starting with \
+         `s3-credentials:` are set by this tool\n",
+    );
+    for command in [
+        &["policy", "my-bucket", "--expires", "40000d"][..],
+        &["create", "my-bucket", "--dry-run", "--expires", "40000d"][..],
+    ] {
+        s3c(command).run().fails_with(
+            2,
+            "Error: --expires: `40000d` is out of range: use more than zero and under 100 years\n",
+        );
+    }
+}
+
+/// IAM allows 50 tags per user
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>):
+/// an existing user's own tags count towards it, so a run that would pass
+/// it is refused before tagging, and what it did is undone.
+#[test]
+fn an_existing_users_tags_count_towards_the_limit() {
+    let bucket = unique("full-tags");
+    let user = unique("full-tags-user");
+    let iam = moto().clients().iam;
+    let own: Vec<(String, String)> = (0..46)
+        .map(|n| (format!("own{n:02}"), "x".to_owned()))
+        .collect();
+    block_on(async {
+        iam.create_user().user_name(&user).send().await.unwrap();
+        let tags = own.iter().map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .unwrap()
+        });
+        iam.tag_user()
+            .user_name(&user)
+            .set_tags(Some(tags.collect()))
+            .send()
+            .await
+            .unwrap();
+    });
+    // 46 own tags + 4 grant tags + 1 --tag = 51.
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "-c",
+        "--username",
+        &user,
+        "--tag",
+        "team=data",
+    ])
+    .against(moto())
+    .run();
+    assert_eq!(output.code, 1, "{output:#?}");
+    assert!(output.stdout.is_empty(), "{output:#?}");
+    assert_eq!(
+        output.stderr.lines().last().unwrap(),
+        format!(
+            "Error: user `{user}` has 46 other tags; with the 5 this run writes it would have 51, \
+             more than the 50 IAM allows: remove some first (`aws iam untag-user`)"
+        ),
+        "{output:#?}"
+    );
+    let mut expected = own.clone();
+    expected.sort();
+    assert_eq!(user_tags(&moto().clients(), &user), expected);
+    assert!(!bucket_exists(&moto().clients(), &bucket), "{output:#?}");
+    assert!(inline_policies(&moto().clients(), &user).is_empty());
+}

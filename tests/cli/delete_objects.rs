@@ -36,8 +36,12 @@ fn a_prefix_deletes_every_key_under_it_in_batches_of_1000() {
     assert_eq!(keys(moto(), &bucket), ["keep/1.txt", "logsbook.txt"]);
 }
 
+/// The header line 0.17 prints on stdout before the keys of a dry run, even
+/// with `--silent`; scripts written for it skip it (`tail -n +2`).
+const DRY_RUN_HEADER: &str = "The following keys would be deleted:\n";
+
 #[test]
-fn dry_run_prints_the_keys_and_deletes_nothing() {
+fn dry_run_prints_the_original_header_then_the_keys_and_deletes_nothing() {
     let bucket = new_bucket(&moto().clients(), "bkt");
     for key in ["tmp/1", "tmp/2", "other"] {
         put(moto(), &bucket, key, b"x");
@@ -47,13 +51,42 @@ fn dry_run_prints_the_keys_and_deletes_nothing() {
         .run();
     assert_eq!(
         output.success_with_stderr(&format!("Would delete 2 objects from `{bucket}`\n")),
-        "tmp/1\ntmp/2\n"
+        format!("{DRY_RUN_HEADER}tmp/1\ntmp/2\n")
     );
     let silent = s3c(&["delete-objects", &bucket, "other", "-d", "-s"])
         .against(moto())
         .run();
-    assert_eq!(silent.success(), "other\n");
+    assert_eq!(silent.success(), format!("{DRY_RUN_HEADER}other\n"));
+    // A prefix with nothing under it: the header alone, as 0.17 prints it.
+    let empty = s3c(&["delete-objects", &bucket, "--prefix", "none/", "-d"])
+        .against(moto())
+        .run();
+    assert_eq!(
+        empty.success_with_stderr(&format!("Would delete 0 objects from `{bucket}`\n")),
+        DRY_RUN_HEADER
+    );
     assert_eq!(keys(moto(), &bucket), ["other", "tmp/1", "tmp/2"]);
+}
+
+#[test]
+fn a_dry_run_whose_listing_fails_prints_no_header() {
+    let output = s3c(&[
+        "delete-objects",
+        "no-such-bucket-here",
+        "--prefix",
+        "p/",
+        "-d",
+    ])
+    .against(moto())
+    .run();
+    assert_eq!(
+        (output.code, output.stdout.as_str(), output.stderr.as_str()),
+        (
+            1,
+            "",
+            "Error: ListObjectsV2 failed: NoSuchBucket: The specified bucket does not exist\n"
+        )
+    );
 }
 
 #[test]
@@ -160,7 +193,7 @@ fn keys_with_control_characters_are_listed_printed_escaped_and_deleted() {
         (dry.code, dry.stdout.as_str(), dry.stderr.as_str()),
         (
             0,
-            "ctrl\\u{1b}y\nctrl/ok\n",
+            "The following keys would be deleted:\nctrl\\u{1b}y\nctrl/ok\n",
             format!("Would delete 2 objects from `{bucket}`\n").as_str()
         )
     );

@@ -1,3 +1,13 @@
+//! `delete-user`: users and everything IAM requires gone first, `--expired`,
+//! and what a failure or Ctrl+C leaves.
+
+use std::io::{BufRead, BufReader};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::common::child::{signal, wait_within};
+use crate::common::iam::access_keys;
+use crate::common::iam_proxy::{IamProxy, Times};
 use crate::common::{block_on, moto, s3c, unique};
 
 const POLICY: &str = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}"#;
@@ -91,117 +101,193 @@ fn a_missing_user_is_reported_and_the_others_are_still_deleted() {
     assert!(!user_exists(&clients, &second));
 }
 
-#[test]
-fn expired_deletes_exactly_the_users_whose_expiry_passed() {
-    // The whole account is listed: on the exclusive emulator.
-    let (_lock, server) = crate::common::exclusive_moto();
-    let create = |bucket: &str, user: &str, expires: &str| {
-        let args = [
-            "create",
-            bucket,
-            "-c",
-            "--username",
-            user,
-            "--expires",
-            expires,
-            "--silent",
-        ];
-        s3c(&args).against(server).run().success().to_owned()
-    };
-    create("bkt-expired", "expired-user", "2099-01-01");
-    create("bkt-soon", "also-expired", "30d");
-    create("bkt-later", "later-user", "2099-01-01");
-    s3c(&[
-        "create",
-        "bkt-forever",
-        "-c",
-        "--username",
-        "forever-user",
-        "--silent",
-    ])
-    .against(server)
-    .run()
-    .success();
-    // An untagged user whose policy says it expired: not made by a tagging
-    // version, so never deleted this way.
+/// A user in a group, with a console password, an inline policy and an
+/// access key: the case of issue 22 row 8. Returns the key ID.
+fn user_with_dependents(clients: &s3_credentials::aws::Clients, user: &str, group: &str) -> String {
     block_on(async {
-        let iam = server.clients().iam;
-        iam.create_user()
-            .user_name("legacy-user")
+        let iam = &clients.iam;
+        iam.create_user().user_name(user).send().await.unwrap();
+        iam.create_group().group_name(group).send().await.unwrap();
+        iam.add_user_to_group()
+            .user_name(user)
+            .group_name(group)
             .send()
             .await
             .unwrap();
-        let document = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::bkt-legacy/*","Condition":{"DateLessThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}]}"#;
+        iam.create_login_profile()
+            .user_name(user)
+            .password("Correct-Horse-1")
+            .send()
+            .await
+            .unwrap();
         iam.put_user_policy()
-            .user_name("legacy-user")
-            .policy_name("s3.read-write.bkt-legacy")
-            .policy_document(document)
+            .user_name(user)
+            .policy_name("inline")
+            .policy_document(POLICY)
             .send()
             .await
             .unwrap();
-    });
-    let tag_as_expired = |user: &str, when: &str| {
-        let tag = aws_sdk_iam::types::Tag::builder()
-            .key("s3-credentials:expires")
-            .value(when)
-            .build()
+        let key = iam
+            .create_access_key()
+            .user_name(user)
+            .send()
+            .await
             .unwrap();
-        block_on(
-            server
-                .clients()
-                .iam
-                .tag_user()
-                .user_name(user)
-                .tags(tag)
-                .send(),
-        )
-        .unwrap();
-    };
-    tag_as_expired("expired-user", "2020-01-01T00:00:00Z");
-    tag_as_expired("also-expired", "2021-06-30T12:00:00Z");
+        key.access_key.unwrap().access_key_id
+    })
+}
 
-    let dry = s3c(&["delete-user", "--expired", "--dry-run"])
-        .against(server)
+// AWS refuses DeleteUser with 409 DeleteConflict while the user has a login
+// profile or group memberships (moto deletes it anyway), so this goes
+// through the IAM proxy that answers as AWS does:
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/id_users_remove.html#id_users_deleting_cli
+#[test]
+fn a_user_in_a_group_with_a_console_password_is_deleted_whole() {
+    let proxy = IamProxy::start(moto());
+    let clients = moto().clients();
+    let (user, group) = (unique("user"), unique("group"));
+    let key = user_with_dependents(&clients, &user, &group);
+    let output = s3c(&["delete-user", &user])
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
         .run();
     assert_eq!(
-        dry.success(),
-        "Would delete user: expired-user (expired 2020-01-01 00:00:00+00:00)\n\
-         Would delete user: also-expired (expired 2021-06-30 12:00:00+00:00)\n"
+        output.success(),
+        format!(
+            "User: {user}\n  Deleted policy: inline\n  Removed from group: {group}\n  \
+             Deleted login profile\n  Deleted access key: {key}\n  Deleted user\n"
+        )
     );
-    assert_eq!(dry.stderr, "");
-
-    let output = s3c(&["delete-user", "--expired"]).against(server).run();
-    let stdout = output.success();
-    assert!(
-        stdout.starts_with(
-            "User: expired-user (expired 2020-01-01 00:00:00+00:00)\n  \
-             Deleted policy: s3.read-write.bkt-expired\n  Deleted access key: "
-        ),
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains(
-            "  Deleted user\nUser: also-expired (expired 2021-06-30 12:00:00+00:00)\n  \
-             Deleted policy: s3.read-write.bkt-soon\n"
-        ),
-        "{stdout}"
-    );
-    assert_eq!(stdout.matches("  Deleted user\n").count(), 2, "{stdout}");
     assert_eq!(output.stderr, "");
-    let clients = server.clients();
-    for (user, kept) in [
-        ("expired-user", false),
-        ("also-expired", false),
-        ("later-user", true),
-        ("forever-user", true),
-        ("legacy-user", true),
-    ] {
-        assert_eq!(user_exists(&clients, user), kept, "{user}");
-    }
+    assert!(!user_exists(&clients, &user));
+    // The group itself stays: only this user's membership went.
+    assert!(block_on(clients.iam.get_group().group_name(&group).send()).is_ok());
+}
 
-    let again = s3c(&["delete-user", "--expired"]).against(server).run();
+// Every dependent is listed before the first deletion, so a listing that
+// fails leaves the user untouched (DeleteUser page as above).
+#[test]
+fn a_dependent_that_cannot_be_listed_stops_before_any_change() {
+    let proxy = IamProxy::start(moto());
+    let clients = moto().clients();
+    let (user, group) = (unique("user"), unique("group"));
+    let key = user_with_dependents(&clients, &user, &group);
+    proxy.deny("ListMFADevices", Times::Always);
+    let output = s3c(&["delete-user", &user])
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .run();
     assert_eq!(
-        again.success_with_stderr("No user made by s3-credentials has expired\n"),
-        ""
+        (output.code, output.stdout.as_str(), output.stderr.as_str()),
+        (
+            1,
+            format!("User: {user}\n").as_str(),
+            "Error: ListMFADevices failed: AccessDenied: User is not authorized to perform: \
+             iam:ListMFADevices\n"
+        )
     );
+    assert_eq!(access_keys(&clients, &user), vec![key]);
+    assert_eq!(
+        proxy.count("DeleteUserPolicy") + proxy.count("DeleteLoginProfile"),
+        0
+    );
+}
+
+// A deletion IAM refuses stops the rest (the access key, which cannot be
+// given back, among them) and the error says what is left.
+#[test]
+fn a_step_that_fails_stops_the_rest_and_says_what_is_left() {
+    let proxy = IamProxy::start(moto());
+    let clients = moto().clients();
+    let (user, group) = (unique("user"), unique("group"));
+    let key = user_with_dependents(&clients, &user, &group);
+    proxy.deny("DeleteLoginProfile", Times::Always);
+    let output = s3c(&["delete-user", &user])
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .run();
+    assert_eq!(
+        (output.code, output.stdout.as_str(), output.stderr.as_str()),
+        (
+            1,
+            format!("User: {user}\n  Deleted policy: inline\n  Removed from group: {group}\n")
+                .as_str(),
+            format!(
+                "Error: user `{user}` was not deleted; still there: login profile, access key \
+                 {key}, the user itself: DeleteLoginProfile failed: AccessDenied: User is not \
+                 authorized to perform: iam:DeleteLoginProfile\n"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(access_keys(&clients, &user), vec![key]);
+    assert_eq!(proxy.count("DeleteUser"), 0);
+}
+
+/// The lines of `pipe` as they come, on a channel.
+fn lines_of(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let _ = send.send(line);
+        }
+    });
+    receive
+}
+
+// Ctrl+C while an access key's deletion is unanswered: that step finishes,
+// no other starts (the user itself stays, the next user is not touched),
+// each step was on stdout as it happened, and stderr says what is left.
+// Through the IAM proxy, which holds the answer and refuses DeleteUser
+// while keys are left, as AWS does (DeleteUser page as above).
+#[test]
+fn ctrl_c_finishes_the_step_in_flight_and_stops_before_the_next_user() {
+    let proxy = IamProxy::start(moto());
+    let clients = moto().clients();
+    let (first, second) = (unique("user"), unique("user"));
+    let first_keys = full_user(&clients, &first);
+    let second_keys = full_user(&clients, &second);
+    proxy.late("DeleteAccessKey", Duration::from_secs(2), Times::Next(1));
+    let mut child = s3c(&["delete-user", &first, &second])
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .spawn();
+    let stdout = lines_of(child.stdout.take().unwrap());
+    let seen: Vec<String> = (0..3)
+        .map(|_| stdout.recv_timeout(Duration::from_secs(30)).unwrap())
+        .collect();
+    // Printed while the run goes on (its DeleteAccessKey answer is held),
+    // not held until it ends.
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the lines came at exit"
+    );
+    assert_eq!(
+        seen,
+        [
+            format!("User: {first}"),
+            "  Deleted policy: inline".to_owned(),
+            format!("  Detached policy: {READ_ONLY}"),
+        ]
+    );
+    while proxy.count("DeleteAccessKey") == 0 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    signal(&child, libc::SIGINT);
+    let ended = wait_within(child, Duration::from_secs(20));
+    let rest: Vec<String> = stdout.iter().collect();
+    assert_eq!(rest, [format!("  Deleted access key: {}", first_keys[0])]);
+    assert_eq!(
+        (ended.code, ended.stderr.as_str()),
+        (
+            1,
+            format!(
+                "Error: user `{first}` was not deleted; still there: access key {}, the user \
+                 itself: interrupted by Ctrl+C\nError: interrupted by Ctrl+C; not started: user \
+                 `{second}`\n",
+                first_keys[1]
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(access_keys(&clients, &first), vec![first_keys[1].clone()]);
+    assert_eq!(access_keys(&clients, &second), second_keys);
+    assert_eq!(proxy.count("DeleteUser"), 0);
 }

@@ -2,7 +2,7 @@ use aws_sdk_s3::types::ChecksumAlgorithm;
 
 use crate::common::composite::CompositeChecksums;
 use crate::common::s3::{crc64, new_bucket, pattern, put};
-use crate::common::{block_on, moto, s3c};
+use crate::common::{Output, block_on, moto, s3c};
 
 /// Store `body` with a CRC-64/NVME that belongs to other bytes, as if the
 /// object had been damaged: downloads must refuse it.
@@ -316,6 +316,43 @@ fn devices_and_fifos_are_written_into_not_replaced() {
     }
 }
 
+/// Special files are told by what they are, not where they are: `/dev/shm`
+/// is a tmpfs folder, where a new or regular file is written the usual way
+/// (a temporary file renamed into place), not opened as a device.
+#[cfg(unix)]
+#[test]
+#[allow(clippy::print_stderr, reason = "says why the test did nothing")]
+fn files_in_dev_shm_are_written_like_files_anywhere() {
+    use std::os::unix::fs::MetadataExt;
+    let shm = std::path::Path::new("/dev/shm");
+    if !shm.is_dir() {
+        eprintln!("skipped: this system has no /dev/shm");
+        return;
+    }
+    let bucket = new_bucket(&moto().clients(), "bkt");
+    let data = ascii(300_000);
+    put(moto(), &bucket, "data.bin", &data);
+    let dir = tempfile::tempdir_in(shm).unwrap();
+    let new = dir.path().join("new.bin");
+    assert_eq!(get_into(&bucket, "data.bin", &new), (0, String::new()));
+    assert!(std::fs::read(&new).unwrap() == data, "new file differs");
+    let existing = dir.path().join("existing.bin");
+    std::fs::write(&existing, "old contents").unwrap();
+    let before = std::fs::metadata(&existing).unwrap().ino();
+    assert_eq!(get_into(&bucket, "data.bin", &existing), (0, String::new()));
+    assert!(
+        std::fs::read(&existing).unwrap() == data,
+        "existing file differs"
+    );
+    let after = std::fs::metadata(&existing).unwrap().ino();
+    assert_ne!(before, after, "written in place, not renamed into place");
+    assert_eq!(
+        names(dir.path()),
+        ["existing.bin", "new.bin"],
+        "no temporary file"
+    );
+}
+
 #[test]
 fn an_empty_key_is_a_usage_error() {
     s3c(&["get-object", "bucket", ""]).run().fails_with(
@@ -373,14 +410,8 @@ fn a_reader_that_stops_early_is_not_an_error() {
     let mut first = [0; 10];
     child.stdout.take().unwrap().read_exact(&mut first).unwrap();
     assert_eq!(&first, b"line 0\nlin");
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr).as_ref()
-        ),
-        (Some(0), "")
-    );
+    // The rest of stdout was never read: the pipe is closed, nothing collected.
+    Output::collect(child).success();
 }
 
 /// A 1 MiB tmpfs mounted on a new folder, unmounted on drop: a disk that
@@ -452,22 +483,10 @@ fn ctrl_c_ends_the_wait_for_a_fifo_reader() {
         "it should wait for a reader"
     );
     let interrupted = Instant::now();
-    #[allow(clippy::cast_possible_wrap)]
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: sending a signal to the child this test started and has not reaped.
-    unsafe { libc::kill(pid, libc::SIGINT) };
-    let output = child.wait_with_output().unwrap();
+    crate::common::child::signal(&child, libc::SIGINT);
+    let output = Output::collect(child);
     assert!(interrupted.elapsed() < Duration::from_secs(2));
-    assert_eq!(
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stderr).as_ref()
-        ),
-        (
-            Some(1),
-            "Error: could not download `k`: interrupted by Ctrl+C\n"
-        )
-    );
+    output.fails_with(1, "Error: could not download `k`: interrupted by Ctrl+C\n");
     let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
     assert!(kind.is_fifo(), "replaced by {kind:?}");
 }

@@ -265,9 +265,7 @@ fn a_killed_download_leaves_no_file_under_the_final_name() {
 #[test]
 fn an_interrupted_download_removes_its_temporary_file() {
     let (mut child, out) = start_slow_download();
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: sending a signal to the child this test started and has not reaped.
-    unsafe { libc::kill(pid, libc::SIGINT) };
+    crate::common::child::signal(&child, libc::SIGINT);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
     assert_eq!(names(out.path()), Vec::<String>::new());

@@ -93,6 +93,48 @@ fn put_object_reading_standard_input_ends_on_sigterm() {
 }
 
 #[test]
+fn a_run_started_with_ctrl_c_ignored_keeps_ignoring_it_and_stops_on_sigterm() {
+    let bucket = new_bucket(&moto().clients(), "bkt");
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe");
+    mkfifo(&fifo);
+    // As `put-object ... &` from a shell: SIGINT ignored from the start.
+    let mut child = s3c(&["put-object", &bucket, "k", fifo.to_str().unwrap()])
+        .against(moto())
+        .ignoring_sigint()
+        .spawn();
+    wait_until_handling(&child, libc::SIGTERM);
+    signal(&child, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "Ctrl+C, ignored when it started, ended the run"
+    );
+    let ended = stop(child, libc::SIGTERM);
+    assert_eq!(
+        (ended.code, ended.stderr.as_str()),
+        (
+            1,
+            format!("Error: `s3://{bucket}/k` was not stored: interrupted by SIGTERM\n").as_str()
+        )
+    );
+    assert!(keys(moto(), &bucket).is_empty());
+}
+
+/// How a command stopped by `signal` while its first request is unanswered
+/// ends: the ones that clean up exit 1 and say so on their last line (they
+/// listen before that request); the others die of the signal, as any
+/// command that stores nothing half-way may. `(exit code, last line of
+/// stderr contains)`.
+fn expected_end(command: &str, signal: libc::c_int) -> (i32, &'static str) {
+    match (command, signal) {
+        ("delete-objects" | "list-bucket", _) => (-signal, ""),
+        (_, libc::SIGINT) => (1, "interrupted by Ctrl+C"),
+        _ => (1, "interrupted by SIGTERM"),
+    }
+}
+
+#[test]
 fn every_transfer_command_ends_promptly_when_the_server_stalls() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("d")).unwrap();
@@ -126,7 +168,12 @@ fn every_transfer_command_ends_promptly_when_the_server_stalls() {
             std::thread::sleep(Duration::from_millis(10));
         }
         let ended = stop(child, *with);
-        assert_ne!(ended.code, 0, "{args:?}: {ended:#?}");
+        let (code, said) = expected_end(args[0], *with);
+        let last = ended.stderr.lines().last().unwrap_or_default();
+        assert!(
+            ended.code == code && last.contains(said),
+            "{args:?}: expected exit {code} saying `{said}`: {ended:#?}"
+        );
     }
 }
 

@@ -1,7 +1,5 @@
-use s3_credentials::output::timestamp;
-
 use crate::common::s3::{new_bucket, put};
-use crate::common::{block_on, moto, s3c};
+use crate::common::{block_on, moto, printed_date, s3c};
 
 /// `(LastModified, ETag)` of each key as the tool prints them.
 fn listed(bucket: &str) -> Vec<(String, String)> {
@@ -10,8 +8,7 @@ fn listed(bucket: &str) -> Vec<(String, String)> {
     page.contents()
         .iter()
         .map(|object| {
-            let modified = timestamp(object.last_modified().unwrap());
-            let modified = modified.as_str().unwrap().to_owned();
+            let modified = printed_date(object.last_modified().unwrap());
             (modified, object.e_tag().unwrap().to_owned())
         })
         .collect()

@@ -1,9 +1,7 @@
 //! `list-buckets`, with and without `--details`.
 
-use s3_credentials::output::timestamp;
-
 use crate::common::proxy::{Proxy, Request};
-use crate::common::{block_on, exclusive_moto, s3c, unique};
+use crate::common::{block_on, exclusive_moto, printed_date, s3c, unique};
 
 /// Create buckets and return their creation dates as the tool prints them.
 fn create_buckets(server: &crate::common::Emulator, names: &[&str]) -> Vec<String> {
@@ -21,10 +19,7 @@ fn create_buckets(server: &crate::common::Emulator, names: &[&str]) -> Vec<Strin
                     .iter()
                     .find(|b| b.name() == Some(*name))
                     .unwrap();
-                timestamp(bucket.creation_date().unwrap())
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
+                printed_date(bucket.creation_date().unwrap())
             })
             .collect()
     })

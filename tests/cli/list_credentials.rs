@@ -6,27 +6,11 @@
 use std::time::{Duration, Instant};
 
 use s3_credentials::aws::Clients;
-use s3_credentials::output::{Format, RowWriter, timestamp};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::common::proxy::Proxy;
-use crate::common::{Emulator, block_on, exclusive_moto, s3c};
+use crate::common::{Emulator, block_on, exclusive_moto, printed_date as printed, s3c};
 use crate::create::golden;
-
-const COLUMNS: &[&str] = &[
-    "Name",
-    "Kind",
-    "Source",
-    "Buckets",
-    "Access",
-    "Prefixes",
-    "Expires",
-    "Expired",
-    "CreateDate",
-    "LastUsed",
-    "AccessKeys",
-    "ToolVersion",
-];
 
 fn tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
     aws_sdk_iam::types::Tag::builder()
@@ -36,11 +20,11 @@ fn tag(key: &str, value: &str) -> aws_sdk_iam::types::Tag {
         .unwrap()
 }
 
-/// `(create date, the row of its one key)` of a user, as IAM reports them.
-fn user_and_key(clients: &Clients, user: &str) -> (String, Value) {
+/// What IAM chose for a user the test made, which no test can know before:
+/// `(placeholder, value)` for its create date, its key and the key's date.
+fn user_and_key(clients: &Clients, user: &str, name: &str) -> [(String, String); 3] {
     block_on(async {
         let found = clients.iam.get_user().user_name(user).send().await.unwrap();
-        let created = timestamp(found.user.unwrap().create_date());
         let keys = clients
             .iam
             .list_access_keys()
@@ -49,21 +33,26 @@ fn user_and_key(clients: &Clients, user: &str) -> (String, Value) {
             .await
             .unwrap();
         let key = &keys.access_key_metadata()[0];
-        let row = json!({
-            "AccessKeyId": key.access_key_id(),
-            "Status": "Active",
-            "CreateDate": timestamp(key.create_date().unwrap()),
-            "AgeDays": 0,
-            "LastUsedDate": null,
-            "LastUsedService": "N/A",
-            "LastUsedRegion": "N/A",
-        });
-        (created.as_str().unwrap().to_owned(), row)
+        [
+            (
+                format!("{{{name}_CREATED}}"),
+                printed(found.user.unwrap().create_date()),
+            ),
+            (
+                format!("{{{name}_KEY}}"),
+                key.access_key_id().unwrap().to_owned(),
+            ),
+            (
+                format!("{{{name}_KEY_CREATED}}"),
+                printed(key.create_date().unwrap()),
+            ),
+        ]
     })
 }
 
-/// Make the mixed account; return the rows `list-credentials` must print.
-fn mixed_account(server: &Emulator) -> Vec<Value> {
+/// Make the mixed account; return the values to put in place of the
+/// `{...}` placeholders of the expected output.
+fn mixed_account(server: &Emulator) -> Vec<(String, String)> {
     let clients = server.clients();
     let create = |args: &[&str]| {
         let mut all = vec!["create", "-c", "--silent"];
@@ -156,72 +145,300 @@ fn mixed_account(server: &Emulator) -> Vec<Value> {
             .send()
             .await
             .unwrap();
-        timestamp(role.role.unwrap().create_date())
+        printed(role.role.unwrap().create_date())
     });
-    let (a_created, a_key) = user_and_key(&clients, "a-tagged");
-    let (b_created, b_key) = user_and_key(&clients, "b-expired");
-    let (c_created, c_key) = user_and_key(&clients, "c-legacy");
-    vec![
-        json!({"Name": "a-tagged", "Kind": "user", "Source": "tags", "Buckets": ["bkt-a"],
-               "Access": "read-only", "Prefixes": ["in/"], "Expires": "2099-01-01 00:00:00+00:00",
-               "Expired": false, "CreateDate": a_created, "LastUsed": null, "AccessKeys": [a_key],
-               "ToolVersion": version}),
-        json!({"Name": "b-expired", "Kind": "user", "Source": "tags", "Buckets": ["bkt-b", "bkt-bb"],
-               "Access": "read-write", "Prefixes": [], "Expires": "2020-01-01 00:00:00+00:00",
-               "Expired": true, "CreateDate": b_created, "LastUsed": null, "AccessKeys": [b_key],
-               "ToolVersion": version}),
-        json!({"Name": "c-legacy", "Kind": "user", "Source": "policy names", "Buckets": ["bkt-c"],
-               "Access": "read-only", "Prefixes": [], "Expires": null, "Expired": false,
-               "CreateDate": c_created, "LastUsed": null, "AccessKeys": [c_key]}),
-        json!({"Name": "f-role", "Kind": "role", "Source": "tags", "Buckets": ["bkt-f"],
-               "Access": "write-only", "Prefixes": [], "Expires": null, "Expired": false,
-               "CreateDate": role_created, "LastUsed": null, "AccessKeys": [],
-               "ToolVersion": version}),
-    ]
+    let mut values = vec![
+        ("{VERSION}".to_owned(), version.to_owned()),
+        ("{F_CREATED}".to_owned(), role_created),
+    ];
+    for (user, name) in [("a-tagged", "A"), ("b-expired", "B"), ("c-legacy", "C")] {
+        values.extend(user_and_key(&clients, user, name));
+    }
+    values
 }
 
-/// The rows as the tool's own row writer prints them in `format`.
-fn rendered(format: Format, rows: &[Value]) -> String {
-    let mut out = Vec::new();
-    let mut writer = RowWriter::new(&mut out, format, COLUMNS);
-    for row in rows {
-        writer.row(row).unwrap();
+/// `template` with its placeholders filled in.
+fn fill(template: &str, values: &[(String, String)]) -> String {
+    let mut text = template.to_owned();
+    for (placeholder, value) in values {
+        text = text.replace(placeholder, value);
     }
-    writer.finish().unwrap();
-    String::from_utf8(out).unwrap()
+    let left = text
+        .match_indices('{')
+        .find(|(at, _)| text[at + 1..].starts_with(|c: char| c.is_ascii_uppercase()));
+    assert_eq!(left, None, "a placeholder with no value in {text}");
+    text
 }
+
+/// The rows, one compact JSON object per line (`--nl`).
+const NL: &str = r#"{"Name":"a-tagged","Kind":"user","Source":"tags","Buckets":["bkt-a"],"Access":"read-only","Prefixes":["in/"],"Expires":"2099-01-01 00:00:00+00:00","Expired":false,"CreateDate":"{A_CREATED}","LastUsed":null,"AccessKeys":[{"AccessKeyId":"{A_KEY}","Status":"Active","CreateDate":"{A_KEY_CREATED}","AgeDays":0,"LastUsedDate":null,"LastUsedService":"N/A","LastUsedRegion":"N/A"}],"ToolVersion":"{VERSION}","Warnings":[]}
+{"Name":"b-expired","Kind":"user","Source":"tags","Buckets":["bkt-b","bkt-bb"],"Access":"read-write","Prefixes":[],"Expires":"2020-01-01 00:00:00+00:00","Expired":true,"CreateDate":"{B_CREATED}","LastUsed":null,"AccessKeys":[{"AccessKeyId":"{B_KEY}","Status":"Active","CreateDate":"{B_KEY_CREATED}","AgeDays":0,"LastUsedDate":null,"LastUsedService":"N/A","LastUsedRegion":"N/A"}],"ToolVersion":"{VERSION}","Warnings":["its policy `s3.read-write.bkt-b` differs from the one s3-credentials writes for its tags","its policy `s3.read-write.bkt-bb` differs from the one s3-credentials writes for its tags"]}
+{"Name":"c-legacy","Kind":"user","Source":"policy names","Buckets":["bkt-c"],"Access":"read-only","Prefixes":[],"Expires":null,"Expired":false,"CreateDate":"{C_CREATED}","LastUsed":null,"AccessKeys":[{"AccessKeyId":"{C_KEY}","Status":"Active","CreateDate":"{C_KEY_CREATED}","AgeDays":0,"LastUsedDate":null,"LastUsedService":"N/A","LastUsedRegion":"N/A"}],"Warnings":[]}
+{"Name":"f-role","Kind":"role","Source":"tags","Buckets":["bkt-f"],"Access":"write-only","Prefixes":[],"Expires":null,"Expired":false,"CreateDate":"{F_CREATED}","LastUsed":null,"AccessKeys":[],"ToolVersion":"{VERSION}","Warnings":["its policy `s3.write-only.bkt-f` is missing"]}
+"#;
+
+/// The default: pretty-printed objects, 4-space indent, one after another.
+const PRETTY: &str = r#"{
+    "Name": "a-tagged",
+    "Kind": "user",
+    "Source": "tags",
+    "Buckets": [
+        "bkt-a"
+    ],
+    "Access": "read-only",
+    "Prefixes": [
+        "in/"
+    ],
+    "Expires": "2099-01-01 00:00:00+00:00",
+    "Expired": false,
+    "CreateDate": "{A_CREATED}",
+    "LastUsed": null,
+    "AccessKeys": [
+        {
+            "AccessKeyId": "{A_KEY}",
+            "Status": "Active",
+            "CreateDate": "{A_KEY_CREATED}",
+            "AgeDays": 0,
+            "LastUsedDate": null,
+            "LastUsedService": "N/A",
+            "LastUsedRegion": "N/A"
+        }
+    ],
+    "ToolVersion": "{VERSION}",
+    "Warnings": []
+}
+{
+    "Name": "b-expired",
+    "Kind": "user",
+    "Source": "tags",
+    "Buckets": [
+        "bkt-b",
+        "bkt-bb"
+    ],
+    "Access": "read-write",
+    "Prefixes": [],
+    "Expires": "2020-01-01 00:00:00+00:00",
+    "Expired": true,
+    "CreateDate": "{B_CREATED}",
+    "LastUsed": null,
+    "AccessKeys": [
+        {
+            "AccessKeyId": "{B_KEY}",
+            "Status": "Active",
+            "CreateDate": "{B_KEY_CREATED}",
+            "AgeDays": 0,
+            "LastUsedDate": null,
+            "LastUsedService": "N/A",
+            "LastUsedRegion": "N/A"
+        }
+    ],
+    "ToolVersion": "{VERSION}",
+    "Warnings": [
+        "its policy `s3.read-write.bkt-b` differs from the one s3-credentials writes for its tags",
+        "its policy `s3.read-write.bkt-bb` differs from the one s3-credentials writes for its tags"
+    ]
+}
+{
+    "Name": "c-legacy",
+    "Kind": "user",
+    "Source": "policy names",
+    "Buckets": [
+        "bkt-c"
+    ],
+    "Access": "read-only",
+    "Prefixes": [],
+    "Expires": null,
+    "Expired": false,
+    "CreateDate": "{C_CREATED}",
+    "LastUsed": null,
+    "AccessKeys": [
+        {
+            "AccessKeyId": "{C_KEY}",
+            "Status": "Active",
+            "CreateDate": "{C_KEY_CREATED}",
+            "AgeDays": 0,
+            "LastUsedDate": null,
+            "LastUsedService": "N/A",
+            "LastUsedRegion": "N/A"
+        }
+    ],
+    "Warnings": []
+}
+{
+    "Name": "f-role",
+    "Kind": "role",
+    "Source": "tags",
+    "Buckets": [
+        "bkt-f"
+    ],
+    "Access": "write-only",
+    "Prefixes": [],
+    "Expires": null,
+    "Expired": false,
+    "CreateDate": "{F_CREATED}",
+    "LastUsed": null,
+    "AccessKeys": [],
+    "ToolVersion": "{VERSION}",
+    "Warnings": [
+        "its policy `s3.write-only.bkt-f` is missing"
+    ]
+}
+"#;
+
+/// `--array`: one pretty-printed array of the same objects.
+const ARRAY: &str = r#"[
+    {
+        "Name": "a-tagged",
+        "Kind": "user",
+        "Source": "tags",
+        "Buckets": [
+            "bkt-a"
+        ],
+        "Access": "read-only",
+        "Prefixes": [
+            "in/"
+        ],
+        "Expires": "2099-01-01 00:00:00+00:00",
+        "Expired": false,
+        "CreateDate": "{A_CREATED}",
+        "LastUsed": null,
+        "AccessKeys": [
+            {
+                "AccessKeyId": "{A_KEY}",
+                "Status": "Active",
+                "CreateDate": "{A_KEY_CREATED}",
+                "AgeDays": 0,
+                "LastUsedDate": null,
+                "LastUsedService": "N/A",
+                "LastUsedRegion": "N/A"
+            }
+        ],
+        "ToolVersion": "{VERSION}",
+        "Warnings": []
+    },
+    {
+        "Name": "b-expired",
+        "Kind": "user",
+        "Source": "tags",
+        "Buckets": [
+            "bkt-b",
+            "bkt-bb"
+        ],
+        "Access": "read-write",
+        "Prefixes": [],
+        "Expires": "2020-01-01 00:00:00+00:00",
+        "Expired": true,
+        "CreateDate": "{B_CREATED}",
+        "LastUsed": null,
+        "AccessKeys": [
+            {
+                "AccessKeyId": "{B_KEY}",
+                "Status": "Active",
+                "CreateDate": "{B_KEY_CREATED}",
+                "AgeDays": 0,
+                "LastUsedDate": null,
+                "LastUsedService": "N/A",
+                "LastUsedRegion": "N/A"
+            }
+        ],
+        "ToolVersion": "{VERSION}",
+        "Warnings": [
+            "its policy `s3.read-write.bkt-b` differs from the one s3-credentials writes for its tags",
+            "its policy `s3.read-write.bkt-bb` differs from the one s3-credentials writes for its tags"
+        ]
+    },
+    {
+        "Name": "c-legacy",
+        "Kind": "user",
+        "Source": "policy names",
+        "Buckets": [
+            "bkt-c"
+        ],
+        "Access": "read-only",
+        "Prefixes": [],
+        "Expires": null,
+        "Expired": false,
+        "CreateDate": "{C_CREATED}",
+        "LastUsed": null,
+        "AccessKeys": [
+            {
+                "AccessKeyId": "{C_KEY}",
+                "Status": "Active",
+                "CreateDate": "{C_KEY_CREATED}",
+                "AgeDays": 0,
+                "LastUsedDate": null,
+                "LastUsedService": "N/A",
+                "LastUsedRegion": "N/A"
+            }
+        ],
+        "Warnings": []
+    },
+    {
+        "Name": "f-role",
+        "Kind": "role",
+        "Source": "tags",
+        "Buckets": [
+            "bkt-f"
+        ],
+        "Access": "write-only",
+        "Prefixes": [],
+        "Expires": null,
+        "Expired": false,
+        "CreateDate": "{F_CREATED}",
+        "LastUsed": null,
+        "AccessKeys": [],
+        "ToolVersion": "{VERSION}",
+        "Warnings": [
+            "its policy `s3.write-only.bkt-f` is missing"
+        ]
+    }
+]
+"#;
+
+/// `--csv`: a header, then nested values as compact JSON, quoted as CSV
+/// quotes (`""`), absent values empty. Lines end in CRLF (`\n` here).
+const CSV: &str = r#"Name,Kind,Source,Buckets,Access,Prefixes,Expires,Expired,CreateDate,LastUsed,AccessKeys,ToolVersion,Warnings
+a-tagged,user,tags,"[""bkt-a""]",read-only,"[""in/""]",2099-01-01 00:00:00+00:00,false,{A_CREATED},,"[{""AccessKeyId"":""{A_KEY}"",""Status"":""Active"",""CreateDate"":""{A_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]",{VERSION},[]
+b-expired,user,tags,"[""bkt-b"",""bkt-bb""]",read-write,[],2020-01-01 00:00:00+00:00,true,{B_CREATED},,"[{""AccessKeyId"":""{B_KEY}"",""Status"":""Active"",""CreateDate"":""{B_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]",{VERSION},"[""its policy `s3.read-write.bkt-b` differs from the one s3-credentials writes for its tags"",""its policy `s3.read-write.bkt-bb` differs from the one s3-credentials writes for its tags""]"
+c-legacy,user,policy names,"[""bkt-c""]",read-only,[],,false,{C_CREATED},,"[{""AccessKeyId"":""{C_KEY}"",""Status"":""Active"",""CreateDate"":""{C_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]",,[]
+f-role,role,tags,"[""bkt-f""]",write-only,[],,false,{F_CREATED},,[],{VERSION},"[""its policy `s3.write-only.bkt-f` is missing""]"
+"#;
+
+/// `--tsv`: as `--csv` with tabs (written `\t` here) between the cells.
+const TSV: &str = r#"Name\tKind\tSource\tBuckets\tAccess\tPrefixes\tExpires\tExpired\tCreateDate\tLastUsed\tAccessKeys\tToolVersion\tWarnings
+a-tagged\tuser\ttags\t"[""bkt-a""]"\tread-only\t"[""in/""]"\t2099-01-01 00:00:00+00:00\tfalse\t{A_CREATED}\t\t"[{""AccessKeyId"":""{A_KEY}"",""Status"":""Active"",""CreateDate"":""{A_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]"\t{VERSION}\t[]
+b-expired\tuser\ttags\t"[""bkt-b"",""bkt-bb""]"\tread-write\t[]\t2020-01-01 00:00:00+00:00\ttrue\t{B_CREATED}\t\t"[{""AccessKeyId"":""{B_KEY}"",""Status"":""Active"",""CreateDate"":""{B_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]"\t{VERSION}\t"[""its policy `s3.read-write.bkt-b` differs from the one s3-credentials writes for its tags"",""its policy `s3.read-write.bkt-bb` differs from the one s3-credentials writes for its tags""]"
+c-legacy\tuser\tpolicy names\t"[""bkt-c""]"\tread-only\t[]\t\tfalse\t{C_CREATED}\t\t"[{""AccessKeyId"":""{C_KEY}"",""Status"":""Active"",""CreateDate"":""{C_KEY_CREATED}"",""AgeDays"":0,""LastUsedDate"":null,""LastUsedService"":""N/A"",""LastUsedRegion"":""N/A""}]"\t\t[]
+f-role\trole\ttags\t"[""bkt-f""]"\twrite-only\t[]\t\tfalse\t{F_CREATED}\t\t[]\t{VERSION}\t"[""its policy `s3.write-only.bkt-f` is missing""]"
+"#;
 
 #[test]
 fn a_mixed_account_in_every_output_mode_and_filter() {
     let (_lock, server) = exclusive_moto();
-    let rows = mixed_account(server);
+    let values = mixed_account(server);
     let run = |args: &[&str]| {
         let mut all = vec!["list-credentials"];
         all.extend_from_slice(args);
-        let output = s3c(&all).against(server).run();
-        assert_eq!(output.stderr, "", "{args:?}");
-        output.success().to_owned()
+        s3c(&all).against(server).run().success().to_owned()
     };
-    // Exact rows, spelled out once.
-    let nl: String = rows.iter().map(|row| format!("{row}\n")).collect();
-    assert_eq!(run(&["--nl"]), nl);
-    assert!(nl.starts_with(
-        r#"{"Name":"a-tagged","Kind":"user","Source":"tags","Buckets":["bkt-a"],"Access":"read-only","Prefixes":["in/"],"Expires":"2099-01-01 00:00:00+00:00","Expired":false,"CreateDate":"#
-    ));
-    for (flag, format) in [
-        ("", Format::Pretty),
-        ("--array", Format::Array),
-        ("--csv", Format::Csv),
-        ("--tsv", Format::Tsv),
+    let crlf = |text: &str| text.replace('\n', "\r\n");
+    for (args, expected) in [
+        (&["--nl"][..], fill(NL, &values)),
+        (&[][..], fill(PRETTY, &values)),
+        (&["--array"][..], fill(ARRAY, &values)),
+        (&["--csv"][..], crlf(&fill(CSV, &values))),
+        (
+            &["--tsv"][..],
+            crlf(&fill(&TSV.replace(r"\t", "\t"), &values)),
+        ),
     ] {
-        let args: Vec<&str> = [flag].into_iter().filter(|f| !f.is_empty()).collect();
-        assert_eq!(run(&args), rendered(format, &rows), "{flag}");
+        assert_eq!(run(args), expected, "{args:?}");
     }
-    assert!(run(&["--csv"]).starts_with(
-        "Name,Kind,Source,Buckets,Access,Prefixes,Expires,Expired,CreateDate,LastUsed,AccessKeys,ToolVersion\r\n\
-         a-tagged,user,tags,\"[\"\"bkt-a\"\"]\",read-only,\"[\"\"in/\"\"]\",2099-01-01 00:00:00+00:00,false,"
-    ));
-    assert_eq!(run(&["--expired", "--nl"]), format!("{}\n", rows[1]));
+    let b_expired = NL.lines().nth(1).unwrap();
+    assert_eq!(
+        run(&["--expired", "--nl"]),
+        fill(&format!("{b_expired}\n"), &values)
+    );
     // Everything here was made a moment ago and never used.
     assert_eq!(run(&["--unused-for", "1d", "--nl"]), "");
     assert_eq!(run(&["--unused-for", "1d", "--expired", "--array"]), "[]\n");
@@ -267,11 +484,16 @@ fn users_are_described_concurrently_through_a_slow_connection() {
         .collect();
     let expected: Vec<String> = (0..users).map(|n| format!("user-{n:03}")).collect();
     assert_eq!(names, expected, "rows keep IAM's order");
-    // Each user takes two round trips in a row (tags, then keys); one at a
-    // time that alone is 8 s here.
+    // Each user takes two round trips in a row (tags, keys and policy
+    // names; then each key's last use and each policy); one at a time that
+    // alone is 8 s here.
     let requests = proxy.requests().len();
     assert!(requests >= 2 * users, "{requests} requests");
-    assert!(took < Duration::from_secs(3), "took {took:?}");
+    // Four requests per user (tags, keys, inline and attached policy
+    // names) keep the single-threaded moto busy for a few seconds on a
+    // loaded machine; one user at a time would still take 8 s or more.
+    assert!(took < Duration::from_secs(6), "took {took:?}");
     let most = proxy.most_in_flight();
-    assert!((8..=2 * 16).contains(&most), "{most} requests at once");
+    // Up to four requests of each of 16 users at once.
+    assert!((8..=4 * 16).contains(&most), "{most} requests at once");
 }

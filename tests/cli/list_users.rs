@@ -1,6 +1,4 @@
-use s3_credentials::output::timestamp;
-
-use crate::common::{block_on, exclusive_moto, s3c};
+use crate::common::{block_on, exclusive_moto, printed_date, s3c};
 
 /// Create users and return, for each, the (name, id, create date) IAM reports.
 fn create_users(
@@ -19,7 +17,7 @@ fn create_users(
                 .unwrap()
                 .user
                 .unwrap();
-            let date = timestamp(user.create_date()).as_str().unwrap().to_owned();
+            let date = printed_date(user.create_date());
             users.push(((*name).to_owned(), user.user_id, date));
         }
         users

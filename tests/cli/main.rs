@@ -4,9 +4,22 @@
 //! command are in `connection`. New tests go in the module of the command
 //! they exercise. The harness is in `tests/common`.
 
+// A test reports failure by panicking, so `unwrap`, `expect` and `panic!`
+// are how it says what went wrong. The harness signals children, makes
+// FIFOs and sets rlimits through libc, which needs `unsafe`; every block
+// still says why it is sound (`clippy::undocumented_unsafe_blocks`).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    unsafe_code,
+    reason = "test code: see the comment above"
+)]
+
 #[path = "../common/mod.rs"]
 mod common;
 
+mod aws_iam_proxy;
 mod bad_input;
 mod bucket_setup;
 mod checksum_settings;
@@ -23,6 +36,7 @@ mod debug_bucket;
 mod delete_objects;
 mod delete_role;
 mod delete_user;
+mod delete_user_expired;
 mod docs;
 mod get_object;
 mod get_objects;
@@ -30,6 +44,7 @@ mod interrupts;
 mod list_bucket;
 mod list_buckets;
 mod list_credentials;
+mod list_credentials_warnings;
 mod list_roles;
 mod list_user_policies;
 mod list_users;

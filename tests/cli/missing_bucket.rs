@@ -4,6 +4,7 @@
 //! the account's list) say more, and are tested in their own modules.
 
 use crate::bucket_setup::missing_bucket;
+use crate::common::commands::one_bucket_commands;
 use crate::common::{moto, s3c};
 
 #[test]
@@ -12,18 +13,14 @@ fn a_missing_bucket_is_a_clear_error_in_every_command() {
     let does_not_exist = "Error: bucket `BUCKET` does not exist\n";
     let cases: &[(&[&str], &str)] = &[
         (&["set-cors-policy", "BUCKET"], does_not_exist),
-        (&["get-cors-policy", "BUCKET"], does_not_exist),
         (
             &["set-bucket-policy", "BUCKET", "--allow-all-get"],
             does_not_exist,
         ),
-        (&["get-bucket-policy", "BUCKET"], does_not_exist),
         (
             &["set-public-access-block", "BUCKET", "--allow-public-access"],
             does_not_exist,
         ),
-        (&["get-public-access-block", "BUCKET"], does_not_exist),
-        (&["debug-bucket", "BUCKET"], does_not_exist),
         (
             &[
                 "localserver",
@@ -58,6 +55,21 @@ fn a_missing_bucket_is_a_clear_error_in_every_command() {
             "Error: ListObjectsV2 failed: NoSuchBucket: The specified bucket does not exist\n",
         ),
     ];
+    // Every command that takes only a bucket says the same.
+    let one_bucket = one_bucket_commands();
+    for known in [
+        "get-cors-policy",
+        "get-bucket-policy",
+        "get-public-access-block",
+    ] {
+        assert!(one_bucket.contains(&known.to_owned()), "{one_bucket:?}");
+    }
+    let one_bucket: Vec<[&str; 2]> = one_bucket.iter().map(|c| [c.as_str(), "BUCKET"]).collect();
+    let cases = cases.iter().copied().chain(
+        one_bucket
+            .iter()
+            .map(|args| (args.as_slice(), does_not_exist)),
+    );
     let out = tempfile::tempdir().unwrap();
     for (args, stderr) in cases {
         let bucket = missing_bucket();

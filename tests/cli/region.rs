@@ -8,8 +8,6 @@ use std::fs;
 
 use crate::common::region_proxy::{Answer, RegionProxy};
 use crate::common::s3::{get, keys, new_bucket, new_bucket_in, put};
-use s3_credentials::output::to_pretty_json;
-use s3_credentials::policy::bucket_policy_allow_all_get;
 
 use crate::common::{Output, enforcing_moto, moto, s3c};
 
@@ -85,7 +83,13 @@ fn every_command_reaches_a_bucket_in_eu_west_1(answer: Answer) {
     let cors = succeeds_after_one_redirect(&proxy, b, &["get-cors-policy", b]);
     assert!(cors.stdout.contains("set-by-s3-credentials"), "{cors:#?}");
     let allow = ["set-bucket-policy", b, "--allow-all-get"];
-    let allowed = to_pretty_json(&bucket_policy_allow_all_get(b));
+    let allowed = format!(
+        "{{\n    \"Version\": \"2012-10-17\",\n    \"Statement\": [\n        {{\n            \
+         \"Sid\": \"AllowAllGetObject\",\n            \"Effect\": \"Allow\",\n            \
+         \"Principal\": \"*\",\n            \"Action\": [\n                \"s3:GetObject\"\n            \
+         ],\n            \"Resource\": [\n                \"arn:aws:s3:::{b}/*\"\n            ]\n        \
+         }}\n    ]\n}}"
+    );
     succeeds_saying(
         &proxy,
         b,

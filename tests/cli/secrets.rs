@@ -3,6 +3,7 @@
 
 use clap::CommandFactory;
 
+use crate::common::commands::one_bucket_commands;
 use crate::common::{enforcing_moto, moto, s3c, unique};
 
 const SECRET: &str = "SECRETsecretSECRETsecretSECRETsecret1234";
@@ -34,6 +35,7 @@ fn commands() -> Vec<(Vec<String>, i32)> {
     let role = unique("secret-role");
     let failing = [user.as_str(), missing.as_str()];
     let created = format!("s3.read-write.{bucket}");
+    let one_bucket = one_bucket_commands();
     [
         vec!["whoami"],
         vec!["list-users"],
@@ -58,17 +60,22 @@ fn commands() -> Vec<(Vec<String>, i32)> {
         vec!["delete-role", &role],
         // The bucket exists from here on (where `create` could make it).
         vec!["set-cors-policy", &bucket],
-        vec!["get-cors-policy", &bucket],
         vec!["set-bucket-policy", &bucket, "--allow-all-get"],
-        vec!["get-bucket-policy", &bucket],
         vec![
             "set-public-access-block",
             &bucket,
             "--block-public-acls",
             "true",
         ],
-        vec!["get-public-access-block", &bucket],
-        vec!["debug-bucket", &bucket],
+    ]
+    .into_iter()
+    // Every command that takes only a bucket, on the bucket just configured.
+    .chain(
+        one_bucket
+            .iter()
+            .map(|command| vec![command.as_str(), &bucket]),
+    )
+    .chain([
         vec!["list-buckets", "--details", &bucket],
         vec!["put-object", &bucket, "a.txt", &file, "-s"],
         vec!["put-objects", &bucket, &folder, "-s"],
@@ -79,8 +86,7 @@ fn commands() -> Vec<(Vec<String>, i32)> {
         // On a bucket that exists it would serve until stopped; its serving
         // path is checked in the `localserver` tests.
         vec!["localserver", &missing, "-d", "15m", "--port", "0"],
-    ]
-    .into_iter()
+    ])
     .map(|args| {
         let code = i32::from(args.iter().any(|arg| failing.contains(arg)));
         (args.into_iter().map(str::to_owned).collect(), code)

@@ -17,12 +17,7 @@ use crate::put_object::PART;
 /// Run to the end, failing the test if that takes more than a minute (a
 /// walk that opens a FIFO would wait forever).
 fn run_within_a_minute(command: crate::common::S3c) -> Output {
-    let ended = wait_within(command.spawn(), Duration::from_secs(60));
-    Output {
-        code: ended.code,
-        stdout: ended.stdout,
-        stderr: ended.stderr,
-    }
+    wait_within(command.spawn(), Duration::from_secs(60)).into()
 }
 
 /// Write `data` into the FIFO at `path` from another thread.

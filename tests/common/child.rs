@@ -1,8 +1,10 @@
 //! A run of the binary the test signals and times: send SIGINT or SIGTERM by
-//! PID, wait a bounded time, and read its peak memory.
+//! PID, wait a bounded time, and read its peak memory; and the signal
+//! dispositions every run starts with.
 
 use std::io::Read;
-use std::process::Child;
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 /// How a signalled or measured run ended.
@@ -16,6 +18,49 @@ pub struct Ended {
     /// Peak resident memory in bytes, as last seen while it ran (`VmHWM`:
     /// not `ru_maxrss`, which counts the test process it was forked from).
     pub peak_memory: u64,
+}
+
+impl From<Ended> for super::Output {
+    /// What the run printed and its exit code, without the timings.
+    fn from(ended: Ended) -> Self {
+        Self {
+            code: ended.code,
+            stdout: ended.stdout,
+            stderr: ended.stderr,
+        }
+    }
+}
+
+/// Start `command` with SIGINT and SIGTERM at their default action,
+/// whatever this test process inherited: a test suite started from a
+/// background job (`cargo test &`) has SIGINT ignored, and a child would
+/// inherit that and (rightly) keep ignoring it.
+pub fn default_signals(command: &mut Command) {
+    // SAFETY: only `signal`, a system call, runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            for signal in [libc::SIGINT, libc::SIGTERM] {
+                if libc::signal(signal, libc::SIG_DFL) == libc::SIG_ERR {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Start `command` with SIGINT ignored, as a shell starts a background job.
+/// Runs after any earlier [`default_signals`].
+pub fn ignore_sigint(command: &mut Command) {
+    // SAFETY: only `signal`, a system call, runs between fork and exec.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::signal(libc::SIGINT, libc::SIG_IGN) == libc::SIG_ERR {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
 }
 
 /// Send `signal` (`libc::SIGINT`, `libc::SIGTERM`) to the child.

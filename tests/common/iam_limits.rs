@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::proxy::{Proxy, Request};
+use super::proxy::{Proxy, Request, iam_error as error};
 
 /// IAM's limit on one user's inline policies together.
 pub const USER_INLINE_LIMIT: usize = 2048;
@@ -66,16 +66,4 @@ fn assume_role(request: &Request) -> Option<String> {
              Member must have length less than or equal to 2048",
         )
     })
-}
-
-/// An IAM/STS error answer.
-fn error(status: u16, code: &str, message: &str) -> String {
-    let body = format!(
-        "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>\
-         </Error><RequestId>test</RequestId></ErrorResponse>"
-    );
-    format!(
-        "HTTP/1.1 {status} Error\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
 }

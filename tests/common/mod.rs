@@ -7,6 +7,7 @@
 //! `atexit` hook, and by themselves when the pipe to their stdin closes.
 
 pub mod child;
+pub mod commands;
 pub mod composite;
 pub mod counter;
 pub mod fake_s3;
@@ -14,12 +15,14 @@ pub mod gate;
 pub mod http;
 pub mod iam;
 pub mod iam_limits;
+pub mod iam_proxy;
 pub mod proxy;
 pub mod region_proxy;
 pub mod roles;
 pub mod s3;
 pub mod s3s_fs;
 pub mod stall;
+pub mod tool_users;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -43,7 +46,9 @@ static STARTED: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 extern "C" fn stop_emulators() {
     let pids = STARTED.lock().map(|p| p.clone()).unwrap_or_default();
     for pid in pids {
-        let pid = pid as libc::pid_t;
+        let Ok(pid) = libc::pid_t::try_from(pid) else {
+            continue;
+        };
         // SAFETY: plain libc calls on a PID this process spawned and has not reaped.
         unsafe {
             libc::kill(pid, libc::SIGTERM);
@@ -129,18 +134,23 @@ impl Emulator {
 
     /// SDK clients for this server with the given credentials.
     pub fn clients_as(&self, key: &str, secret: &str) -> Clients {
-        let config = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::from_static("us-east-1"))
-            .endpoint_url(&self.endpoint)
-            .credentials_provider(
-                aws_credential_types::provider::SharedCredentialsProvider::new(
-                    aws_credential_types::Credentials::new(key, secret, None, None, "tests"),
-                ),
-            )
-            .build();
-        Clients::from_config(&config)
+        Clients::from_config(&sdk_config(&self.endpoint, key, secret))
     }
+}
+
+/// SDK configuration for `endpoint` (an emulator, or a proxy in front of
+/// one) with these credentials, in `us-east-1`.
+pub fn sdk_config(endpoint: &str, key: &str, secret: &str) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::from_static("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new(key, secret, None, None, "tests"),
+            ),
+        )
+        .build()
 }
 
 /// Credentials the tests use against the permissive emulators.
@@ -212,9 +222,19 @@ pub fn exists<T, E: std::fmt::Debug>(
         aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
     >,
 ) -> bool {
+    found(result).is_some()
+}
+
+/// The answer, `None` for "not found" (404); any other failure fails the test.
+pub fn found<T, E: std::fmt::Debug>(
+    result: Result<
+        T,
+        aws_smithy_runtime_api::client::result::SdkError<E, aws_smithy_runtime_api::http::Response>,
+    >,
+) -> Option<T> {
     match result {
-        Ok(_) => true,
-        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => false,
+        Ok(answer) => Some(answer),
+        Err(error) if error.raw_response().map(|r| r.status().as_u16()) == Some(404) => None,
         Err(error) => panic!("could not tell whether it exists: {error:?}"),
     }
 }
@@ -226,6 +246,16 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
         .build()
         .unwrap()
         .block_on(future)
+}
+
+/// An AWS timestamp as the tool prints it, `2021-11-03 01:38:24+00:00` (the
+/// original tool's form): written out here rather than taken from the
+/// tool's `output::timestamp`, so that a bug there fails the tests.
+pub fn printed_date(date: &aws_smithy_types::DateTime) -> String {
+    let iso = date
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap();
+    format!("{} {}+00:00", &iso[..10], &iso[11..19])
 }
 
 /// A name no other test of this run uses, valid as a bucket, user or role name.
@@ -275,6 +305,8 @@ pub fn s3c(args: &[&str]) -> S3c {
         .env("AWS_ACCESS_KEY_ID", TEST_KEY)
         .env("AWS_SECRET_ACCESS_KEY", TEST_SECRET)
         .stdin(Stdio::null());
+    // However the suite was started, each run starts as from a terminal.
+    child::default_signals(&mut command);
     S3c {
         command,
         stdin: None,
@@ -291,6 +323,12 @@ impl S3c {
     /// Set an environment variable.
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
         self.command.env(key, value);
+        self
+    }
+
+    /// Start with SIGINT ignored, as a shell starts a background job.
+    pub fn ignoring_sigint(mut self) -> Self {
+        child::ignore_sigint(&mut self.command);
         self
     }
 
@@ -410,12 +448,7 @@ impl S3c {
             .spawn()
             .expect("run s3-credentials");
         drop(child.stdout.take());
-        let output = child.wait_with_output().unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::new(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        Output::collect(child)
     }
 
     /// Run to completion.
@@ -432,16 +465,23 @@ impl S3c {
         if let Some(input) = self.stdin {
             child.stdin.take().unwrap().write_all(&input).unwrap();
         }
-        let output = child.wait_with_output().unwrap();
-        Output {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).unwrap(),
-            stderr: String::from_utf8(output.stderr).unwrap(),
-        }
+        Output::collect(child)
     }
 }
 
 impl Output {
+    /// Wait for a run started with one of the `spawn` methods to end and
+    /// take what it printed. A stream not piped, or already taken from the
+    /// child, reads as empty; a run killed by a signal has code -1.
+    pub fn collect(child: Child) -> Self {
+        let output = child.wait_with_output().expect("wait for s3-credentials");
+        Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
     /// Assert success with nothing on stderr, and return stdout.
     #[track_caller]
     pub fn success(&self) -> &str {

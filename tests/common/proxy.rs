@@ -5,6 +5,10 @@
 //! `Connection: close`, so the SDK opens a new connection for the next one.
 //! It also counts how many requests it holds at once, and can hold each one
 //! for a while, so a test can prove that requests really overlap.
+//!
+//! A request can also be answered late: forwarded, acted on by the
+//! emulator, and its answer held back (see [`Proxy::with_answers`]), as when
+//! AWS made a change but its answer never reached the client in time.
 
 use std::io::{BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -76,9 +80,14 @@ impl Drop for InFlightGuard<'_> {
 /// HTTP response (status line, headers, body) to send instead of forwarding.
 pub type Responder = Arc<dyn Fn(&Request) -> Option<String> + Send + Sync>;
 
+/// Decides how long the answer to a forwarded request is held back after
+/// the emulator gave it; `None`: passed on at once.
+pub type Late = Arc<dyn Fn(&Request) -> Option<Duration> + Send + Sync>;
+
 /// How the proxy treats the requests it forwards.
 struct Behaviour {
     respond: Responder,
+    late: Late,
     /// How long each request is held before it is forwarded.
     hold: Duration,
     in_flight: InFlight,
@@ -118,22 +127,31 @@ impl Proxy {
     /// Forward to `target`, but let `respond` answer the requests it picks
     /// (they are still recorded).
     pub fn with_responder(target: &str, respond: Responder) -> Self {
-        Self::with(target, respond, Duration::ZERO)
+        Self::with(target, respond, Arc::new(|_| None), Duration::ZERO)
+    }
+
+    /// Like [`Proxy::with_responder`]; the requests it forwards are acted on
+    /// by the emulator at once, and their answers held back as `late` says.
+    /// (Unlike [`super::gate::Gate`], which streams requests by method and
+    /// path, this reads the whole request, so it can pick by IAM `Action`.)
+    pub fn with_answers(target: &str, respond: Responder, late: Late) -> Self {
+        Self::with(target, respond, late, Duration::ZERO)
     }
 
     /// Forward to `target`, holding each request for `hold` first: requests
     /// sent at once then overlap here, and [`Proxy::most_in_flight`] shows it.
     pub fn holding(target: &str, hold: Duration) -> Self {
-        Self::with(target, Arc::new(|_| None), hold)
+        Self::with(target, Arc::new(|_| None), Arc::new(|_| None), hold)
     }
 
-    fn with(target: &str, respond: Responder, hold: Duration) -> Self {
+    fn with(target: &str, respond: Responder, late: Late, hold: Duration) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let target = target.trim_start_matches("http://").to_owned();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let behaviour = Arc::new(Behaviour {
             respond,
+            late,
             hold,
             in_flight: InFlight::default(),
         });
@@ -175,6 +193,34 @@ impl Proxy {
     }
 }
 
+/// The whole raw answer IAM gives for an error: the query protocol's
+/// `ErrorResponse` XML (`Type`, `Code`, `Message`, `RequestId`), as in
+/// https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html and
+/// each action's page (e.g. `409 DeleteConflict` on
+/// https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html).
+/// STS answers in the same form.
+pub fn iam_error(status: u16, code: &str, message: &str) -> String {
+    let reason = match status {
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        409 => "Conflict",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        _ => "Error",
+    };
+    let kind = if status >= 500 { "Receiver" } else { "Sender" };
+    let body = format!(
+        "<ErrorResponse xmlns=\"https://iam.amazonaws.com/doc/2010-05-08/\">\n  <Error>\n    \
+         <Type>{kind}</Type>\n    <Code>{code}</Code>\n    <Message>{message}</Message>\n  \
+         </Error>\n  <RequestId>4e1c2a38-0000-4000-8000-test-proxy</RequestId>\n</ErrorResponse>\n"
+    );
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+}
+
 fn forward(
     client: TcpStream,
     target: &str,
@@ -196,6 +242,10 @@ fn forward(
     };
     let in_flight = behaviour.in_flight.enter();
     let answer = (behaviour.respond)(&request);
+    let late = answer
+        .is_none()
+        .then(|| (behaviour.late)(&request))
+        .flatten();
     recorded.lock().unwrap().push(request);
     std::thread::sleep(behaviour.hold);
     let mut client = client;
@@ -209,6 +259,9 @@ fn forward(
     upstream.write_all(&body)?;
     let mut response = Vec::new();
     upstream.read_to_end(&mut response)?;
+    if let Some(late) = late {
+        std::thread::sleep(late);
+    }
     drop(in_flight);
     client.write_all(&response)?;
     client.shutdown(std::net::Shutdown::Both)

@@ -12,11 +12,12 @@ use aws_sdk_s3::types::{
 use futures_util::future::join_all;
 
 use super::plan::Plan;
-use super::undo::{Change, Changes, Stopping};
+use super::undo::{Change, Changes};
 use crate::aws::Clients;
-use crate::error::{AwsError, AwsResultExt};
+use crate::error::{AwsError, AwsResultExt, warning_text};
 use crate::output::to_pretty_json;
 use crate::policy;
+use crate::stopping::Stopping;
 
 /// The empty object that proves which run created a bucket in us-east-1
 /// (see [`create_bucket`]); removed when the run ends.
@@ -277,11 +278,11 @@ pub(crate) async fn release_claims(
 ) -> std::io::Result<()> {
     for bucket in changes.claimed_buckets() {
         if let Err(error) = delete_claim(clients, bucket).await {
-            writeln!(
-                log,
-                "Warning: could not remove the empty object `{CLAIM_KEY}` this run put in bucket \
+            let warning = warning_text(format_args!(
+                "could not remove the empty object `{CLAIM_KEY}` this run put in bucket \
                  `{bucket}` to prove it created it: {error}"
-            )?;
+            ));
+            writeln!(log, "{warning}")?;
         }
     }
     Ok(())

@@ -21,28 +21,22 @@ mod user;
 use std::io::Write;
 use std::time::Duration;
 
-use aws_credential_types::Credentials;
-use aws_sdk_iam::types::AccessKey;
 use serde_json::Value;
 
 use self::plan::{Plan, RolePlan};
 use self::snippet::RoleInUse;
-use self::undo::{Change, Changes, Stopping};
+use self::undo::{Change, Changes};
 use crate::aws::Clients;
-use crate::cli::{CreateArgs, CredentialsFormat};
+use crate::cli::CreateArgs;
 use crate::error::{AwsResultExt, ExitStatus};
-use crate::iam::temporary::{self, RoleChange, TemporaryCredentials};
-use crate::output::{Console, Object, timestamp, to_pretty_json};
-use crate::signals::StopSignals;
+use crate::iam::new_credentials::{NewCredentials, wait_until_accepted};
+use crate::iam::temporary::{self, RoleChange};
+use crate::output::{Console, Object, to_pretty_json};
+use crate::stopping::until_stopped;
 
-/// How long `--wait` waits for new credentials to be accepted.
-const WAIT_LIMIT: Duration = Duration::from_secs(60);
 /// A role IAM has just created can take a few seconds before STS lets
 /// anyone assume it; keep trying this long.
 const NEW_ROLE_GRACE: Duration = Duration::from_secs(15);
-/// After Ctrl+C or SIGTERM, how long the request in flight may take to
-/// answer: a change it made is undone with the others.
-const IN_FLIGHT_LIMIT: Duration = Duration::from_secs(15);
 
 /// Check the options, then create the credentials, or describe what would
 /// be done with `--dry-run` (which makes no AWS call and needs no credentials).
@@ -65,32 +59,6 @@ pub(crate) async fn run(
         return Err(clients.explain(error));
     }
     Ok(ExitStatus::Success)
-}
-
-/// Run `work` to its end. On Ctrl+C or SIGTERM, it is not dropped
-/// mid-request (a change AWS made would go unseen and stay): it is asked to
-/// stop at its next check and given [`IN_FLIGHT_LIMIT`] to get there.
-pub(crate) async fn until_stopped(
-    work: impl Future<Output = anyhow::Result<()>>,
-    stopping: &Stopping,
-) -> anyhow::Result<()> {
-    // Listening before the work starts, so that no signal is missed.
-    let mut stop = StopSignals::new()?;
-    let mut work = std::pin::pin!(work);
-    let signal = tokio::select! {
-        result = &mut work => return result,
-        signal = stop.wait() => signal,
-    };
-    stopping.stop(signal);
-    match tokio::time::timeout(IN_FLIGHT_LIMIT, &mut work).await {
-        Ok(result) => result,
-        Err(_) => Err(anyhow::anyhow!(
-            "interrupted by {}; a request was still unanswered {} seconds later, and whatever \
-             it changed was not undone",
-            signal.name(),
-            IN_FLIGHT_LIMIT.as_secs()
-        )),
-    }
 }
 
 async fn execute(
@@ -118,7 +86,7 @@ async fn execute(
         None => permanent_credentials(plan, clients, &existing, changes, console.err).await?,
     };
     if plan.wait {
-        wait_until_accepted(clients, &credentials, changes, console.err).await?;
+        wait_until_accepted(clients, &credentials, &changes.stopping, console.err).await?;
     }
     buckets::release_claims(clients, changes, console.err).await?;
     // The last check: a signal after it comes once the credentials are
@@ -176,67 +144,6 @@ async fn keyless(
         write!(console.err, "\n{text}")?;
     }
     Ok(())
-}
-
-/// New credentials, in the shape AWS returned them.
-pub(crate) enum NewCredentials {
-    Permanent { user: String, key: AccessKey },
-    Temporary(TemporaryCredentials),
-}
-
-impl NewCredentials {
-    fn sdk_credentials(&self) -> Credentials {
-        match self {
-            Self::Permanent { key, .. } => Credentials::new(
-                key.access_key_id(),
-                key.secret_access_key(),
-                None,
-                None,
-                "s3-credentials create",
-            ),
-            Self::Temporary(t) => Credentials::new(
-                &t.access_key_id,
-                &t.secret_access_key,
-                Some(t.session_token.clone()),
-                None,
-                "s3-credentials create",
-            ),
-        }
-    }
-
-    /// The credentials as `create` prints them.
-    pub(crate) fn render(&self, format: CredentialsFormat) -> String {
-        match (self, format) {
-            (Self::Permanent { key, .. }, CredentialsFormat::Ini) => format!(
-                "[default]\naws_access_key_id={}\naws_secret_access_key={}\n",
-                key.access_key_id(),
-                key.secret_access_key()
-            ),
-            (Self::Temporary(t), CredentialsFormat::Ini) => format!(
-                "[default]\naws_access_key_id={}\naws_secret_access_key={}\naws_session_token={}\n",
-                t.access_key_id, t.secret_access_key, t.session_token
-            ),
-            (Self::Permanent { user, key }, CredentialsFormat::Json) => {
-                let value: Value = Object::new()
-                    .with("UserName", user.as_str())
-                    .with("AccessKeyId", key.access_key_id())
-                    .with("Status", key.status().as_str())
-                    .with("SecretAccessKey", key.secret_access_key())
-                    .with_opt("CreateDate", key.create_date().map(timestamp))
-                    .into();
-                format!("{}\n", to_pretty_json(&value))
-            }
-            (Self::Temporary(t), CredentialsFormat::Json) => {
-                let value: Value = Object::new()
-                    .with("AccessKeyId", t.access_key_id.as_str())
-                    .with("SecretAccessKey", t.secret_access_key.as_str())
-                    .with("SessionToken", t.session_token.as_str())
-                    .with("Expiration", timestamp(&t.expiration))
-                    .into();
-                format!("{}\n", to_pretty_json(&value))
-            }
-        }
-    }
 }
 
 async fn permanent_credentials(
@@ -321,48 +228,4 @@ fn is_access_denied(error: &anyhow::Error) -> bool {
     error
         .downcast_ref::<crate::error::AwsError>()
         .is_some_and(|aws| aws.is_access_denied())
-}
-
-/// Try the new credentials until AWS accepts them (IAM takes a few seconds
-/// to make a new key usable everywhere), at most [`WAIT_LIMIT`].
-pub(crate) async fn wait_until_accepted(
-    clients: &Clients,
-    credentials: &NewCredentials,
-    changes: &Changes,
-    log: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let message = "Waiting for AWS to accept the new credentials...";
-    // A spinner on a terminal; a plain line where stderr is a file or pipe.
-    let spinner = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
-        let spinner = indicatif::ProgressBar::new_spinner().with_message(message);
-        spinner.enable_steady_tick(Duration::from_millis(100));
-        spinner
-    });
-    if spinner.is_none() {
-        writeln!(log, "{message}")?;
-    }
-    let probe = clients.with_credentials(credentials.sdk_credentials());
-    let accepted = tokio::time::timeout(WAIT_LIMIT, async {
-        while probe.sts.get_caller_identity().send().await.is_err() {
-            changes.check()?;
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-        anyhow::Ok(())
-    })
-    .await;
-    if let Some(spinner) = spinner {
-        spinner.finish_and_clear();
-    }
-    if let Ok(accepted) = accepted {
-        accepted?;
-        writeln!(log, "The new credentials are ready to use")?;
-    } else {
-        writeln!(
-            log,
-            "Warning: AWS did not accept the new credentials within {} seconds; they usually \
-             start working shortly after",
-            WAIT_LIMIT.as_secs()
-        )?;
-    }
-    Ok(())
 }

@@ -5,35 +5,14 @@
 //! could not be done, so that nothing is left behind unknowingly.
 
 use std::io::Write;
-use std::sync::{Arc, OnceLock};
 
 use aws_sdk_iam::types::Tag;
 
 use crate::aws::Clients;
 use crate::error::{AwsError, AwsResultExt};
+use crate::iam::teardown::{RolePart, Step, UserPart};
 use crate::iam::temporary;
-use crate::signals::Stop;
-
-/// Set when Ctrl+C or SIGTERM came. The run is not cancelled mid-request
-/// (a change AWS made but whose answer was dropped could not be undone):
-/// each step checks this before its next change instead.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Stopping(Arc<OnceLock<Stop>>);
-
-impl Stopping {
-    /// Ask the run to stop at its next check.
-    pub fn stop(&self, signal: Stop) {
-        let _ = self.0.set(signal);
-    }
-
-    /// `Err` once a stop was asked for: called before each change.
-    pub fn check(&self) -> anyhow::Result<()> {
-        match self.0.get() {
-            Some(signal) => Err(anyhow::anyhow!("interrupted by {}", signal.name())),
-            None => Ok(()),
-        }
-    }
-}
+use crate::stopping::Stopping;
 
 /// One change made by this run.
 #[derive(Debug, Clone)]
@@ -155,44 +134,37 @@ fn describe(change: &Change) -> String {
     }
 }
 
+/// Take one change back; what was done, for the report.
 async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
-    let iam = &clients.iam;
-    Ok(match change {
+    match change {
         Change::AccessKey { user, id } => {
-            iam.delete_access_key()
-                .user_name(user)
-                .access_key_id(id)
-                .send()
-                .await
-                .aws("DeleteAccessKey")?;
-            format!("Deleted access key: {id}")
+            let step = Step::access_key(user, id);
+            delete(clients, step, format!("Deleted access key: {id}")).await
         }
         Change::UserPolicy {
             user,
             name,
             previous: Some(document),
         } => {
-            iam.put_user_policy()
-                .user_name(user)
-                .policy_name(name)
-                .policy_document(document)
-                .send()
-                .await
-                .aws("PutUserPolicy")?;
-            format!("Restored the previous policy {name} of user {user}")
+            let request = clients.iam.put_user_policy().user_name(user);
+            let request = request.policy_name(name).policy_document(document);
+            request.send().await.aws("PutUserPolicy")?;
+            Ok(format!(
+                "Restored the previous policy {name} of user {user}"
+            ))
         }
         Change::UserPolicy {
             user,
             name,
             previous: None,
         } => {
-            iam.delete_user_policy()
-                .user_name(user)
-                .policy_name(name)
-                .send()
-                .await
-                .aws("DeleteUserPolicy")?;
-            format!("Deleted policy {name} from user {user}")
+            let step = Step::User(user.clone(), UserPart::Policy(name.clone()));
+            delete(
+                clients,
+                step,
+                format!("Deleted policy {name} from user {user}"),
+            )
+            .await
         }
         Change::UserTags {
             user,
@@ -200,98 +172,91 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
             written,
         } => {
             restore_tags(clients, user, previous, written).await?;
-            format!("Restored the previous tags of user {user}")
+            Ok(format!("Restored the previous tags of user {user}"))
         }
         Change::User(user) => {
-            iam.delete_user()
-                .user_name(user)
-                .send()
-                .await
-                .aws("DeleteUser")?;
-            format!("Deleted user: {user}")
+            let step = Step::User(user.clone(), UserPart::Itself);
+            delete(clients, step, format!("Deleted user: {user}")).await
         }
-        Change::Bucket { name, claimed } => {
-            if *claimed {
-                super::buckets::delete_claim(clients, name).await?;
-            }
-            // Fails, and is reported, if anything was written to it meanwhile.
-            let request = clients.s3.delete_bucket().bucket(name);
-            request.send().await.aws("DeleteBucket")?;
-            format!("Deleted bucket: {name}")
-        }
+        Change::Bucket { name, claimed } => undo_bucket(clients, name, *claimed).await,
         Change::Role => {
-            temporary::delete_role(clients).await?;
-            format!("Deleted role: {}", temporary::ROLE_NAME)
+            temporary::remove_shared_role(clients).await?;
+            Ok(format!("Deleted role: {}", temporary::ROLE_NAME))
         }
-        Change::Trusted(step) => undo_step(clients, step).await?,
-    })
+        Change::Trusted(step) => undo_step(clients, step).await,
+    }
+}
+
+/// Make one deletion of the undo; `done` is its report line.
+async fn delete(clients: &Clients, step: Step, done: String) -> Result<String, AwsError> {
+    step.run(clients).await?;
+    Ok(done)
+}
+
+/// Delete a bucket this run created, with its claim object if it holds one.
+async fn undo_bucket(clients: &Clients, name: &str, claimed: bool) -> Result<String, AwsError> {
+    if claimed {
+        super::buckets::delete_claim(clients, name).await?;
+    }
+    // Fails, and is reported, if anything was written to it meanwhile.
+    let request = clients.s3.delete_bucket().bucket(name);
+    request.send().await.aws("DeleteBucket")?;
+    Ok(format!("Deleted bucket: {name}"))
 }
 
 /// Undo one change of `create --trust`.
 async fn undo_step(clients: &Clients, step: &RoleStep) -> Result<String, AwsError> {
-    let iam = &clients.iam;
-    Ok(match step {
+    match step {
         RoleStep::ProfileRole { profile, role } => {
-            iam.remove_role_from_instance_profile()
-                .instance_profile_name(profile)
-                .role_name(role)
-                .send()
-                .await
-                .aws("RemoveRoleFromInstanceProfile")?;
-            format!("Removed role {role} from instance profile {profile}")
+            let step = Step::Role(role.clone(), RolePart::LeaveProfile(profile.clone()));
+            let done = format!("Removed role {role} from instance profile {profile}");
+            delete(clients, step, done).await
         }
         RoleStep::InstanceProfile(profile) => {
-            iam.delete_instance_profile()
-                .instance_profile_name(profile)
-                .send()
-                .await
-                .aws("DeleteInstanceProfile")?;
-            format!("Deleted instance profile: {profile}")
+            let step = Step::Role(profile.clone(), RolePart::InstanceProfile(profile.clone()));
+            delete(
+                clients,
+                step,
+                format!("Deleted instance profile: {profile}"),
+            )
+            .await
         }
         RoleStep::RolePolicy {
             role,
             name,
             previous: Some(document),
         } => {
-            iam.put_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .policy_document(document)
-                .send()
-                .await
-                .aws("PutRolePolicy")?;
-            format!("Restored the previous policy {name} of role {role}")
+            let request = clients.iam.put_role_policy().role_name(role);
+            let request = request.policy_name(name).policy_document(document);
+            request.send().await.aws("PutRolePolicy")?;
+            Ok(format!(
+                "Restored the previous policy {name} of role {role}"
+            ))
         }
         RoleStep::RolePolicy {
             role,
             name,
             previous: None,
         } => {
-            iam.delete_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .send()
-                .await
-                .aws("DeleteRolePolicy")?;
-            format!("Deleted policy {name} from role {role}")
+            let step = Step::Role(role.clone(), RolePart::Policy(name.clone()));
+            delete(
+                clients,
+                step,
+                format!("Deleted policy {name} from role {role}"),
+            )
+            .await
         }
         RoleStep::Role(role) => {
-            iam.delete_role()
-                .role_name(role)
-                .send()
-                .await
-                .aws("DeleteRole")?;
-            format!("Deleted role: {role}")
+            let step = Step::Role(role.clone(), RolePart::Itself);
+            delete(clients, step, format!("Deleted role: {role}")).await
         }
         RoleStep::OidcProvider(arn) => {
-            iam.delete_open_id_connect_provider()
-                .open_id_connect_provider_arn(arn)
-                .send()
-                .await
-                .aws("DeleteOpenIDConnectProvider")?;
-            format!("Deleted OpenID Connect provider: {arn}")
+            let request = clients.iam.delete_open_id_connect_provider();
+            let request = request.open_id_connect_provider_arn(arn);
+            request.send().await.aws("DeleteOpenIDConnectProvider")?;
+            Ok(format!("Deleted OpenID Connect provider: {arn}"))
         }
-    })
+    }
 }
 
 /// Put back the tags a user had before this run: remove the keys this run

@@ -11,6 +11,7 @@ use super::plan::Plan;
 use super::undo::{Change, Changes};
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
+use crate::iam::new_credentials::create_access_key;
 use crate::iam::{decode_policy_document, user_tags};
 
 /// IAM allows a user at most this many access keys.
@@ -82,18 +83,8 @@ pub(crate) async fn check(plan: &Plan, clients: &Clients) -> anyhow::Result<Exis
         Err(error) => return Err(error.into()),
         Ok(_) => {}
     }
-    let keys = clients
-        .iam
-        .list_access_keys()
-        .user_name(user)
-        .send()
-        .await
-        .aws("ListAccessKeys")?;
-    let keys: Vec<&str> = keys
-        .access_key_metadata()
-        .iter()
-        .filter_map(|key| key.access_key_id())
-        .collect();
+    let keys = crate::iam::access_keys(clients, user).await?;
+    let keys: Vec<&str> = keys.iter().filter_map(|key| key.access_key_id()).collect();
     if keys.len() >= MAX_ACCESS_KEYS {
         anyhow::bail!(
             "user `{user}` already has {} access keys ({}), the most IAM allows: delete one first, \
@@ -205,15 +196,7 @@ pub(crate) async fn create(
         plan.say(log, &format!("Tagged user: {user}"))?;
         changes.check()?;
     }
-    let key = clients
-        .iam
-        .create_access_key()
-        .user_name(user)
-        .send()
-        .await
-        .aws("CreateAccessKey")?
-        .access_key
-        .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"))?;
+    let key = create_access_key(clients, user).await?;
     changes.push(Change::AccessKey {
         user: user.clone(),
         id: key.access_key_id().to_owned(),

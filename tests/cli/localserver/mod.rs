@@ -469,3 +469,33 @@ fn the_documented_token_example_works_with_boto3() {
         server.stderr()
     );
 }
+
+/// Started as a shell starts a background job (SIGINT ignored), it keeps
+/// ignoring Ctrl+C, says to use SIGTERM instead, and stops on SIGTERM.
+#[test]
+fn started_with_ctrl_c_ignored_it_says_to_send_sigterm_and_ignores_ctrl_c() {
+    let bucket = new_bucket(&moto().clients(), "localserver");
+    let run = Running::run_of(&moto().endpoint, &[&bucket, "-d", "15m"]).ignoring_sigint();
+    let mut server = Running::start_run(run);
+    server.signal(libc::SIGINT);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        server.is_running(),
+        "Ctrl+C stopped it: {:#?}",
+        server.stderr()
+    );
+    let port = server.port;
+    let stderr = server.terminate_cleanly();
+    assert_eq!(
+        stderr,
+        [
+            "Generating initial credentials...".to_owned(),
+            format!(
+                "Serving read-write credentials for bucket `{bucket}` at http://127.0.0.1:{port}/"
+            ),
+            "Duration: 900 seconds".to_owned(),
+            "Send SIGTERM to stop (Ctrl+C was ignored when this started)".to_owned(),
+            "Terminated: shutting down".to_owned(),
+        ]
+    );
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
-use crate::common::{moto, s3c};
+use crate::common::{S3c, moto, s3c};
 
 /// A running `localserver`, stopped when dropped (also when a test panics).
 pub struct Running {
@@ -28,9 +28,20 @@ impl Running {
 
     /// [`Running::start`] against `endpoint` (a proxy in front of moto, say).
     pub fn start_at(endpoint: &str, args: &[&str]) -> Self {
+        Self::start_run(Self::run_of(endpoint, args))
+    }
+
+    /// The run [`Running::start_at`] starts, to change before starting it
+    /// with [`Running::start_run`].
+    pub fn run_of(endpoint: &str, args: &[&str]) -> S3c {
         let mut all = vec!["localserver", "--host", "127.0.0.1", "--port", "0"];
         all.extend_from_slice(args);
-        let mut child = s3c(&all).env("AWS_ENDPOINT_URL", endpoint).spawn();
+        s3c(&all).env("AWS_ENDPOINT_URL", endpoint)
+    }
+
+    /// Start `run` (see [`Running::run_of`]) and wait until it serves.
+    pub fn start_run(run: S3c) -> Self {
+        let mut child = run.spawn();
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let collected = Arc::clone(&stderr);
@@ -131,11 +142,19 @@ impl Running {
         body
     }
 
+    /// Whether it still runs.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Send `signal` by PID.
+    pub fn signal(&self, signal: libc::c_int) {
+        crate::common::child::signal(&self.child, signal);
+    }
+
     /// Stop with SIGTERM, as a service manager would: (exit code, stderr).
     pub fn terminate(mut self) -> (Option<i32>, Vec<String>) {
-        let pid = self.child.id() as libc::pid_t;
-        // SAFETY: a plain signal to the child this test spawned and has not reaped.
-        unsafe { libc::kill(pid, libc::SIGTERM) };
+        crate::common::child::signal(&self.child, libc::SIGTERM);
         let status = self.child.wait().unwrap();
         // Let the reader thread take the last lines.
         std::thread::sleep(Duration::from_millis(100));

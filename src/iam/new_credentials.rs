@@ -1,0 +1,138 @@
+//! New credentials as `create` and `rotate-key` hand them out: the one
+//! place an access key is created (`CreateAccessKey`), waiting until AWS
+//! accepts new credentials (`--wait`), and how they are printed.
+
+use std::io::Write;
+use std::time::Duration;
+
+use aws_credential_types::Credentials;
+use aws_sdk_iam::types::AccessKey;
+use serde_json::Value;
+
+use super::temporary::TemporaryCredentials;
+use crate::aws::Clients;
+use crate::cli::CredentialsFormat;
+use crate::error::AwsResultExt;
+use crate::output::{Object, timestamp, to_pretty_json};
+use crate::stopping::Stopping;
+
+/// How long `--wait` waits for new credentials to be accepted.
+const WAIT_LIMIT: Duration = Duration::from_secs(60);
+
+/// Create an access key for `user`.
+pub async fn create_access_key(clients: &Clients, user: &str) -> anyhow::Result<AccessKey> {
+    clients
+        .iam
+        .create_access_key()
+        .user_name(user)
+        .send()
+        .await
+        .aws("CreateAccessKey")?
+        .access_key
+        .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"))
+}
+
+/// New credentials, in the shape AWS returned them.
+pub(crate) enum NewCredentials {
+    Permanent { user: String, key: AccessKey },
+    Temporary(TemporaryCredentials),
+}
+
+impl NewCredentials {
+    fn sdk_credentials(&self) -> Credentials {
+        match self {
+            Self::Permanent { key, .. } => Credentials::new(
+                key.access_key_id(),
+                key.secret_access_key(),
+                None,
+                None,
+                "s3-credentials create",
+            ),
+            Self::Temporary(t) => Credentials::new(
+                &t.access_key_id,
+                &t.secret_access_key,
+                Some(t.session_token.clone()),
+                None,
+                "s3-credentials create",
+            ),
+        }
+    }
+
+    /// The credentials as `create` prints them.
+    pub(crate) fn render(&self, format: CredentialsFormat) -> String {
+        match (self, format) {
+            (Self::Permanent { key, .. }, CredentialsFormat::Ini) => format!(
+                "[default]\naws_access_key_id={}\naws_secret_access_key={}\n",
+                key.access_key_id(),
+                key.secret_access_key()
+            ),
+            (Self::Temporary(t), CredentialsFormat::Ini) => format!(
+                "[default]\naws_access_key_id={}\naws_secret_access_key={}\naws_session_token={}\n",
+                t.access_key_id, t.secret_access_key, t.session_token
+            ),
+            (Self::Permanent { user, key }, CredentialsFormat::Json) => {
+                let value: Value = Object::new()
+                    .with("UserName", user.as_str())
+                    .with("AccessKeyId", key.access_key_id())
+                    .with("Status", key.status().as_str())
+                    .with("SecretAccessKey", key.secret_access_key())
+                    .with_opt("CreateDate", key.create_date().map(timestamp))
+                    .into();
+                format!("{}\n", to_pretty_json(&value))
+            }
+            (Self::Temporary(t), CredentialsFormat::Json) => {
+                let value: Value = Object::new()
+                    .with("AccessKeyId", t.access_key_id.as_str())
+                    .with("SecretAccessKey", t.secret_access_key.as_str())
+                    .with("SessionToken", t.session_token.as_str())
+                    .with("Expiration", timestamp(&t.expiration))
+                    .into();
+                format!("{}\n", to_pretty_json(&value))
+            }
+        }
+    }
+}
+
+/// Try the new credentials until AWS accepts them (IAM takes a few seconds
+/// to make a new key usable everywhere), at most [`WAIT_LIMIT`].
+pub(crate) async fn wait_until_accepted(
+    clients: &Clients,
+    credentials: &NewCredentials,
+    stopping: &Stopping,
+    log: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let message = "Waiting for AWS to accept the new credentials...";
+    // A spinner on a terminal; a plain line where stderr is a file or pipe.
+    let spinner = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+        let spinner = indicatif::ProgressBar::new_spinner().with_message(message);
+        spinner.enable_steady_tick(Duration::from_millis(100));
+        spinner
+    });
+    if spinner.is_none() {
+        writeln!(log, "{message}")?;
+    }
+    let probe = clients.with_credentials(credentials.sdk_credentials());
+    let accepted = tokio::time::timeout(WAIT_LIMIT, async {
+        while probe.sts.get_caller_identity().send().await.is_err() {
+            stopping.check()?;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        anyhow::Ok(())
+    })
+    .await;
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    if let Ok(accepted) = accepted {
+        accepted?;
+        writeln!(log, "The new credentials are ready to use")?;
+    } else {
+        writeln!(
+            log,
+            "Warning: AWS did not accept the new credentials within {} seconds; they usually \
+             start working shortly after",
+            WAIT_LIMIT.as_secs()
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! Policy assembly, the one place a grant becomes the documents sent to AWS:
+//! build each bucket's document → merge the buckets → add the `--expires`
+//! condition → fit IAM's size limit. `policy`, `create` and `localserver`
+//! all get their documents from [`assemble`].
+//! PURE: no AWS types.
+
+use serde_json::Value;
+
+use super::expiry::with_expiry;
+use super::size::{Holder, TooLarge, fit_inline_policies, fit_session_policy, merge_buckets};
+use super::{
+    Permission, bucket_policy, buckets_policy, combined_custom_policy, combined_policy_name,
+    custom_policy, inline_policy_name, wrap,
+};
+
+/// What the documents grant, as the checked options describe it.
+#[derive(Debug, Clone, Copy)]
+pub struct Grant<'a> {
+    pub permission: Permission,
+    pub buckets: &'a [String],
+    pub prefixes: &'a [String],
+    /// The `--statement`s.
+    pub statements: &'a [Value],
+    /// The `--policy` document, used instead of the generated statements.
+    pub custom: Option<&'a Value>,
+    /// `--expires`, as [`crate::settings::dates::format_utc`] writes it.
+    pub expires: Option<&'a str>,
+}
+
+/// Where the documents go, which decides their form and size limit.
+#[derive(Debug, Clone, Copy)]
+pub enum Target {
+    /// One session policy (`policy`, `localserver`, `create --duration`).
+    Session,
+    /// Inline policies of a user or role (`create`).
+    Inline(Holder),
+}
+
+/// The assembled documents.
+#[derive(Debug, Clone)]
+pub enum Assembled {
+    /// One document, under the session policy limit.
+    Session(Value),
+    /// Named inline policies, together under the holder's limit.
+    Inline(Vec<(String, Value)>),
+}
+
+impl Grant<'_> {
+    /// `custom` when the policy is not purely generated, else the permission.
+    pub fn label(&self) -> &'static str {
+        self.permission
+            .label(self.custom.is_some() || !self.statements.is_empty())
+    }
+
+    /// `document` with the expiry condition, when there is one.
+    fn expiring(&self, document: Value) -> Value {
+        match self.expires {
+            Some(until) => with_expiry(&document, until),
+            None => document,
+        }
+    }
+
+    /// One inline policy per bucket, `s3.<label>.<bucket>`, as the original
+    /// names them; each with the `--statement`s and the expiry.
+    fn per_bucket(&self) -> Vec<(String, Value)> {
+        let label = self.label();
+        self.buckets
+            .iter()
+            .map(|bucket| {
+                let document = match self.custom {
+                    Some(custom) => custom_policy(custom, bucket, self.statements),
+                    None => bucket_policy(self.permission, bucket, self.prefixes, self.statements),
+                };
+                (inline_policy_name(label, bucket), self.expiring(document))
+            })
+            .collect()
+    }
+
+    /// The session policy: every bucket's statements as listed while that
+    /// fits, else the buckets merged (see [`super::size`]). The expiry is
+    /// added to both before their sizes are compared, since it counts.
+    fn session(&self, what: &str) -> Result<Value, TooLarge> {
+        let (listed, merged) = match self.custom {
+            Some(custom) => {
+                let listed = combined_custom_policy(custom, self.buckets, self.statements);
+                let documents: Vec<Value> = self.per_bucket().into_iter().map(|(_, d)| d).collect();
+                (listed, merge_buckets(&documents, &[]))
+            }
+            None => {
+                let listed = buckets_policy(
+                    self.permission,
+                    self.buckets,
+                    self.prefixes,
+                    self.statements,
+                );
+                let documents: Vec<Value> = self
+                    .buckets
+                    .iter()
+                    .map(|bucket| wrap(self.permission.statements(bucket, self.prefixes)))
+                    .collect();
+                (listed, merge_buckets(&documents, self.statements))
+            }
+        };
+        let (listed, merged) = (self.expiring(listed), self.expiring(merged));
+        fit_session_policy(listed, merged, self.buckets.len(), what)
+    }
+
+    /// The inline policies: one per bucket while they fit the holder's
+    /// limit together, else one for all buckets.
+    fn inline(&self, holder: Holder, what: &str) -> Result<Vec<(String, Value)>, TooLarge> {
+        let per_bucket = self.per_bucket();
+        let documents: Vec<Value> = per_bucket.iter().map(|(_, d)| d.clone()).collect();
+        // Merging keeps each statement's conditions; the expiry is put on
+        // again for any statement the merge made anew.
+        let merged = self.expiring(merge_buckets(&documents, &[]));
+        let combined = (combined_policy_name(self.label()), merged);
+        fit_inline_policies(per_bucket, combined, what, holder)
+    }
+}
+
+/// The documents for `grant` in the form `target` takes, or why IAM would
+/// refuse them for their size.
+pub fn assemble(grant: &Grant<'_>, target: Target) -> Result<Assembled, TooLarge> {
+    let what = format!("{} policy", grant.label());
+    match target {
+        Target::Session => grant.session(&what).map(Assembled::Session),
+        Target::Inline(holder) => grant.inline(holder, &what).map(Assembled::Inline),
+    }
+}
+
+impl Assembled {
+    /// The session policy; `null` for inline policies, which have none.
+    pub fn session_policy(&self) -> Value {
+        match self {
+            Self::Session(document) => document.clone(),
+            Self::Inline(_) => Value::Null,
+        }
+    }
+
+    /// The inline policies; none for a session policy.
+    pub fn inline_policies(&self) -> Vec<(String, Value)> {
+        match self {
+            Self::Session(_) => Vec::new(),
+            Self::Inline(policies) => policies.clone(),
+        }
+    }
+}
