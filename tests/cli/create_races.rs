@@ -114,16 +114,39 @@ fn an_interrupt_at_any_moment_leaves_nothing_behind() {
 /// Two runs `create BUCKET -c` that both find the bucket missing (the proxy
 /// holds their HeadBucket requests until both have arrived), at 0.7 s a
 /// request; the second, signed with another key, 0.3 s behind the first.
+/// The second run's `CreateUser` is also held until the first run has
+/// moved past its own, so the first wins the user however loaded the
+/// machine is.
 fn race(bucket: &str, extra: &[&str]) -> (Output, Output) {
     const SLOW_KEY: &str = "AKIASLOWSLOWSLOWSLOW";
     let arrived = Arc::new((Mutex::new(0), Condvar::new()));
+    // How far the first run got: 1 once it sent CreateUser, 2 once it sent
+    // anything after that (so its CreateUser was answered).
+    let first_run = Arc::new((Mutex::new(0), Condvar::new()));
     let path = format!("/{bucket}");
     let proxy = Proxy::with_faults(
         &moto().endpoint,
         Arc::new(move |request| {
             std::thread::sleep(LATENCY);
-            if request.authorization.contains(SLOW_KEY) {
+            let action = request.form("Action");
+            let slow = request.authorization.contains(SLOW_KEY);
+            if slow {
                 std::thread::sleep(Duration::from_millis(300));
+                if action.as_deref() == Some("CreateUser") {
+                    let (stage, moved) = &*first_run;
+                    let stage = stage.lock().unwrap();
+                    let wait = moved.wait_timeout_while(stage, Duration::from_secs(30), |n| *n < 2);
+                    drop(wait.unwrap());
+                }
+            } else {
+                let (stage, moved) = &*first_run;
+                let mut stage = stage.lock().unwrap();
+                if action.as_deref() == Some("CreateUser") {
+                    *stage = 1;
+                } else if *stage == 1 {
+                    *stage = 2;
+                    moved.notify_all();
+                }
             }
             if request.method == "HEAD" && request.path == path {
                 let (count, both) = &*arrived;
