@@ -10,35 +10,96 @@
 //! PURE: no AWS types.
 
 use serde_json::{Map, Value};
+use time::format_description::well_known::{Iso8601, Rfc3339};
+use time::macros::format_description;
+use time::{Date, OffsetDateTime};
 
 /// The condition operator and key IAM evaluates against the request time.
 const OPERATOR: &str = "DateLessThan";
 const KEY: &str = "aws:CurrentTime";
 
 /// `document` with the expiry condition on every `Allow` statement; `until`
-/// is a UTC time as [`crate::settings::dates::format_utc`] writes it. A statement that
-/// already has an earlier `DateLessThan aws:CurrentTime` keeps the earlier one.
+/// is a UTC time as [`crate::settings::dates::format_utc`] writes it.
+///
+/// The earlier expiry always wins: a statement whose `DateLessThan`
+/// `aws:CurrentTime` already ends at or before `until` keeps its value as
+/// written; otherwise the value becomes `until`. A list of values matches
+/// when any of them does, so its effective end is its latest element.
+/// Values [`check_existing`] refuses are left as they are (callers check
+/// first, so this does not happen).
 pub fn with_expiry(document: &Value, until: &str) -> Value {
     let mut document = document.clone();
-    match document.get_mut("Statement") {
-        Some(Value::Array(statements)) => {
-            for statement in statements {
-                add_condition(statement, until);
-            }
-        }
-        Some(statement @ Value::Object(_)) => add_condition(statement, until),
-        _ => {}
+    let Some(limit) = crate::settings::dates::parse_utc(until) else {
+        return document;
+    };
+    for statement in allow_statements(&mut document) {
+        add_condition(statement, until, limit);
     }
     document
 }
 
-fn add_condition(statement: &mut Value, until: &str) {
+/// Refuse a document whose `Allow` statements carry a `DateLessThan`
+/// `aws:CurrentTime` value the tool cannot read as IAM does, since
+/// `--expires` could not tell which expiry is earlier.
+pub fn check_existing(document: &Value) -> Result<(), String> {
+    let mut document = document.clone();
+    for statement in allow_statements(&mut document) {
+        let Some(value) = existing(statement) else {
+            continue;
+        };
+        if effective_end(value).is_none() {
+            return Err(format!(
+                "cannot combine --expires with the {OPERATOR} {KEY} value {value}: \
+                 use an ISO 8601 date or date-time with a time zone, or epoch seconds"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The `Allow` statements of a document, `Statement` being one or a list.
+fn allow_statements(document: &mut Value) -> Vec<&mut Value> {
+    let statements: Vec<&mut Value> = match document.get_mut("Statement") {
+        Some(Value::Array(statements)) => statements.iter_mut().collect(),
+        Some(statement @ Value::Object(_)) => vec![statement],
+        _ => Vec::new(),
+    };
+    statements
+        .into_iter()
+        .filter(|s| s.get("Effect").and_then(Value::as_str) == Some("Allow"))
+        .collect()
+}
+
+/// The statement's `DateLessThan` `aws:CurrentTime` value, if it has one
+/// (IAM reads condition keys in any case). A `Condition` or operator that is
+/// not an object is returned whole, as unreadable.
+fn existing(statement: &Value) -> Option<&Value> {
+    let conditions = statement.get("Condition")?;
+    let Some(conditions) = conditions.as_object() else {
+        return Some(conditions);
+    };
+    let operator = conditions.get(OPERATOR)?;
+    let Some(operator) = operator.as_object() else {
+        return Some(operator);
+    };
+    operator
+        .iter()
+        .find(|(key, _)| key.eq_ignore_ascii_case(KEY))
+        .map(|(_, value)| value)
+}
+
+/// Put `until` on the statement unless it already ends at or before it.
+fn add_condition(statement: &mut Value, until: &str, limit: OffsetDateTime) {
+    if let Some(value) = existing(statement) {
+        match effective_end(value) {
+            Some(end) if end <= limit => return,
+            Some(_) => {}
+            None => return,
+        }
+    }
     let Some(statement) = statement.as_object_mut() else {
         return;
     };
-    if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
-        return;
-    }
     let conditions = statement
         .entry("Condition")
         .or_insert_with(|| Value::Object(Map::new()));
@@ -51,17 +112,46 @@ fn add_condition(statement: &mut Value, until: &str) {
     let Some(operator) = operator.as_object_mut() else {
         return;
     };
-    // RFC 3339 UTC times in this one form compare correctly as text.
-    let earlier = match operator.get(KEY).and_then(Value::as_str) {
-        Some(existing) if is_utc_time(existing) && existing < until => existing.to_owned(),
-        _ => until.to_owned(),
-    };
-    operator.insert(KEY.to_owned(), Value::String(earlier));
+    // The later value is replaced in place, under the key as written.
+    let key = operator
+        .keys()
+        .find(|key| key.eq_ignore_ascii_case(KEY))
+        .cloned()
+        .unwrap_or_else(|| KEY.to_owned());
+    operator.insert(key, Value::String(until.to_owned()));
 }
 
-/// Whether `text` has exactly the `2026-12-31T00:00:00Z` shape.
-fn is_utc_time(text: &str) -> bool {
-    crate::settings::dates::parse_utc(text).is_some() && text.len() == 20 && text.ends_with('Z')
+/// When a condition value stops matching: the time itself, or for a list
+/// (any of which may match) its latest; `None` when any part is unreadable.
+fn effective_end(value: &Value) -> Option<OffsetDateTime> {
+    match value {
+        Value::Array(items) => items.iter().map(iam_date).collect::<Option<Vec<_>>>()?.into_iter().max(),
+        one => iam_date(one),
+    }
+}
+
+/// A date as IAM's date condition operators read it
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date>):
+/// ISO 8601 (a date, or a date-time with `Z` or an offset, fractional
+/// seconds allowed) or epoch seconds, as a number or a string.
+pub fn iam_date(value: &Value) -> Option<OffsetDateTime> {
+    let text = match value {
+        Value::Number(number) => return OffsetDateTime::from_unix_timestamp(number.as_i64()?).ok(),
+        Value::String(text) => text.as_str(),
+        _ => return None,
+    };
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return OffsetDateTime::from_unix_timestamp(text.parse().ok()?).ok();
+    }
+    if let Ok(when) = OffsetDateTime::parse(text, &Rfc3339) {
+        return Some(when);
+    }
+    if let Ok(when) = OffsetDateTime::parse(text, &Iso8601::DEFAULT) {
+        return Some(when);
+    }
+    Date::parse(text, format_description!("[year]-[month]-[day]"))
+        .ok()
+        .map(|date| date.midnight().assume_utc())
 }
 
 /// The expiry a policy's statements carry, if every `Allow` statement has one:

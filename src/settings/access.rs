@@ -10,6 +10,7 @@ use super::names::{check_bucket_name, check_prefix};
 use crate::cli::AccessArgs;
 use crate::error::UsageError;
 use crate::policy::Permission;
+use crate::policy::expiry::check_existing;
 use crate::policy::assemble::{Grant, Target, assemble};
 
 /// The checked access options shared by `create` and `policy`.
@@ -60,6 +61,20 @@ impl Access {
         Ok(())
     }
 
+    /// With `--expires`: refuse `--statement`s and a `--policy` document
+    /// whose own `DateLessThan` `aws:CurrentTime` the tool cannot read,
+    /// rather than overwrite an expiry that may be earlier.
+    pub fn check_expiries(&self, custom: Option<&Value>) -> Result<(), UsageError> {
+        for statement in &self.statements {
+            check_existing(&serde_json::json!({ "Statement": statement }))
+                .map_err(|e| UsageError(format!("--statement: {e}")))?;
+        }
+        if let Some(document) = custom {
+            check_existing(document).map_err(|e| UsageError(format!("--policy: {e}")))?;
+        }
+        Ok(())
+    }
+
     /// The grant these options describe for `buckets`, to assemble its
     /// documents with [`crate::policy::assemble`].
     pub fn grant<'a>(
@@ -91,3 +106,4 @@ impl Access {
             .map_err(|e| UsageError(e.to_string()))
     }
 }
+

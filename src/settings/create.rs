@@ -124,6 +124,9 @@ impl Plan {
         }
         let boundary = boundary(args, custom, access.permission)?;
         let expires = expires_option(args.expires.as_deref())?;
+        if expires.is_some() {
+            access.check_expiries(custom_policy.as_ref())?;
+        }
         let mut plan = Self {
             buckets: args.buckets.clone(),
             access,

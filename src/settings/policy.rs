@@ -30,9 +30,11 @@ impl PolicySettings {
             check_bucket_name(bucket).map_err(UsageError)?;
             return Ok(Self::PublicBucket(bucket.clone()));
         }
-        Ok(Self::Grant {
-            access: Access::from_args(&args.access, &args.buckets)?,
-            expires: expires_option(args.expires.as_deref())?.map(format_utc),
-        })
+        let access = Access::from_args(&args.access, &args.buckets)?;
+        let expires = expires_option(args.expires.as_deref())?.map(format_utc);
+        if expires.is_some() {
+            access.check_expiries(None)?;
+        }
+        Ok(Self::Grant { access, expires })
     }
 }

@@ -374,3 +374,54 @@ fn the_size_limit_counts_the_expiry_conditions() {
         "{expiring}"
     );
 }
+
+/// `create --policy FILE --expires`: IAM stores the earlier expiry of each
+/// statement (the policy's own, as written, or `--expires`); a list under
+/// `DateLessThan` matches when any element does, so it ends at its latest.
+#[test]
+fn create_keeps_the_earlier_expiry_of_a_policy_file() {
+    let bucket = unique("expiry-file");
+    let user = unique("expiry-file-user");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.json");
+    let statement = |sid: &str, until: serde_json::Value| {
+        serde_json::json!({"Sid": sid, "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::$!BUCKET_NAME!$/*",
+            "Condition": {"DateLessThan": {"aws:CurrentTime": until}}})
+    };
+    let document = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        statement("Earlier", serde_json::json!("2098-12-05")),
+        statement("Later", serde_json::json!(["2098-12-05", 4_102_444_800_i64])),
+    ]});
+    std::fs::write(&path, document.to_string()).unwrap();
+    s3c(&[
+        "create",
+        &bucket,
+        "-c",
+        "--username",
+        &user,
+        "--policy",
+        path.to_str().unwrap(),
+        "--expires",
+        "2099-01-01",
+        "--silent",
+    ])
+    .against(moto())
+    .run()
+    .success();
+    let stored = |sid: &str, until: serde_json::Value| {
+        serde_json::json!({"Sid": sid, "Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/*"),
+            "Condition": {"DateLessThan": {"aws:CurrentTime": until}}})
+    };
+    assert_eq!(
+        inline_policies(&moto().clients(), &user),
+        vec![(
+            format!("s3.custom.{bucket}"),
+            serde_json::json!({"Version": "2012-10-17", "Statement": [
+                stored("Earlier", serde_json::json!("2098-12-05")),
+                stored("Later", serde_json::json!("2099-01-01T00:00:00Z")),
+            ]})
+        )]
+    );
+}

@@ -201,3 +201,93 @@ fn the_size_limit_counts_the_expiry_conditions() {
     assert_eq!(statements(&[]), 12);
     assert_eq!(statements(&["--expires", "2030-01-01"]), 3);
 }
+
+/// `policy --write-only --expires 2099-01-01` with one `--statement` whose
+/// `DateLessThan aws:CurrentTime` is `existing`: the whole printed document.
+fn expiring_with(existing: &serde_json::Value) -> crate::common::Output {
+    let statement = serde_json::json!({"Effect": "Allow", "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::other/*",
+        "Condition": {"DateLessThan": {"aws:CurrentTime": existing}}});
+    s3c(&[
+        "policy",
+        "my-bucket",
+        "--write-only",
+        "--expires",
+        "2099-01-01",
+        "--statement",
+        &statement.to_string(),
+    ])
+    .run()
+}
+
+/// The document `expiring_with` prints when the statement ends at `kept`.
+fn expected(kept: &serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": ["arn:aws:s3:::my-bucket/*"],
+         "Condition": {"DateLessThan": {"aws:CurrentTime": "2099-01-01T00:00:00Z"}}},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::other/*",
+         "Condition": {"DateLessThan": {"aws:CurrentTime": kept}}},
+    ]})
+}
+
+/// IAM reads a date condition as ISO 8601 or epoch seconds, and a list as
+/// any-of, so a list ends at its latest element
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_Date>,
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html>).
+/// The earlier of that and `--expires` stays, as written; a later one becomes
+/// `--expires`.
+#[test]
+fn the_earlier_expiry_wins_in_every_date_form() {
+    use serde_json::json;
+    let earlier = [
+        json!("2098-12-05T00:00:00+00:00"),
+        json!("2098-12-05"),
+        json!("2098-12-05T00:00:00.250Z"),
+        json!("2098-12-05T01:00:00+01:00"),
+        json!(4_068_576_000_i64),
+        json!("4068576000"),
+        json!(["2098-12-05T00:00:00Z"]),
+        json!(["2098-12-05", 4_068_576_000_i64]),
+        json!("2099-01-01T00:00:00Z"),
+    ];
+    for existing in &earlier {
+        let output = expiring_with(existing);
+        let printed: serde_json::Value =
+            serde_json::from_str(output.success_with_stderr("")).unwrap();
+        assert_eq!(printed, expected(existing), "{existing}");
+    }
+    let later = [
+        json!("2100-01-01"),
+        json!("2099-01-01T00:00:00.001Z"),
+        json!(4_102_444_800_i64),
+        json!("4102444800"),
+        json!(["2098-12-05T00:00:00Z", "2100-01-01T00:00:00Z"]),
+    ];
+    for existing in &later {
+        let output = expiring_with(existing);
+        let printed: serde_json::Value =
+            serde_json::from_str(output.success_with_stderr("")).unwrap();
+        assert_eq!(printed, expected(&json!("2099-01-01T00:00:00Z")), "{existing}");
+    }
+}
+
+/// A value the tool cannot read as IAM does is refused, not overwritten.
+#[test]
+fn an_unreadable_existing_expiry_is_refused() {
+    use serde_json::json;
+    for existing in [
+        json!("soon"),
+        json!("2098-12-05T00:00:00"),
+        json!([]),
+        json!(true),
+    ] {
+        expiring_with(&existing).fails_with(
+            2,
+            &format!(
+                "Error: --statement: cannot combine --expires with the DateLessThan \
+                 aws:CurrentTime value {existing}: use an ISO 8601 date or date-time with a \
+                 time zone, or epoch seconds\n"
+            ),
+        );
+    }
+}
