@@ -51,12 +51,14 @@ impl Access {
     /// Warn, one line each, about prefixes that grant more than a folder:
     /// `reports` matches `reports-old/...` too, as in the original tool.
     pub fn warn(&self, err: &mut dyn Write) -> std::io::Result<()> {
-        for prefix in self.prefixes.iter().filter(|p| !p.ends_with('/')) {
-            writeln!(
-                err,
-                "Warning: --prefix `{prefix}` does not end in `/`, so it also grants keys such as \
-                 `{prefix}-old/...`; use `--prefix {prefix}/` for a folder"
-            )?;
+        for prefix in &self.prefixes {
+            if let Some(stem) = wider_than_a_folder(prefix) {
+                writeln!(
+                    err,
+                    "Warning: --prefix `{prefix}` does not end in `/`, so it also grants keys such as \
+                     `{stem}-old/...`; use `--prefix {stem}/` for a folder"
+                )?;
+            }
         }
         Ok(())
     }
@@ -107,3 +109,38 @@ impl Access {
     }
 }
 
+/// The stem of a prefix that grants more than a folder, or `None`.
+///
+/// The policy grants the pattern `PREFIX*` (one `*` is appended unless the
+/// prefix ends in one), where IAM's `*` and `?` match any characters,
+/// including `/`. With the trailing `*`s set aside, the pattern stays inside
+/// the folder up to the last `/` exactly when nothing but wildcards follows
+/// that `/`: `foo/`, `foo/*` and `foo/?` grant only keys under `foo/`. Any
+/// other character after it (`reports`, `reports*`, `foo/bar`) lets the
+/// pattern match `STEM-old/...` as well, outside the folder `STEM/`.
+fn wider_than_a_folder(prefix: &str) -> Option<&str> {
+    let stem = prefix.trim_end_matches('*');
+    let last = stem.rsplit('/').next().unwrap_or(stem);
+    if last.chars().all(|c| c == '*' || c == '?') {
+        return None;
+    }
+    Some(stem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wider_than_a_folder;
+
+    #[test]
+    fn only_a_literal_after_the_last_slash_grants_more_than_a_folder() {
+        assert_eq!(wider_than_a_folder("reports"), Some("reports"));
+        assert_eq!(wider_than_a_folder("reports*"), Some("reports"));
+        assert_eq!(wider_than_a_folder("foo/bar**"), Some("foo/bar"));
+        assert_eq!(wider_than_a_folder("a*b"), Some("a*b"));
+        assert_eq!(wider_than_a_folder("foo/"), None);
+        assert_eq!(wider_than_a_folder("foo/*"), None);
+        assert_eq!(wider_than_a_folder("foo/?"), None);
+        assert_eq!(wider_than_a_folder("foo/**"), None);
+        assert_eq!(wider_than_a_folder("*"), None);
+    }
+}

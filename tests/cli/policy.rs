@@ -63,6 +63,34 @@ fn prefix_without_a_slash_warns() {
     );
 }
 
+/// `--prefix 'foo/*'` grants the pattern `foo/*`: exactly the keys under
+/// `foo/`, so there is nothing to warn about (the old warning claimed it also
+/// granted `foo/*-old/...` and advised `foo/*/`, which drops the objects
+/// directly under `foo/`). `reports*` does grant `reports-old/...`.
+#[test]
+fn prefix_warning_fires_only_when_it_grants_more_than_a_folder() {
+    for prefix in ["foo/*", "foo/**", "foo/?"] {
+        let output = s3c(&["policy", "my-bucket", "--read-only", "--prefix", prefix]).run();
+        let pattern = if prefix.ends_with('*') {
+            prefix.to_owned()
+        } else {
+            format!("{prefix}*")
+        };
+        assert!(
+            output
+                .success_with_stderr("")
+                .contains(&format!("\"arn:aws:s3:::my-bucket/{pattern}\"")),
+            "{prefix}"
+        );
+    }
+    s3c(&["policy", "my-bucket", "--prefix", "reports*"])
+        .run()
+        .success_with_stderr(
+            "Warning: --prefix `reports*` does not end in `/`, so it also grants keys such as \
+             `reports-old/...`; use `--prefix reports/` for a folder\n",
+        );
+}
+
 #[test]
 fn public_bucket_policy_takes_one_bucket() {
     assert_eq!(
