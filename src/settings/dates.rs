@@ -48,6 +48,8 @@ pub fn parse_age(arg: &str) -> Result<Duration, String> {
 pub fn parse_expires(arg: &str, now: OffsetDateTime) -> Result<OffsetDateTime, String> {
     let when = match parse_age(arg) {
         Ok(age) => now + age,
+        // Shaped like an age but refused (`40000d`, `0d`): say why.
+        Err(problem) if is_age_shaped(arg) => return Err(problem),
         Err(_) => parse_date_time(arg)?,
     };
     let when = when
@@ -61,6 +63,14 @@ pub fn parse_expires(arg: &str, now: OffsetDateTime) -> Result<OffsetDateTime, S
         ));
     }
     Ok(when)
+}
+
+/// Whether `arg` is digits followed by one of the age units.
+fn is_age_shaped(arg: &str) -> bool {
+    let Some(digits) = arg.strip_suffix(['m', 'h', 'd', 'w']) else {
+        return false;
+    };
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Parse an optional `--expires` given now, as a usage error naming the option.

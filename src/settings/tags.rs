@@ -24,7 +24,8 @@ pub fn parse_user_tag(arg: &str) -> Result<(String, String), String> {
         Some("tags may only hold letters, digits, spaces and `_ . : / = + - @`".to_owned())
     } else if key.to_ascii_lowercase().starts_with("aws:") {
         Some("keys starting with `aws:` are reserved by AWS".to_owned())
-    } else if is_grant_key(key) {
+    } else if is_grant_key(&key.to_ascii_lowercase()) {
+        // IAM treats tag keys that differ only in case as the same key.
         Some(format!(
             "keys starting with `{KEY_PREFIX}` are set by this tool"
         ))

@@ -425,3 +425,33 @@ fn create_keeps_the_earlier_expiry_of_a_policy_file() {
         )]
     );
 }
+
+/// Reserved tag prefixes are refused in any case, since IAM treats keys
+/// that differ only in case as one key
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html#id_tags_rules_creating>);
+/// an age too large for `--expires` says it is out of range.
+#[test]
+fn reserved_tag_prefixes_in_any_case_and_huge_ages_are_refused() {
+    s3c(&[
+        "create",
+        "my-bucket",
+        "--dry-run",
+        "--tag",
+        "S3-Credentials:expires=2099-01-01",
+    ])
+    .run()
+    .fails_with(
+        2,
+        "Error: --tag `S3-Credentials:expires=2099-01-01`: keys starting with \
+         `s3-credentials:` are set by this tool\n",
+    );
+    for command in [
+        &["policy", "my-bucket", "--expires", "40000d"][..],
+        &["create", "my-bucket", "--dry-run", "--expires", "40000d"][..],
+    ] {
+        s3c(command).run().fails_with(
+            2,
+            "Error: --expires: `40000d` is out of range: use more than zero and under 100 years\n",
+        );
+    }
+}
