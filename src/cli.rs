@@ -548,6 +548,13 @@ pub struct AccessArgs {
     #[arg(long, value_name = "PREFIX")]
     pub prefix: Vec<String>,
 
+    /// Only allow this one object, e.g. `reports/2026.csv` (repeatable)
+    ///
+    /// The key is matched exactly: no listing of the bucket, and keys with
+    /// `*`, `?` or `$` (special in IAM resource ARNs) are refused.
+    #[arg(long, value_name = "KEY", conflicts_with = "prefix")]
+    pub key: Vec<String>,
+
     /// An extra policy statement as JSON, with `Effect`, `Action` and `Resource` (repeatable)
     #[arg(long, value_name = "JSON")]
     pub statement: Vec<String>,
@@ -609,7 +616,7 @@ pub struct CreateArgs {
     /// A custom policy document instead of the generated one: a file, literal
     /// JSON, or `-` for standard input. `$!BUCKET_NAME!$` is replaced by each
     /// bucket's name.
-    #[arg(long, value_name = "FILE|JSON|-")]
+    #[arg(long, value_name = "FILE|JSON|-", conflicts_with = "key")]
     pub policy: Option<String>,
 
     /// Permissions boundary for a new user (or role, with `--trust`): a policy

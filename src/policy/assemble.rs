@@ -9,8 +9,8 @@ use serde_json::Value;
 use super::expiry::with_expiry;
 use super::size::{Holder, TooLarge, fit_inline_policies, fit_session_policy, merge_buckets};
 use super::{
-    Permission, bucket_policy, buckets_policy, combined_custom_policy, combined_policy_name,
-    custom_policy, inline_policy_name, wrap,
+    Permission, combined_custom_policy, combined_policy_name, custom_policy, inline_policy_name,
+    key_statements, wrap,
 };
 
 /// What the documents grant, as the checked options describe it.
@@ -19,6 +19,8 @@ pub struct Grant<'a> {
     pub permission: Permission,
     pub buckets: &'a [String],
     pub prefixes: &'a [String],
+    /// The `--key`s: when there are any, exactly these objects (no prefixes).
+    pub keys: &'a [String],
     /// The `--statement`s.
     pub statements: &'a [Value],
     /// The `--policy` document, used instead of the generated statements.
@@ -60,6 +62,23 @@ impl Grant<'_> {
         }
     }
 
+    /// The generated statements for one bucket: on the `--key` objects when
+    /// there are any, else under the prefixes.
+    fn generated(&self, bucket: &str) -> Vec<Value> {
+        if self.keys.is_empty() {
+            self.permission.statements(bucket, self.prefixes)
+        } else {
+            key_statements(self.permission, bucket, self.keys)
+        }
+    }
+
+    /// One bucket's generated statements, then the `--statement`s.
+    fn bucket_document(&self, bucket: &str) -> Value {
+        let mut statements = self.generated(bucket);
+        statements.extend_from_slice(self.statements);
+        wrap(statements)
+    }
+
     /// One inline policy per bucket, `s3.<label>.<bucket>`, as the original
     /// names them; each with the `--statement`s and the expiry.
     fn per_bucket(&self) -> Vec<(String, Value)> {
@@ -69,7 +88,7 @@ impl Grant<'_> {
             .map(|bucket| {
                 let document = match self.custom {
                     Some(custom) => custom_policy(custom, bucket, self.statements),
-                    None => bucket_policy(self.permission, bucket, self.prefixes, self.statements),
+                    None => self.bucket_document(bucket),
                 };
                 (inline_policy_name(label, bucket), self.expiring(document))
             })
@@ -87,16 +106,17 @@ impl Grant<'_> {
                 (listed, merge_buckets(&documents, &[]))
             }
             None => {
-                let listed = buckets_policy(
-                    self.permission,
-                    self.buckets,
-                    self.prefixes,
-                    self.statements,
-                );
+                let mut statements: Vec<Value> = self
+                    .buckets
+                    .iter()
+                    .flat_map(|b| self.generated(b))
+                    .collect();
+                statements.extend_from_slice(self.statements);
+                let listed = wrap(statements);
                 let documents: Vec<Value> = self
                     .buckets
                     .iter()
-                    .map(|bucket| wrap(self.permission.statements(bucket, self.prefixes)))
+                    .map(|b| wrap(self.generated(b)))
                     .collect();
                 (listed, merge_buckets(&documents, self.statements))
             }

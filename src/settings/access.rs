@@ -1,17 +1,17 @@
 //! The access options `create`, `policy` and `localserver` share: the
-//! permission, prefixes and extra statements, checked.
+//! permission, prefixes or keys, and extra statements, checked.
 
 use std::io::Write;
 
 use serde_json::Value;
 
 use super::json::parse_statement;
-use super::names::{check_bucket_name, check_prefix};
+use super::names::{check_bucket_name, check_key, check_prefix};
 use crate::cli::AccessArgs;
 use crate::error::UsageError;
 use crate::policy::Permission;
-use crate::policy::expiry::check_existing;
 use crate::policy::assemble::{Grant, Target, assemble};
+use crate::policy::expiry::check_existing;
 
 /// The checked access options shared by `create` and `policy`.
 #[derive(Debug, Clone)]
@@ -20,6 +20,8 @@ pub struct Access {
     pub permission: Permission,
     /// The `--prefix` values, checked.
     pub prefixes: Vec<String>,
+    /// The `--key` values, checked, each once.
+    pub keys: Vec<String>,
     /// The `--statement` values, parsed.
     pub statements: Vec<Value>,
 }
@@ -36,16 +38,18 @@ impl Access {
         for prefix in &args.prefix {
             check_prefix(prefix).map_err(UsageError)?;
         }
-        let statements = args
+        let statements: Vec<Value> = args
             .statement
             .iter()
             .map(|statement| parse_statement(statement).map_err(UsageError))
             .collect::<Result<_, _>>()?;
-        Ok(Self {
+        let access = Self {
             permission,
             prefixes: args.prefix.clone(),
+            keys: keys(&args.key)?,
             statements,
-        })
+        };
+        Ok(access)
     }
 
     /// Warn, one line each, about prefixes that grant more than a folder:
@@ -89,6 +93,7 @@ impl Access {
             permission: self.permission,
             buckets,
             prefixes: &self.prefixes,
+            keys: &self.keys,
             statements: &self.statements,
             custom,
             expires,
@@ -107,6 +112,18 @@ impl Access {
             .map(|assembled| assembled.session_policy())
             .map_err(|e| UsageError(e.to_string()))
     }
+}
+
+/// The `--key` values, each checked, duplicates dropped.
+fn keys(args: &[String]) -> Result<Vec<String>, UsageError> {
+    let mut keys: Vec<String> = Vec::new();
+    for key in args {
+        check_key(key).map_err(UsageError)?;
+        if !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    Ok(keys)
 }
 
 /// The stem of a prefix that grants more than a folder, or `None`.

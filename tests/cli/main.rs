@@ -15,6 +15,7 @@ mod completions;
 mod connection;
 mod create;
 mod create_faults;
+mod create_keys;
 mod create_races;
 mod create_role;
 mod create_role_faults;
