@@ -555,6 +555,15 @@ pub struct AccessArgs {
     #[arg(long, value_name = "KEY", conflicts_with = "prefix")]
     pub key: Vec<String>,
 
+    /// Only allow requests from these addresses, e.g. `203.0.113.0/24` or
+    /// `2001:db8::/32` (repeatable)
+    ///
+    /// Every statement that allows something gets an `IpAddress` condition on
+    /// `aws:SourceIp`. Requests through a VPC endpoint carry no public source
+    /// address and are refused.
+    #[arg(long, value_name = "CIDR")]
+    pub source_ip: Vec<String>,
+
     /// An extra policy statement as JSON, with `Effect`, `Action` and `Resource` (repeatable)
     #[arg(long, value_name = "JSON")]
     pub statement: Vec<String>,

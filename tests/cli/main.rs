@@ -49,6 +49,7 @@ mod secrets;
 mod set_bucket_policy;
 mod set_cors_policy;
 mod set_public_access_block;
+mod source_ip;
 mod special_files;
 mod usage;
 mod whoami;
