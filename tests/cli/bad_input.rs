@@ -292,6 +292,19 @@ fn cases(dir: &std::path::Path) -> Vec<(Vec<String>, &'static str)> {
         (vec!["get-objects", "A"], "bucket name `A`"),
         // An empty key names no object.
         (vec!["get-object", "my-bucket", ""], "a key cannot be empty"),
+        (vec!["presign", "my-bucket", ""], "a key cannot be empty"),
+        (
+            vec!["presign", "Bad_Bucket", "k"],
+            "bucket name `Bad_Bucket`",
+        ),
+        (
+            vec!["presign", "my-bucket", "k", "--expires", "8d"],
+            "--expires: `8d` is out of range",
+        ),
+        (
+            vec!["presign", "my-bucket", "k", "--method", "POST"],
+            "invalid value 'POST' for '--method <METHOD>'",
+        ),
         (
             vec!["get-objects", "my-bucket", "a", ""],
             "a key cannot be empty",

@@ -171,3 +171,43 @@ fn the_url_is_signed_for_the_buckets_region() {
     assert_eq!(proxy.misdirected(&bucket), 1);
     assert_eq!(fetch(&url, "GET", b""), (200, b"far away".to_vec()));
 }
+
+/// The URL is made for others to use, so it carries the access key ID and,
+/// for temporary credentials, the session token (SigV4 query signing
+/// requires both:
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/sigv4-query-string-auth.html>),
+/// but never the secret key, on stdout or stderr, whether the bucket is
+/// found or not.
+#[test]
+fn the_secret_key_never_appears() {
+    const SECRET: &str = "SECRETsecretSECRETsecretSECRETsecret1234";
+    const TOKEN: &str = "TOKENtokenTOKENtokenTOKENtokenTOKENtoken";
+    let bucket = new_bucket(&moto().clients(), "presign");
+    for (bucket, code) in [(bucket.as_str(), 0), ("no-such-bucket-here", 1)] {
+        let output = s3c(&[
+            "presign",
+            bucket,
+            "k",
+            "--access-key",
+            "AKIAKNOWNKEY00000001",
+            "--secret-key",
+            SECRET,
+            "--session-token",
+            TOKEN,
+        ])
+        .against(moto())
+        .run();
+        assert_eq!(output.code, code, "{output:#?}");
+        assert!(!output.stdout.contains(SECRET), "{output:#?}");
+        assert!(!output.stderr.contains(SECRET), "{output:#?}");
+        assert!(!output.stderr.contains(TOKEN), "{output:#?}");
+        if code == 0 {
+            let url = url_of(&output.stdout);
+            assert!(
+                url.ends_with(&format!("&X-Amz-Security-Token={TOKEN}")),
+                "{url}"
+            );
+            assert_eq!(url.matches(TOKEN).count(), 1, "{url}");
+        }
+    }
+}

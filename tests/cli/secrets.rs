@@ -102,7 +102,10 @@ fn every_aws_command_is_covered() {
         .collect();
     for command in s3_credentials::cli::Cli::command().get_subcommands() {
         let takes_credentials = command.get_arguments().any(|a| a.get_id() == "secret_key");
-        if takes_credentials {
+        // A presigned URL carries the session token by design (SigV4's
+        // `X-Amz-Security-Token`): `presign::the_secret_key_never_appears`
+        // checks what it must keep out instead.
+        if takes_credentials && command.get_name() != "presign" {
             assert!(
                 covered.contains(&command.get_name().to_owned()),
                 "{} is not covered",
