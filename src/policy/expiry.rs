@@ -125,7 +125,12 @@ fn add_condition(statement: &mut Value, until: &str, limit: OffsetDateTime) {
 /// (any of which may match) its latest; `None` when any part is unreadable.
 fn effective_end(value: &Value) -> Option<OffsetDateTime> {
     match value {
-        Value::Array(items) => items.iter().map(iam_date).collect::<Option<Vec<_>>>()?.into_iter().max(),
+        Value::Array(items) => items
+            .iter()
+            .map(iam_date)
+            .collect::<Option<Vec<_>>>()?
+            .into_iter()
+            .max(),
         one => iam_date(one),
     }
 }

@@ -10,8 +10,8 @@ use super::names::{check_bucket_name, check_prefix};
 use crate::cli::AccessArgs;
 use crate::error::UsageError;
 use crate::policy::Permission;
-use crate::policy::expiry::check_existing;
 use crate::policy::assemble::{Grant, Target, assemble};
+use crate::policy::expiry::check_existing;
 
 /// The checked access options shared by `create` and `policy`.
 #[derive(Debug, Clone)]
