@@ -133,11 +133,12 @@ fn plan(user: &str, keys: &[(&str, &str)], delete: Option<&str>) -> anyhow::Resu
             make_room: Some(id.to_owned()),
             previous: Some(if id == *first { second } else { first }.to_string()),
         }),
-        (_, Some(id)) if ids.len() < MAX_ACCESS_KEYS => Err(UsageError(format!(
+        // Found by asking IAM, not wrong on the command line itself: not a
+        // usage error (exit 2), like the other refusals here.
+        (_, Some(id)) if ids.len() < MAX_ACCESS_KEYS => anyhow::bail!(
             "--delete {id}: user `{user}` has room for a new key; --delete is only for a user \
              with {MAX_ACCESS_KEYS} keys (to delete the previous key afterwards, use --delete-old)"
-        ))
-        .into()),
+        ),
         (_, Some(id)) => anyhow::bail!(
             "--delete {id}: user `{user}` has no such access key (it has {})",
             ids.join(", ")
@@ -293,6 +294,6 @@ mod tests {
             "--delete C: user `u` has no such access key (it has A, B)"
         );
         let error = plan("u", &[("A", "Active")], Some("A")).unwrap_err();
-        assert!(error.downcast_ref::<UsageError>().is_some(), "{error}");
+        assert!(error.downcast_ref::<UsageError>().is_none(), "{error}");
     }
 }

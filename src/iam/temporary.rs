@@ -145,9 +145,16 @@ async fn create_role(clients: &Clients) -> anyhow::Result<String> {
         .await
         .aws("AttachRolePolicy");
     if let Err(error) = attached {
-        // Leave no role behind that has no policy and was made by this call.
-        let _ = delete_role(clients).await;
-        return Err(error.into());
+        // Leave no role behind that has no policy and was made by this call,
+        // and say so: the caller never hears of a role made and removed here.
+        let undo = match delete_role(clients).await {
+            Ok(()) => format!("role {ROLE_NAME} was created and deleted again"),
+            Err(undo) => format!(
+                "role {ROLE_NAME} was created and could not be deleted again ({undo}): \
+                 delete it by hand"
+            ),
+        };
+        return Err(anyhow::Error::from(error).context(undo));
     }
     Ok(role.arn)
 }

@@ -211,9 +211,15 @@ fn temporary_credentials_failures_remove_the_new_role_and_buckets() {
         .run();
         assert_eq!(output.code, 1, "{action}: {output:#?}");
         let last = output.stderr.lines().last().unwrap();
+        // A role made and removed inside the AttachRolePolicy step is named.
+        let undone = if *action == "AttachRolePolicy" {
+            "role s3-credentials.AmazonS3FullAccess was created and deleted again: "
+        } else {
+            ""
+        };
         assert_eq!(
             last,
-            format!("Error: {action} failed: {code}: injected by the test proxy"),
+            format!("Error: {undone}{action} failed: {code}: injected by the test proxy"),
             "{output:#?}"
         );
         assert!(
@@ -225,6 +231,46 @@ fn temporary_credentials_failures_remove_the_new_role_and_buckets() {
             "{action} left the role: {output:#?}"
         );
     }
+}
+
+/// `create --duration` whose new shared role cannot get its policy and then
+/// cannot be deleted: the error says the role was created and is left, so
+/// nobody is left with a role they never heard of.
+#[test]
+fn a_new_role_that_cannot_be_removed_again_is_named() {
+    let (_lock, server) = exclusive_moto();
+    let clients = server.clients();
+    let proxy = Proxy::with_faults(
+        &server.endpoint,
+        Arc::new(|request| {
+            matches!(
+                request.form("Action").as_deref(),
+                Some("AttachRolePolicy" | "DeleteRole")
+            )
+            .then_some((403, "AccessDenied"))
+        }),
+    );
+    let bucket = unique("temp");
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "-c",
+        "-d",
+        "15m",
+        "--endpoint-url",
+        &proxy.endpoint,
+    ])
+    .run();
+    assert_eq!(output.code, 1, "{output:#?}");
+    assert_eq!(
+        output.stderr.lines().last().unwrap(),
+        "Error: role s3-credentials.AmazonS3FullAccess was created and could not be deleted \
+         again (DeleteRole failed: AccessDenied: injected by the test proxy): delete it by hand: \
+         AttachRolePolicy failed: AccessDenied: injected by the test proxy",
+        "{output:#?}"
+    );
+    assert!(role_exists(&clients), "{output:#?}");
+    block_on(clients.iam.delete_role().role_name(ROLE_NAME).send()).unwrap();
 }
 
 #[test]

@@ -455,3 +455,60 @@ fn reserved_tag_prefixes_in_any_case_and_huge_ages_are_refused() {
         );
     }
 }
+
+/// IAM allows 50 tags per user
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>):
+/// an existing user's own tags count towards it, so a run that would pass
+/// it is refused before tagging, and what it did is undone.
+#[test]
+fn an_existing_users_tags_count_towards_the_limit() {
+    let bucket = unique("full-tags");
+    let user = unique("full-tags-user");
+    let iam = moto().clients().iam;
+    let own: Vec<(String, String)> = (0..46)
+        .map(|n| (format!("own{n:02}"), "x".to_owned()))
+        .collect();
+    block_on(async {
+        iam.create_user().user_name(&user).send().await.unwrap();
+        let tags = own.iter().map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .unwrap()
+        });
+        iam.tag_user()
+            .user_name(&user)
+            .set_tags(Some(tags.collect()))
+            .send()
+            .await
+            .unwrap();
+    });
+    // 46 own tags + 4 grant tags + 1 --tag = 51.
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "-c",
+        "--username",
+        &user,
+        "--tag",
+        "team=data",
+    ])
+    .against(moto())
+    .run();
+    assert_eq!(output.code, 1, "{output:#?}");
+    assert!(output.stdout.is_empty(), "{output:#?}");
+    assert_eq!(
+        output.stderr.lines().last().unwrap(),
+        format!(
+            "Error: user `{user}` has 46 other tags; with the 5 this run writes it would have 51, \
+             more than the 50 IAM allows: remove some first (`aws iam untag-user`)"
+        ),
+        "{output:#?}"
+    );
+    let mut expected = own.clone();
+    expected.sort();
+    assert_eq!(user_tags(&moto().clients(), &user), expected);
+    assert!(!bucket_exists(&moto().clients(), &bucket), "{output:#?}");
+    assert!(inline_policies(&moto().clients(), &user).is_empty());
+}

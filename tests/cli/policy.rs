@@ -295,7 +295,11 @@ fn the_earlier_expiry_wins_in_every_date_form() {
         let output = expiring_with(existing);
         let printed: serde_json::Value =
             serde_json::from_str(output.success_with_stderr("")).unwrap();
-        assert_eq!(printed, expected(&json!("2099-01-01T00:00:00Z")), "{existing}");
+        assert_eq!(
+            printed,
+            expected(&json!("2099-01-01T00:00:00Z")),
+            "{existing}"
+        );
     }
 }
 

@@ -197,3 +197,22 @@ fn a_missing_user_is_named() {
         .run()
         .fails_with(1, "Error: user `nobody-here` does not exist\n");
 }
+
+/// `--delete K` on a user with room for a new key is refused before any
+/// change, with exit 1: what is wrong is found by asking IAM, not on the
+/// command line, so it is not a usage error (exit 2).
+#[test]
+fn delete_on_a_user_with_room_is_refused_but_is_not_a_usage_error() {
+    let (user, old) = user_with_one_key();
+    s3c(&["rotate-key", &user, "--delete", &old])
+        .against(moto())
+        .run()
+        .fails_with(
+            1,
+            &format!(
+                "Error: --delete {old}: user `{user}` has room for a new key; --delete is only \
+                 for a user with 2 keys (to delete the previous key afterwards, use --delete-old)\n"
+            ),
+        );
+    assert_eq!(keys(&user), [pair(&old, "Active")]);
+}

@@ -10,7 +10,7 @@ use super::undo::{Change, Changes};
 use super::user::Existing;
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
-use crate::grant::tags::{Grant, is_grant_key};
+use crate::grant::tags::{Grant, MAX_TAGS, is_grant_key};
 
 /// Tags as the IAM API takes them.
 pub(crate) fn iam_tags(tags: &[(String, String)]) -> anyhow::Result<Vec<Tag>> {
@@ -48,6 +48,7 @@ pub(crate) async fn retag(
         .filter(|key| is_grant_key(key) && !tags.iter().any(|(k, _)| k == *key))
         .cloned()
         .collect();
+    check_room(user, &existing.tags, &tags, &stale)?;
     // Recorded first: restoring tags that were not changed yet is harmless,
     // and a change that AWS made but did not confirm is still undone.
     changes.push(Change::UserTags {
@@ -73,5 +74,29 @@ pub(crate) async fn retag(
         .send()
         .await
         .aws("TagUser")?;
+    Ok(())
+}
+
+/// Refuse, before tagging, a user whose own tags and the ones this run
+/// writes would together pass IAM's limit of [`MAX_TAGS`] per user: the
+/// `--tag` check counted only the new tags.
+fn check_room(
+    user: &str,
+    existing: &[(String, String)],
+    written: &[(String, String)],
+    removed: &[String],
+) -> anyhow::Result<()> {
+    let kept = existing
+        .iter()
+        .filter(|(key, _)| !removed.contains(key) && !written.iter().any(|(k, _)| k == key))
+        .count();
+    if kept + written.len() > MAX_TAGS {
+        anyhow::bail!(
+            "user `{user}` has {kept} other tags; with the {} this run writes it would have {}, \
+             more than the {MAX_TAGS} IAM allows: remove some first (`aws iam untag-user`)",
+            written.len(),
+            kept + written.len()
+        );
+    }
     Ok(())
 }
