@@ -24,6 +24,7 @@ mod delete_objects;
 mod delete_role;
 mod delete_user;
 mod docs;
+mod emit;
 mod get_object;
 mod get_objects;
 mod interrupts;
