@@ -22,9 +22,9 @@
 //!   also the path a team whose account has the provider takes.
 //! - `AWS::S3::Bucket`: name and `Tags` applied; `WebsiteConfiguration` and
 //!   `PublicAccessBlockConfiguration` ignored (GetBucketWebsite and
-//!   GetPublicAccessBlock answer "not found"). moto keeps buckets on stack
-//!   deletion whatever the `DeletionPolicy`, so the kept buckets prove nothing
-//!   about `Retain`: that rests on CloudFormation's documentation.
+//!   GetPublicAccessBlock answer "not found"). `DeletionPolicy: Retain` is
+//!   honoured: with it the buckets outlive the stack (checked here); without
+//!   it (tried by hand) moto deleted them with the stack.
 //! - A name that exists already: moto refuses `CreateStack` itself
 //!   (`EntityAlreadyExists`); CloudFormation accepts it and the stack fails
 //!   and rolls back. Either way the existing user is not adopted.
