@@ -332,3 +332,71 @@ fn substituted(value: Value) -> Value {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn plan(args: &[&str]) -> Plan {
+        let mut words = vec!["s3-credentials", "create"];
+        words.extend_from_slice(args);
+        words.extend(["--emit", "cloudformation"]);
+        let Command::Create(args) = Cli::try_parse_from(words).unwrap().command else {
+            panic!("not create");
+        };
+        Plan::from_args(&args, std::io::empty()).unwrap()
+    }
+
+    /// IAM's own policy variables in a `--policy` reach IAM as written; only
+    /// the trust policy's account becomes an `Fn::Sub`.
+    #[test]
+    fn only_the_trust_policy_is_substituted() {
+        let custom = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b-bucket/${aws:username}/${AWS::AccountId}"}]}"#;
+        let template = template(&plan(&[
+            "b-bucket",
+            "--policy",
+            custom,
+            "--trust",
+            "account:210987654321",
+        ]));
+        let resources = &template["Resources"];
+        assert_eq!(
+            resources["Policy1"]["Properties"]["PolicyDocument"]["Statement"][0]["Resource"],
+            "arn:aws:s3:::b-bucket/${aws:username}/${AWS::AccountId}"
+        );
+        assert_eq!(
+            resources["Role"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"],
+            json!({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::210987654321:root"}})
+        );
+    }
+
+    /// No access key, and nothing secret-looking, in any template.
+    #[test]
+    fn no_template_holds_a_key() {
+        for args in [
+            &["b-bucket"][..],
+            &["b-bucket", "-c", "--public"],
+            &["b-bucket", "--trust", "service:lambda"],
+        ] {
+            let text = to_pretty_json(&template(&plan(args)));
+            assert!(!text.contains("AccessKey"), "{args:?}");
+            assert!(!text.contains("Secret"), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn long_descriptions_fit_cloudformation() {
+        let buckets: Vec<String> = (0..40)
+            .map(|n| format!("{n:02}{}", "é".repeat(20)))
+            .collect();
+        let mut plan = plan(&["b-bucket", "--username", "u"]);
+        plan.buckets = buckets;
+        let text = description(&plan);
+        assert!(text.len() <= MAX_DESCRIPTION_BYTES && text.len() > MAX_DESCRIPTION_BYTES - 2);
+        assert!(text.starts_with("s3-credentials "));
+    }
+}
