@@ -548,6 +548,22 @@ pub struct AccessArgs {
     #[arg(long, value_name = "PREFIX")]
     pub prefix: Vec<String>,
 
+    /// Only allow this one object, e.g. `reports/2026.csv` (repeatable)
+    ///
+    /// The key is matched exactly: no listing of the bucket, and keys with
+    /// `*`, `?` or `$` (special in IAM resource ARNs) are refused.
+    #[arg(long, value_name = "KEY", conflicts_with = "prefix")]
+    pub key: Vec<String>,
+
+    /// Only allow requests from these addresses, e.g. `203.0.113.0/24` or
+    /// `2001:db8::/32` (repeatable)
+    ///
+    /// Every statement that allows something gets an `IpAddress` condition on
+    /// `aws:SourceIp`. Requests through a VPC endpoint carry no public source
+    /// address and are refused.
+    #[arg(long, value_name = "CIDR")]
+    pub source_ip: Vec<String>,
+
     /// An extra policy statement as JSON, with `Effect`, `Action` and `Resource` (repeatable)
     #[arg(long, value_name = "JSON")]
     pub statement: Vec<String>,
@@ -616,7 +632,7 @@ pub struct CreateArgs {
     /// A custom policy document instead of the generated one: a file, literal
     /// JSON, or `-` for standard input. `$!BUCKET_NAME!$` is replaced by each
     /// bucket's name.
-    #[arg(long, value_name = "FILE|JSON|-")]
+    #[arg(long, value_name = "FILE|JSON|-", conflicts_with = "key")]
     pub policy: Option<String>,
 
     /// Permissions boundary for a new user (or role, with `--trust`): a policy

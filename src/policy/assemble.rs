@@ -1,6 +1,6 @@
 //! Policy assembly, the one place a grant becomes the documents sent to AWS:
-//! build each bucket's document → merge the buckets → add the `--expires`
-//! condition → fit IAM's size limit. `policy`, `create` and `localserver`
+//! build each bucket's document → merge the buckets → add the `--source-ip`
+//! and `--expires` conditions → fit IAM's size limit. `policy`, `create` and `localserver`
 //! all get their documents from [`assemble`].
 //! PURE: no AWS types.
 
@@ -8,9 +8,10 @@ use serde_json::Value;
 
 use super::expiry::with_expiry;
 use super::size::{Holder, TooLarge, fit_inline_policies, fit_session_policy, merge_buckets};
+use super::source_ip::{Cidr, with_source_ip};
 use super::{
-    Permission, bucket_policy, buckets_policy, combined_custom_policy, combined_policy_name,
-    custom_policy, inline_policy_name, wrap,
+    Permission, combined_custom_policy, combined_policy_name, custom_policy, inline_policy_name,
+    key_statements, wrap,
 };
 
 /// What the documents grant, as the checked options describe it.
@@ -19,12 +20,16 @@ pub struct Grant<'a> {
     pub permission: Permission,
     pub buckets: &'a [String],
     pub prefixes: &'a [String],
+    /// The `--key`s: when there are any, exactly these objects (no prefixes).
+    pub keys: &'a [String],
     /// The `--statement`s.
     pub statements: &'a [Value],
     /// The `--policy` document, used instead of the generated statements.
     pub custom: Option<&'a Value>,
     /// `--expires`, as [`crate::settings::dates::format_utc`] writes it.
     pub expires: Option<&'a str>,
+    /// The `--source-ip` networks; none means any address.
+    pub source_ips: &'a [Cidr],
 }
 
 /// Where the documents go, which decides their form and size limit.
@@ -52,12 +57,35 @@ impl Grant<'_> {
             .label(self.custom.is_some() || !self.statements.is_empty())
     }
 
-    /// `document` with the expiry condition, when there is one.
-    fn expiring(&self, document: Value) -> Value {
+    /// `document` with the source address and expiry conditions, when
+    /// there are any.
+    fn conditioned(&self, document: Value) -> Value {
+        let document = if self.source_ips.is_empty() {
+            document
+        } else {
+            with_source_ip(&document, self.source_ips)
+        };
         match self.expires {
             Some(until) => with_expiry(&document, until),
             None => document,
         }
+    }
+
+    /// The generated statements for one bucket: on the `--key` objects when
+    /// there are any, else under the prefixes.
+    fn generated(&self, bucket: &str) -> Vec<Value> {
+        if self.keys.is_empty() {
+            self.permission.statements(bucket, self.prefixes)
+        } else {
+            key_statements(self.permission, bucket, self.keys)
+        }
+    }
+
+    /// One bucket's generated statements, then the `--statement`s.
+    fn bucket_document(&self, bucket: &str) -> Value {
+        let mut statements = self.generated(bucket);
+        statements.extend_from_slice(self.statements);
+        wrap(statements)
     }
 
     /// One inline policy per bucket, `s3.<label>.<bucket>`, as the original
@@ -69,9 +97,12 @@ impl Grant<'_> {
             .map(|bucket| {
                 let document = match self.custom {
                     Some(custom) => custom_policy(custom, bucket, self.statements),
-                    None => bucket_policy(self.permission, bucket, self.prefixes, self.statements),
+                    None => self.bucket_document(bucket),
                 };
-                (inline_policy_name(label, bucket), self.expiring(document))
+                (
+                    inline_policy_name(label, bucket),
+                    self.conditioned(document),
+                )
             })
             .collect()
     }
@@ -87,21 +118,22 @@ impl Grant<'_> {
                 (listed, merge_buckets(&documents, &[]))
             }
             None => {
-                let listed = buckets_policy(
-                    self.permission,
-                    self.buckets,
-                    self.prefixes,
-                    self.statements,
-                );
+                let mut statements: Vec<Value> = self
+                    .buckets
+                    .iter()
+                    .flat_map(|b| self.generated(b))
+                    .collect();
+                statements.extend_from_slice(self.statements);
+                let listed = wrap(statements);
                 let documents: Vec<Value> = self
                     .buckets
                     .iter()
-                    .map(|bucket| wrap(self.permission.statements(bucket, self.prefixes)))
+                    .map(|b| wrap(self.generated(b)))
                     .collect();
                 (listed, merge_buckets(&documents, self.statements))
             }
         };
-        let (listed, merged) = (self.expiring(listed), self.expiring(merged));
+        let (listed, merged) = (self.conditioned(listed), self.conditioned(merged));
         fit_session_policy(listed, merged, self.buckets.len(), what)
     }
 
@@ -110,9 +142,9 @@ impl Grant<'_> {
     fn inline(&self, holder: Holder, what: &str) -> Result<Vec<(String, Value)>, TooLarge> {
         let per_bucket = self.per_bucket();
         let documents: Vec<Value> = per_bucket.iter().map(|(_, d)| d.clone()).collect();
-        // Merging keeps each statement's conditions; the expiry is put on
-        // again for any statement the merge made anew.
-        let merged = self.expiring(merge_buckets(&documents, &[]));
+        // Merging keeps each statement's conditions; they are put on again
+        // for any statement the merge made anew.
+        let merged = self.conditioned(merge_buckets(&documents, &[]));
         let combined = (combined_policy_name(self.label()), merged);
         fit_inline_policies(per_bucket, combined, what, holder)
     }

@@ -12,12 +12,14 @@
 //!
 //! Beside them: [`assemble`] turns a grant into the documents sent (the one
 //! place the steps below are put together), [`size`] fits documents to IAM's
-//! size limits, [`expiry`] adds the `--expires` condition, [`trust`] builds
+//! size limits, [`expiry`] adds the `--expires` condition, [`source_ip`] the
+//! `--source-ip` one, [`trust`] builds
 //! the trust policies of roles.
 
 pub mod assemble;
 pub mod expiry;
 pub(crate) mod size;
+pub mod source_ip;
 pub mod trust;
 
 use std::fmt;
@@ -207,6 +209,37 @@ pub fn write_only(bucket: &str, prefixes: &[String]) -> Vec<Value> {
         "Action": ["s3:PutObject"],
         "Resource": object_arns(bucket, &normalized),
     })]
+}
+
+/// The statements granting exactly the objects `keys` of a bucket
+/// (`--key`): the object actions of `permission` on those object ARNs, and
+/// for reading `s3:GetBucketLocation`, but no `s3:ListBucket`. Listing with
+/// `prefix=KEY` returns every key that starts with KEY (`KEY.bak` too), so
+/// even a listing limited to the exact keys would show the names of other
+/// objects. The keys are checked first ([`crate::settings::names::check_key`]):
+/// none has a character IAM would read as a wildcard.
+pub fn key_statements(permission: Permission, bucket: &str, keys: &[String]) -> Vec<Value> {
+    let objects: Value = keys
+        .iter()
+        .map(|key| Value::String(format!("arn:aws:s3:::{bucket}/{key}")))
+        .collect();
+    let location = json!({
+        "Effect": "Allow",
+        "Action": ["s3:GetBucketLocation"],
+        "Resource": [bucket_arn(bucket)],
+    });
+    let read = json!({"Effect": "Allow", "Action": GET_OBJECT_ACTIONS, "Resource": objects});
+    match permission {
+        Permission::ReadOnly => vec![location, read],
+        Permission::ReadWrite => vec![
+            location,
+            read,
+            json!({"Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"], "Resource": objects}),
+        ],
+        Permission::WriteOnly => {
+            vec![json!({"Effect": "Allow", "Action": ["s3:PutObject"], "Resource": objects})]
+        }
+    }
 }
 
 /// A policy document holding these statements.
@@ -470,6 +503,39 @@ mod tests {
         // A prefix of `*` is the default, so the output is the original's default.
         let star = strings(&["*"]);
         assert_eq!(read_only("my-bucket", &star), read_only("my-bucket", &[]));
+    }
+
+    #[test]
+    fn key_statements_match_the_golden_files() {
+        let keyed = |p, keys: &[&str]| {
+            to_pretty_json(&wrap(key_statements(p, "my-bucket", &strings(keys))))
+        };
+        let one = ["reports/2026.csv"];
+        let cases = [
+            (
+                Permission::ReadWrite,
+                include_str!("../../tests/fixtures/policies/read-write-key.json"),
+            ),
+            (
+                Permission::ReadOnly,
+                include_str!("../../tests/fixtures/policies/read-only-key.json"),
+            ),
+            (
+                Permission::WriteOnly,
+                include_str!("../../tests/fixtures/policies/write-only-key.json"),
+            ),
+        ];
+        for (permission, expected) in cases {
+            assert_eq!(keyed(permission, &one), golden(expected), "{permission}");
+        }
+        let two = include_str!("../../tests/fixtures/policies/read-write-two-keys.json");
+        assert_eq!(
+            keyed(
+                Permission::ReadWrite,
+                &["reports/2026.csv", "notes/a b.txt"]
+            ),
+            golden(two)
+        );
     }
 
     #[test]

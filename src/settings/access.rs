@@ -1,17 +1,19 @@
 //! The access options `create`, `policy` and `localserver` share: the
-//! permission, prefixes and extra statements, checked.
+//! permission, prefixes or keys, source addresses and extra statements,
+//! checked.
 
 use std::io::Write;
 
 use serde_json::Value;
 
 use super::json::parse_statement;
-use super::names::{check_bucket_name, check_prefix};
+use super::names::{check_bucket_name, check_key, check_prefix};
 use crate::cli::AccessArgs;
 use crate::error::UsageError;
 use crate::policy::Permission;
 use crate::policy::assemble::{Grant, Target, assemble};
 use crate::policy::expiry::check_existing;
+use crate::policy::source_ip::{self, Cidr};
 
 /// The checked access options shared by `create` and `policy`.
 #[derive(Debug, Clone)]
@@ -20,6 +22,10 @@ pub struct Access {
     pub permission: Permission,
     /// The `--prefix` values, checked.
     pub prefixes: Vec<String>,
+    /// The `--key` values, checked, each once.
+    pub keys: Vec<String>,
+    /// The `--source-ip` networks, each once.
+    pub source_ips: Vec<Cidr>,
     /// The `--statement` values, parsed.
     pub statements: Vec<Value>,
 }
@@ -36,16 +42,41 @@ impl Access {
         for prefix in &args.prefix {
             check_prefix(prefix).map_err(UsageError)?;
         }
-        let statements = args
+        let statements: Vec<Value> = args
             .statement
             .iter()
             .map(|statement| parse_statement(statement).map_err(UsageError))
             .collect::<Result<_, _>>()?;
-        Ok(Self {
+        let access = Self {
             permission,
             prefixes: args.prefix.clone(),
+            keys: keys(&args.key)?,
+            source_ips: source_ips(&args.source_ip)?,
             statements,
-        })
+        };
+        access.check_source_ips(None)?;
+        Ok(access)
+    }
+
+    /// With `--source-ip`: refuse `--statement`s and a `--policy` document
+    /// whose own `IpAddress` `aws:SourceIp` the tool cannot read or that
+    /// shares no address with `--source-ip` (see [`source_ip`]).
+    pub fn check_source_ips(&self, custom: Option<&Value>) -> Result<(), UsageError> {
+        if self.source_ips.is_empty() {
+            return Ok(());
+        }
+        for statement in &self.statements {
+            source_ip::check_existing(
+                &serde_json::json!({ "Statement": statement }),
+                &self.source_ips,
+            )
+            .map_err(|e| UsageError(format!("--statement: {e}")))?;
+        }
+        if let Some(document) = custom {
+            source_ip::check_existing(document, &self.source_ips)
+                .map_err(|e| UsageError(format!("--policy: {e}")))?;
+        }
+        Ok(())
     }
 
     /// Warn, one line each, about prefixes that grant more than a folder:
@@ -89,9 +120,11 @@ impl Access {
             permission: self.permission,
             buckets,
             prefixes: &self.prefixes,
+            keys: &self.keys,
             statements: &self.statements,
             custom,
             expires,
+            source_ips: &self.source_ips,
         }
     }
 
@@ -107,6 +140,30 @@ impl Access {
             .map(|assembled| assembled.session_policy())
             .map_err(|e| UsageError(e.to_string()))
     }
+}
+
+/// The `--key` values, each checked, duplicates dropped.
+fn keys(args: &[String]) -> Result<Vec<String>, UsageError> {
+    let mut keys: Vec<String> = Vec::new();
+    for key in args {
+        check_key(key).map_err(UsageError)?;
+        if !keys.contains(key) {
+            keys.push(key.clone());
+        }
+    }
+    Ok(keys)
+}
+
+/// The `--source-ip` networks, duplicates dropped.
+fn source_ips(args: &[String]) -> Result<Vec<Cidr>, UsageError> {
+    let mut networks: Vec<Cidr> = Vec::new();
+    for text in args {
+        let cidr = Cidr::parse(text).map_err(|e| UsageError(format!("--source-ip {e}")))?;
+        if !networks.contains(&cidr) {
+            networks.push(cidr);
+        }
+    }
+    Ok(networks)
 }
 
 /// The stem of a prefix that grants more than a folder, or `None`.

@@ -127,6 +127,7 @@ impl Plan {
         if expires.is_some() {
             access.check_expiries(custom_policy.as_ref())?;
         }
+        access.check_source_ips(custom_policy.as_ref())?;
         let mut plan = Self {
             buckets: args.buckets.clone(),
             access,

@@ -84,6 +84,56 @@ pub fn check_prefix(prefix: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The longest S3 object key, in bytes of UTF-8.
+const MAX_KEY_BYTES: usize = 1024;
+
+/// Check a `--key`: a key S3 accepts, that names exactly one object in a
+/// resource ARN.
+///
+/// Refused: an empty key; one over S3's 1,024 bytes; a leading `/` (as for
+/// `--prefix`); a `.` or `..` segment, which S3 keeps as written but many
+/// clients normalise away before sending, so the granted object would not be
+/// the one they reach; and `*`, `?` and `$`, which IAM reads in a resource
+/// ARN as wildcards and the start of a policy variable (`${aws:username}`),
+/// so the grant would cover other keys too. IAM documents `${*}`, `${?}` and
+/// `${$}` for the literal characters, but nothing here can check that AWS
+/// honours them in a resource, so the tool refuses rather than widen.
+pub fn check_key(key: &str) -> Result<(), String> {
+    if key.is_empty() {
+        return Err("--key cannot be empty".to_owned());
+    }
+    let fail = |rule: String| Err(format!("--key `{key}` {rule}"));
+    if key.len() > MAX_KEY_BYTES {
+        return fail(format!(
+            "is {} bytes long: S3 keys are at most {MAX_KEY_BYTES} bytes",
+            key.len()
+        ));
+    }
+    if let Some(special) = key.chars().find(|c| matches!(c, '*' | '?' | '$')) {
+        return fail(format!(
+            "contains `{special}`, which IAM reads as a wildcard or policy variable in a resource \
+             ARN, so the grant would cover other keys too; rename the object or use --prefix"
+        ));
+    }
+    if key.starts_with('/') {
+        return fail(format!(
+            "starts with `/`, but S3 keys have no leading slash; use `--key {}`",
+            key.trim_start_matches('/')
+        ));
+    }
+    if key
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
+        return fail(
+            "has a `.` or `..` segment, which many clients resolve before sending, so they \
+             would reach another object than the one granted"
+                .to_owned(),
+        );
+    }
+    Ok(())
+}
+
 /// The STS role session name `s3.<permission>.<bucket1,bucket2>`, made valid:
 /// characters outside `[\w+=,.@-]` become `-`, and it is cut to 64 characters.
 pub fn role_session_name(permission: &str, buckets: &[String]) -> String {
@@ -147,6 +197,33 @@ pub fn check_name_length(kind: IamName, name: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn keys_name_one_object() {
+        use super::check_key;
+        assert_eq!(check_key("reports/2026.csv"), Ok(()));
+        assert_eq!(check_key("a b/ünïcode+=,@.txt"), Ok(()));
+        assert_eq!(check_key("..data/x..y/.hidden"), Ok(()));
+        assert_eq!(check_key(""), Err("--key cannot be empty".to_owned()));
+        for bad in [
+            "a*",
+            "a?b",
+            "${aws:username}",
+            "/x",
+            "a/../b",
+            "./a",
+            "a/.",
+            &"k".repeat(1025),
+        ] {
+            assert!(check_key(bad).is_err(), "{bad}");
+        }
+        assert_eq!(check_key(&"é".repeat(512)), Ok(()));
+        assert!(
+            check_key(&"é".repeat(513))
+                .unwrap_err()
+                .contains("1026 bytes")
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -1,7 +1,7 @@
 use crate::common::s3c;
 
 /// A golden policy from `tests/fixtures/policies/`, printed as `policy` prints it.
-fn golden(name: &str) -> String {
+pub(crate) fn golden(name: &str) -> String {
     let path = format!(
         "{}/tests/fixtures/policies/{name}.json",
         env!("CARGO_MANIFEST_DIR")
@@ -128,7 +128,7 @@ fn bad_options_are_usage_errors() {
 /// Run the offline IAM policy linter (parliament, installed into `.venv-lint`
 /// by `scripts/setup-test-env`) on a policy; returns its findings as text,
 /// empty when it found nothing.
-fn lint(policy: &str) -> String {
+pub(crate) fn lint(policy: &str) -> String {
     let linter = format!("{}/.venv-lint/bin/parliament", env!("CARGO_MANIFEST_DIR"));
     assert!(
         std::path::Path::new(&linter).exists(),
