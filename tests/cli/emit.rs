@@ -63,6 +63,20 @@ const KINDS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "key-source-ip",
+        &[
+            "my-bucket",
+            "--key",
+            "reports/2026.csv",
+            "--key",
+            "uploads/latest.zip",
+            "--source-ip",
+            "203.0.113.0/24",
+            "--username",
+            "office-uploader",
+        ],
+    ),
+    (
         "trust-github",
         &[
             "my-bucket",
@@ -141,7 +155,11 @@ fn each_kind_prints_its_golden_template() {
 /// attach (the merged grant, which `policy` as a session policy lists).
 #[test]
 fn template_policies_are_what_policy_prints() {
-    for (name, options) in &KINDS[..4] {
+    // The others have two buckets, each its policy, or one merged.
+    let single = KINDS
+        .iter()
+        .filter(|(name, _)| !["website", "merged"].contains(name));
+    for (name, options) in single {
         let template: Value = serde_json::from_str(&emit(options)).unwrap();
         let document = &template["Resources"]["Policy1"]["Properties"]["PolicyDocument"];
         let printed = format!("{}\n", pretty(document));
@@ -220,12 +238,13 @@ fn cfn_lint_finds_nothing() {
         "cfn-lint: {report}"
     );
     // cfn-lint does notice a broken template.
-    let broken = std::fs::read_to_string(&files[4])
+    let website = dir.path().join("website.json");
+    let broken = std::fs::read_to_string(&website)
         .unwrap()
         .replace("\"BucketName\"", "\"BucketNam\"");
-    std::fs::write(&files[4], broken).unwrap();
+    std::fs::write(&website, broken).unwrap();
     let output = Command::new(repo().join(".venv-test/bin/cfn-lint"))
-        .arg(&files[4])
+        .arg(&website)
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&output.stdout).contains("E3002"));
@@ -273,17 +292,36 @@ fn policy(options: &[&str]) -> Value {
 
 #[test]
 fn a_user_stack_deploys_with_the_policies_and_deletes_cleanly() {
-    let emulator = moto();
-    let clients = emulator.clients();
-    let user = unique("stack-user");
-    let grant = [
+    user_stack(&[
         "my-bucket",
         "--read-only",
         "--prefix",
         "reports/",
         "--expires",
         "2099-01-01T00:00:00Z",
-    ];
+    ]);
+}
+
+#[test]
+fn a_key_and_source_ip_grant_deploys_with_its_policy() {
+    user_stack(&[
+        "my-bucket",
+        "--read-only",
+        "--key",
+        "reports/2026.csv",
+        "--source-ip",
+        "203.0.113.0/24",
+        "--source-ip",
+        "2001:db8::/32",
+    ]);
+}
+
+/// Deploy a user stack for a one-bucket read-only `grant`: the user, no
+/// key, the policy `policy` prints; deleting the stack removes the user.
+fn user_stack(grant: &[&str]) {
+    let emulator = moto();
+    let clients = emulator.clients();
+    let user = unique("stack-user");
     let mut options = grant.to_vec();
     options.extend(["--username", user.as_str()]);
     let (id, outputs) = deploy(emulator, &emit(&options), &[]);
@@ -294,7 +332,7 @@ fn a_user_stack_deploys_with_the_policies_and_deletes_cleanly() {
     );
     assert_eq!(
         inline_policies(&clients, &user),
-        [("s3.read-only.my-bucket".to_owned(), policy(&grant))]
+        [("s3.read-only.my-bucket".to_owned(), policy(grant))]
     );
     assert!(crate::common::iam::access_keys(&clients, &user).is_empty());
     delete(emulator, &id);
