@@ -14,7 +14,11 @@
 //! attaches) is kept while it fits. When it does not, the buckets share one
 //! document with one statement per kind of access listing every bucket's
 //! ARNs: one ARN per bucket and kind (some 100 characters per read-write
-//! bucket with a short name) instead of a whole policy (about 400).
+//! bucket with a short name) instead of a whole policy (about 400). Then
+//! statements that differ only in their actions (reading and writing the
+//! same object ARNs) become one statement with both lists of actions, which
+//! grants exactly the same: a statement allows an action when it is any of
+//! its actions.
 
 use serde_json::Value;
 
@@ -100,33 +104,63 @@ pub fn merge_buckets(per_bucket: &[Value], extra: &[Value]) -> Value {
             merged.push(statement.clone());
         }
     }
-    wrap(merged)
+    wrap(merge_actions(merged))
+}
+
+/// Statements that are the same but for their `Action` (same effect,
+/// resources, conditions, `Sid`) as one statement listing the actions of
+/// each, in order, each once.
+fn merge_actions(statements: Vec<Value>) -> Vec<Value> {
+    let mut merged: Vec<Value> = Vec::new();
+    for statement in statements {
+        if statement.get("Action").is_none() {
+            merged.push(statement);
+            continue;
+        }
+        let rest = without(&statement, "Action");
+        let same = |m: &&mut Value| m.get("Action").is_some() && without(m, "Action") == rest;
+        match merged.iter_mut().find(same) {
+            Some(existing) => add_list(existing, &statement, "Action"),
+            None => merged.push(statement),
+        }
+    }
+    merged
 }
 
 /// A statement with its `Resource` left out: what must match to merge.
 fn without_resource(statement: &Value) -> Value {
+    without(statement, "Resource")
+}
+
+/// A statement with `field` left out.
+fn without(statement: &Value, field: &str) -> Value {
     let mut statement = statement.clone();
     if let Value::Object(map) = &mut statement {
-        map.remove("Resource");
+        map.remove(field);
     }
     statement
 }
 
 /// Add the resources of `from` to those of `into`, each once.
 fn add_resources(into: &mut Value, from: &Value) {
+    add_list(into, from, "Resource");
+}
+
+/// Add the values of `field` in `from` to those in `into`, each once.
+fn add_list(into: &mut Value, from: &Value, field: &str) {
     let list = |value: Option<&Value>| match value {
         Some(Value::Array(items)) => items.clone(),
         Some(one) => vec![one.clone()],
         None => Vec::new(),
     };
-    let mut resources = list(into.get("Resource"));
-    for resource in list(from.get("Resource")) {
-        if !resources.contains(&resource) {
-            resources.push(resource);
+    let mut values = list(into.get(field));
+    for value in list(from.get(field)) {
+        if !values.contains(&value) {
+            values.push(value);
         }
     }
     if let Value::Object(map) = into {
-        map.insert("Resource".to_owned(), Value::Array(resources));
+        map.insert(field.to_owned(), Value::Array(values));
     }
 }
 
@@ -225,10 +259,10 @@ mod tests {
             json!({"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
                  "Resource": ["arn:aws:s3:::bucket-00", "arn:aws:s3:::bucket-01"]},
+                // Reading and writing the same objects: one statement.
                 {"Effect": "Allow", "Action": ["s3:GetObject", "s3:GetObjectAcl",
-                    "s3:GetObjectLegalHold", "s3:GetObjectRetention", "s3:GetObjectTagging"],
-                 "Resource": ["arn:aws:s3:::bucket-00/*", "arn:aws:s3:::bucket-01/*"]},
-                {"Effect": "Allow", "Action": ["s3:PutObject", "s3:DeleteObject"],
+                    "s3:GetObjectLegalHold", "s3:GetObjectRetention", "s3:GetObjectTagging",
+                    "s3:PutObject", "s3:DeleteObject"],
                  "Resource": ["arn:aws:s3:::bucket-00/*", "arn:aws:s3:::bucket-01/*"]},
                 {"Effect": "Allow", "Action": "s3:GetBucketTagging", "Resource": "*"},
             ]})
@@ -251,6 +285,38 @@ mod tests {
         assert_eq!(
             statements_of(&merged),
             [condition("a/*"), not_resource, condition("b/*")]
+        );
+    }
+
+    #[test]
+    fn only_statements_that_differ_in_their_actions_alone_share_one() {
+        let statement = |effect: &str, action: &str, condition: Value| {
+            let mut s =
+                json!({"Effect": effect, "Action": [action], "Resource": "arn:aws:s3:::b/*"});
+            if !condition.is_null() {
+                s["Condition"] = condition;
+            }
+            s
+        };
+        let ip = |cidr: &str| json!({"IpAddress": {"aws:SourceIp": [cidr]}});
+        let kept = vec![
+            statement("Allow", "s3:GetObject", Value::Null),
+            statement("Deny", "s3:PutObject", Value::Null),
+            statement("Allow", "s3:PutObject", ip("192.0.2.0/24")),
+            statement("Allow", "s3:DeleteObject", ip("198.51.100.0/24")),
+        ];
+        assert_eq!(merge_actions(kept.clone()), kept);
+        let merged = merge_actions(vec![
+            statement("Allow", "s3:GetObject", ip("192.0.2.0/24")),
+            statement("Allow", "s3:PutObject", ip("192.0.2.0/24")),
+            statement("Allow", "s3:GetObject", ip("192.0.2.0/24")),
+        ]);
+        assert_eq!(
+            merged,
+            [
+                json!({"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
+                    "Resource": "arn:aws:s3:::b/*", "Condition": ip("192.0.2.0/24")})
+            ]
         );
     }
 

@@ -206,7 +206,7 @@ fn what_cannot_fit_is_refused_before_any_request() {
     assert_eq!(user.code, 2, "{user:#?}");
     assert_eq!(
         user.stderr,
-        "Error: the read-write policy for 60 bucket(s) would be 10662 characters even with all \
+        "Error: the read-write policy for 60 bucket(s) would be 7139 characters even with all \
          buckets in one statement per kind of access, over IAM's limit of 2048 for a user's \
          inline policies: split the buckets over several users, or use fewer --statement or --prefix\n"
     );
@@ -227,4 +227,80 @@ fn what_cannot_fit_is_refused_before_any_request() {
         "{session:#?}"
     );
     assert_eq!(counter.connections(), 0);
+}
+
+/// A bucket name of exactly `length` characters, unique to this test run.
+fn bucket_name_of(length: usize) -> String {
+    let base = unique("b");
+    assert!(base.len() <= length, "{base}");
+    format!("{}{base}", "x".repeat(length - base.len()))
+}
+
+/// Twelve read-write buckets with 16-character names and `--prefix
+/// my-prefix/` were refused (2,266 characters merged, IAM's limit being
+/// 2,048 for a user's inline policies:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>):
+/// the read and the write statements name the same object ARNs and are now
+/// one statement, which fits. The key writes under the prefix in every
+/// bucket, and nowhere else.
+#[test]
+fn twelve_buckets_with_a_prefix_fit_one_user() {
+    let server = enforcing_moto();
+    let admin = server.admin();
+    let proxy = iam_limits::start(&server.emulator.endpoint);
+    let buckets: Vec<String> = (0..13).map(|_| bucket_name_of(16)).collect();
+    for bucket in &buckets {
+        crate::common::block_on(admin.s3.create_bucket().bucket(bucket).send()).unwrap();
+    }
+    let (granted, other) = buckets.split_at(12);
+    let user = unique("prefixed");
+    let mut args = vec![
+        "create",
+        "--username",
+        &user,
+        "--prefix",
+        "my-prefix/",
+        "--silent",
+    ];
+    args.extend(granted.iter().map(String::as_str));
+    args.extend([
+        "--access-key",
+        &server.admin_key,
+        "--secret-key",
+        &server.admin_secret,
+    ]);
+    let created = s3c(&args).env("AWS_ENDPOINT_URL", &proxy.endpoint).run();
+    let key: Value = serde_json::from_str(created.success()).unwrap();
+    let policies = inline_policies(&admin, &user);
+    let names: Vec<&str> = policies.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["s3.read-write.all-buckets"]);
+    assert!(iam_size(&policies[0].1.to_string()) <= USER_INLINE_LIMIT);
+    let (id, secret) = (
+        key["AccessKeyId"].as_str().unwrap(),
+        key["SecretAccessKey"].as_str().unwrap(),
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), "data").unwrap();
+    let put = |bucket: &str, object: &str| {
+        let path = file.path().to_str().unwrap();
+        s3c(&[
+            "put-object",
+            bucket,
+            object,
+            path,
+            "-s",
+            "--access-key",
+            id,
+            "--secret-key",
+            secret,
+        ])
+        .against(&server.emulator)
+        .run()
+    };
+    for bucket in granted {
+        put(bucket, "my-prefix/k.txt").success();
+    }
+    let denied = "Error: PutObject failed: AccessDenied: Access Denied\n";
+    put(&granted[0], "elsewhere/k.txt").fails_with(1, denied);
+    put(&other[0], "my-prefix/k.txt").fails_with(1, denied);
 }
