@@ -591,6 +591,13 @@ pub enum CredentialsFormat {
     Ini,
 }
 
+/// What `create --emit` prints instead of making anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EmitFormat {
+    /// A CloudFormation template (JSON)
+    Cloudformation,
+}
+
 /// Arguments of `create`.
 #[derive(Debug, Args)]
 pub struct CreateArgs {
@@ -674,6 +681,20 @@ pub struct CreateArgs {
     /// needs no credentials
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Print a template that makes what this command would make (buckets,
+    /// user or role, tags, policies), and make nothing; needs no credentials
+    ///
+    /// The user gets no access key: no secret belongs in a stack. After
+    /// deploying, `s3-credentials rotate-key USER` prints one; `--trust` roles
+    /// need none. See docs/cloudformation.md.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        conflicts_with_all = ["duration", "wait", "format", "dry_run", "silent", "bucket_region"]
+    )]
+    pub emit: Option<EmitFormat>,
 
     #[command(flatten)]
     pub role: RoleArgs,

@@ -76,14 +76,20 @@ fn takes_value(command: &str, option: &str) -> bool {
     let Some(subcommand) = cli.find_subcommand(command) else {
         return false;
     };
+    // `-x` names a short option; a word without a leading `-` (the value of
+    // an earlier option, such as `1h`) names none, even though an option
+    // without a short form also has no short letter to compare with.
+    let short = option
+        .strip_prefix('-')
+        .filter(|rest| !rest.starts_with('-') && rest.chars().count() == 1)
+        .and_then(|rest| rest.chars().next());
+    let long = option.strip_prefix("--");
     subcommand.get_arguments().any(|arg| {
-        let named = option.strip_prefix("--").map_or_else(
-            || {
-                option.strip_prefix('-').and_then(|s| s.chars().next()) == arg.get_short()
-                    && option.len() == 2
-            },
-            |long| arg.get_long() == Some(long),
-        );
+        let named = match (long, short) {
+            (Some(long), _) => arg.get_long() == Some(long),
+            (None, Some(letter)) => arg.get_short() == Some(letter),
+            (None, None) => false,
+        };
         named && arg.get_action().takes_values()
     })
 }

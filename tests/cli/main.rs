@@ -39,6 +39,7 @@ mod delete_role;
 mod delete_user;
 mod delete_user_expired;
 mod docs;
+mod emit;
 mod get_object;
 mod get_objects;
 mod interrupts;

@@ -98,3 +98,25 @@ fn hyphen_values_name_their_option() {
         s3c(args).run().fails_with(2, stderr);
     }
 }
+
+/// An unknown option after an option's value is reported as unknown: the
+/// hint above is only for a word that follows an option taking a value (the
+/// value `1h` is no option, though as short as one).
+#[test]
+fn an_unknown_option_after_a_value_is_unknown() {
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["create", "my-bucket", "--duration", "1h", "--no-such-flag"],
+            "Error: unexpected argument '--no-such-flag' found (to pass '--no-such-flag' as a \
+             value, use '-- --no-such-flag'); see `s3-credentials create --help`\n",
+        ),
+        (
+            &["policy", "my-bucket", "--prefix", "ab", "-z"],
+            "Error: unexpected argument '-z' found (to pass '-z' as a value, use '-- -z'); \
+             see `s3-credentials policy --help`\n",
+        ),
+    ];
+    for (args, stderr) in cases {
+        s3c(args).run().fails_with(2, stderr);
+    }
+}

@@ -5,11 +5,13 @@
 //! access key. Temporary credentials (`--duration`) assume the tool's role
 //! with one session policy for all the buckets. With `--trust` a role that
 //! only the named principal can assume takes the user's place, and no key
-//! exists at all (see [`role`]). Everything is checked before
+//! exists at all (see [`role`]). With `--emit cloudformation` nothing is
+//! made: a template that makes the same is printed (see [`emit`]). Everything is checked before
 //! the first change, and if a step fails after changes began, what this run
 //! created is removed again (see [`undo`]).
 
 mod buckets;
+mod emit;
 pub(crate) mod plan;
 mod role;
 mod role_check;
@@ -48,6 +50,10 @@ pub(crate) async fn run(
     plan.access.warn(console.err)?;
     if args.dry_run {
         plan.describe(console.out)?;
+        return Ok(ExitStatus::Success);
+    }
+    if args.emit.is_some() {
+        emit::print(&plan, console.out)?;
         return Ok(ExitStatus::Success);
     }
     let clients = super::connect(&args.connection).await?;

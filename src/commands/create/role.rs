@@ -129,7 +129,7 @@ async fn create_role(
 }
 
 /// The role's description, cut to the 1,000 characters IAM allows.
-fn description(plan: &Plan) -> String {
+pub(super) fn description(plan: &Plan) -> String {
     let text = format!(
         "Made by s3-credentials: {} access to {}",
         plan.label,
