@@ -196,7 +196,7 @@ async fn find_expired(
 
 /// The warning for a user whose tags say it expired but that is kept.
 fn skipped(user: &str, why: &[String]) -> String {
-    format!("Warning: skipped user {user}: {}", why.join("; "))
+    crate::error::warning_text(format_args!("skipped user {user}: {}", why.join("; ")))
 }
 
 /// What to do with a user.

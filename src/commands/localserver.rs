@@ -171,10 +171,10 @@ fn exposure_warning(address: &SocketAddr, bucket: &str, has_token: bool) -> Opti
     } else {
         " (consider --generate-token)"
     };
-    Some(format!(
-        "Warning: listening on {address}, which is not a loopback address: anyone who can \
+    Some(crate::error::warning_text(format_args!(
+        "listening on {address}, which is not a loopback address: anyone who can \
          reach it can fetch credentials for bucket `{bucket}`{hint}"
-    ))
+    )))
 }
 
 #[cfg(test)]

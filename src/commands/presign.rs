@@ -71,9 +71,9 @@ async fn outlived_credentials(clients: &Clients, lifetime: Duration) -> Option<S
         return None;
     }
     let expiry = OffsetDateTime::from(expiry).replace_nanosecond(0).ok()?;
-    Some(format!(
-        "Warning: the credentials that signed this URL expire at {}, before the URL does; \
+    Some(crate::error::warning_text(format_args!(
+        "the credentials that signed this URL expire at {}, before the URL does; \
          it stops working then",
         format_utc(expiry)
-    ))
+    )))
 }

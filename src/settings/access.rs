@@ -84,11 +84,11 @@ impl Access {
     pub fn warn(&self, err: &mut dyn Write) -> std::io::Result<()> {
         for prefix in &self.prefixes {
             if let Some(stem) = wider_than_a_folder(prefix) {
-                writeln!(
-                    err,
-                    "Warning: --prefix `{prefix}` does not end in `/`, so it also grants keys such as \
+                let warning = format_args!(
+                    "--prefix `{prefix}` does not end in `/`, so it also grants keys such as \
                      `{stem}-old/...`; use `--prefix {stem}/` for a folder"
-                )?;
+                );
+                writeln!(err, "{}", crate::error::warning_text(warning))?;
             }
         }
         Ok(())
