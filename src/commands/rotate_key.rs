@@ -49,31 +49,38 @@ pub(crate) async fn run(
         .filter_map(|k| Some((k.access_key_id()?, k.status().map_or("", |s| s.as_str()))))
         .collect();
     let rotation = rotation(user, &listed, args.delete.as_deref())?;
+    let known: Vec<String> = listed
+        .iter()
+        .filter(|(id, _)| rotation.make_room.as_deref() != Some(*id))
+        .map(|(id, _)| (*id).to_owned())
+        .collect();
     // Ctrl+C or SIGTERM from here on: no request is dropped half-way (its
     // change would go unseen); the run stops at its next step and the new
     // key is taken back.
     let stopping = Stopping::default();
-    let mut new_id = None;
-    let work = rotate(args, clients, console, &rotation, &stopping, &mut new_id);
+    let mut made = Vec::new();
+    let work = rotate(args, clients, console, &rotation, &known, &stopping, &mut made);
     if let Err(error) = until_stopped(work, &stopping).await {
-        if let Some(new_id) = new_id {
+        if !made.is_empty() {
             let previous = rotation.previous.as_deref();
-            undo(clients, console.err, user, &new_id, previous).await?;
+            undo(clients, console.err, user, &made, previous).await?;
         }
         return Err(error);
     }
     Ok(ExitStatus::Success)
 }
 
-/// Make room if asked, create the new key (its ID goes to `new_id` at once,
-/// for the undo), then wait, print and retire the previous key.
+/// Make room if asked, create the new key (its ID goes to `made` at once,
+/// for the undo, as does any key an unanswered `CreateAccessKey` left),
+/// then wait, print and retire the previous key.
 async fn rotate(
     args: &RotateKeyArgs,
     clients: &Clients,
     console: &mut Console<'_>,
     rotation: &Rotation,
+    known: &[String],
     stopping: &Stopping,
-    new_id: &mut Option<String>,
+    made: &mut Vec<String>,
 ) -> anyhow::Result<()> {
     let user = &args.username;
     if let Some(id) = &rotation.make_room {
@@ -82,8 +89,9 @@ async fn rotate(
         say(args, console.err, &format!("Deleted access key: {id}"))?;
     }
     stopping.check()?;
-    let key = create_access_key(clients, user).await?;
-    let id = new_id.insert(key.access_key_id().to_owned());
+    let key = create_access_key(clients, user, known, console.err, |id| made.push(id)).await?;
+    let id = key.access_key_id().to_owned();
+    made.push(id.clone());
     say(
         args,
         console.err,
@@ -193,23 +201,25 @@ async fn finish(
     .map_err(Into::into)
 }
 
-/// Delete the new key again; the previous key was not changed (retiring it
-/// is the last step, and it is what failed if it was reached).
+/// Delete the keys this run made again; the previous key was not changed
+/// (retiring it is the last step, and it is what failed if it was reached).
 async fn undo(
     clients: &Clients,
     err: &mut dyn Write,
     user: &str,
-    new_id: &str,
+    made: &[String],
     previous: Option<&str>,
 ) -> std::io::Result<()> {
     writeln!(err, "Undoing the changes made so far:")?;
-    match delete_key(clients, user, new_id).await {
-        Ok(()) => writeln!(err, "  Deleted the new access key: {new_id}")?,
-        Err(error) => writeln!(
-            err,
-            "  Could not delete the new access key {new_id}: {}",
-            crate::error::one_line(&format!("{error:#}"))
-        )?,
+    for new_id in made {
+        match delete_key(clients, user, new_id).await {
+            Ok(()) => writeln!(err, "  Deleted the new access key: {new_id}")?,
+            Err(error) => writeln!(
+                err,
+                "  Could not delete the new access key {new_id}: {}",
+                crate::error::one_line(&format!("{error:#}"))
+            )?,
+        }
     }
     if let Some(previous) = previous {
         writeln!(err, "  Access key {previous} was left as it was")?;

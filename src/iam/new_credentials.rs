@@ -19,17 +19,54 @@ use crate::stopping::Stopping;
 /// How long `--wait` waits for new credentials to be accepted.
 const WAIT_LIMIT: Duration = Duration::from_secs(60);
 
-/// Create an access key for `user`.
-pub async fn create_access_key(clients: &Clients, user: &str) -> anyhow::Result<AccessKey> {
-    clients
+/// Create an access key for `user`, whose keys were `known` just before.
+///
+/// IAM may have made the key although its answer never came (a timeout, a
+/// broken connection, a `5xx`); the request is not sent again (see
+/// [`crate::aws::creations`]). Instead the user's keys are listed: each one
+/// not in `known` is said on `log` and handed to `unseen`, for the caller
+/// to delete with its undo, and the error is returned. No key this run made
+/// is left that nobody saw.
+pub async fn create_access_key(
+    clients: &Clients,
+    user: &str,
+    known: &[String],
+    log: &mut dyn Write,
+    mut unseen: impl FnMut(String),
+) -> anyhow::Result<AccessKey> {
+    let created = clients
         .iam
         .create_access_key()
         .user_name(user)
         .send()
         .await
-        .aws("CreateAccessKey")?
-        .access_key
-        .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"))
+        .aws("CreateAccessKey");
+    let error = match created {
+        Ok(output) => {
+            return output
+                .access_key
+                .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"));
+        }
+        Err(error) if !error.outcome_unknown() => return Err(error.into()),
+        Err(error) => error,
+    };
+    let keys = match super::access_keys(clients, user).await {
+        Ok(keys) => keys,
+        Err(listing) => anyhow::bail!(
+            "{error}; a key it may have made could not be looked for ({listing}): check with \
+             `aws iam list-access-keys --user-name {user}`"
+        ),
+    };
+    for id in keys.iter().filter_map(|key| key.access_key_id()) {
+        if !known.iter().any(|k| k == id) {
+            writeln!(
+                log,
+                "CreateAccessKey got no answer: its key {id} was found on user {user}"
+            )?;
+            unseen(id.to_owned());
+        }
+    }
+    Err(error.into())
 }
 
 /// New credentials, in the shape AWS returned them.

@@ -3,9 +3,11 @@
 //! and a failure at each step leaving the old key as it was.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::common::iam_proxy::{IamProxy, Times};
 use crate::common::proxy::Proxy;
 use crate::common::{block_on, moto, s3c, unique};
 
@@ -188,6 +190,81 @@ fn a_failure_at_each_step_leaves_the_old_key_as_it_was() {
         }
         assert_eq!(keys(&user), [pair(&old, "Active")], "{action}");
     }
+}
+
+/// The ID in the `Created access key ID for user: ...` line of a run.
+fn created_id(stderr: &str) -> String {
+    let line = stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("Created access key "))
+        .unwrap_or_else(|| panic!("no key created: {stderr}"));
+    line.split(' ').next().unwrap().to_owned()
+}
+
+// Issue 22 row 9: the answer to CreateAccessKey never comes (AWS made the
+// key, the read timeout fired). CreateAccessKey has no idempotency token
+// (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html),
+// so it is not sent again; the run lists the user's keys, deletes the one it
+// cannot show, and keeps the previous key.
+#[test]
+fn an_unanswered_create_access_key_is_not_retried_and_its_key_is_deleted() {
+    let (user, first) = user_with_one_key();
+    let second = s3c(&["rotate-key", &user]).against(moto()).run();
+    assert_eq!(second.code, 0, "{second:#?}");
+    let second = created_id(&second.stderr);
+    let proxy = IamProxy::start(moto());
+    proxy.late("CreateAccessKey", Duration::from_secs(4), Times::Always);
+    let output = s3c(&[
+        "rotate-key",
+        &user,
+        "--delete",
+        &first,
+        "--read-timeout",
+        "1",
+    ])
+    .env("AWS_ENDPOINT_URL", proxy.endpoint())
+    .run();
+    let unseen = output
+        .stderr
+        .lines()
+        .find_map(|line| line.strip_prefix("  Deleted the new access key: "))
+        .unwrap_or_else(|| panic!("no key deleted: {output:#?}"))
+        .to_owned();
+    output.fails_with(
+        1,
+        &format!(
+            "Deleted access key: {first}\n\
+             CreateAccessKey got no answer: its key {unseen} was found on user {user}\n\
+             Undoing the changes made so far:\n  \
+             Deleted the new access key: {unseen}\n  Access key {second} was left as it was\n\
+             Error: CreateAccessKey failed: no response from {} within 1s: the server accepted \
+             the connection but did not answer (wait longer with --read-timeout SECONDS)\n",
+            proxy.endpoint()
+        ),
+    );
+    assert_eq!(proxy.count("CreateAccessKey"), 1);
+    assert_eq!(keys(&user), [pair(&second, "Active")]);
+}
+
+// A throttled CreateAccessKey made no key: IAM's `400 Throttling` is retried
+// as the SDK retries any throttling error
+// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+#[test]
+fn a_throttled_create_access_key_is_still_retried() {
+    let (user, old) = user_with_one_key();
+    let proxy = IamProxy::start(moto());
+    proxy.throttle("CreateAccessKey", Times::Next(2));
+    let output = s3c(&["rotate-key", &user])
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .run();
+    let new = created_id(&output.stderr);
+    output.success_with_stderr(&format!(
+        "Created access key {new} for user: {user}\nDeactivated access key: {old}\n"
+    ));
+    assert_eq!(proxy.count("CreateAccessKey"), 3);
+    let mut expected = vec![pair(&old, "Inactive"), pair(&new, "Active")];
+    expected.sort();
+    assert_eq!(keys(&user), expected);
 }
 
 #[test]
