@@ -2,10 +2,13 @@
 //!
 //! Steps: look at the user's keys (refusing, before any change, a user with
 //! two keys unless `--delete` names the one to make room with), create the
-//! new key, wait for it if asked, print it exactly as `create` does, then
-//! deactivate the previous key (or delete it with `--delete-old`). If any
-//! step after the new key exists fails, or Ctrl+C arrives, the new key is
-//! deleted again and the previous key is left as it was. As in `create`, a
+//! new key, wait until AWS accepts it if asked, deactivate the previous key,
+//! and only then print the new key exactly as `create` does; with
+//! `--delete-old` the previous key, already inactive, is deleted last.
+//! Standard output gets a key only once the rotation is complete. If any
+//! step before printing fails, or Ctrl+C arrives, the new key is deleted
+//! again and the previous key is left (or made again) as it was; a failure
+//! after printing never takes the printed key back. As in `create`, a
 //! signal stops the run at its next step rather than mid-request.
 
 use std::io::Write;
@@ -29,8 +32,21 @@ const MAX_ACCESS_KEYS: usize = 2;
 struct Rotation {
     /// Deleted first, to make room (`--delete`).
     make_room: Option<String>,
-    /// Retired once the new key is printed.
+    /// Retired before the new key is printed.
     previous: Option<String>,
+}
+
+/// What the run has changed so far, for the undo.
+#[derive(Debug, Default)]
+struct Progress {
+    /// Keys this run made: the new one, or one an unanswered
+    /// `CreateAccessKey` left on the user.
+    made: Vec<String>,
+    /// The previous key may be inactive now: its deactivation succeeded, or
+    /// got no answer.
+    deactivated: bool,
+    /// The new key was printed: from then on it is never taken back.
+    printed: bool,
 }
 
 /// Rotate the key, or explain why not before changing anything.
@@ -49,6 +65,9 @@ pub(crate) async fn run(
         .filter_map(|k| Some((k.access_key_id()?, k.status().map_or("", |s| s.as_str()))))
         .collect();
     let rotation = rotation(user, &listed, args.delete.as_deref())?;
+    let previous_active = listed.iter().any(|(id, status)| {
+        rotation.previous.as_deref() == Some(*id) && status.eq_ignore_ascii_case("active")
+    });
     let known: Vec<String> = listed
         .iter()
         .filter(|(id, _)| rotation.make_room.as_deref() != Some(*id))
@@ -58,21 +77,30 @@ pub(crate) async fn run(
     // change would go unseen); the run stops at its next step and the new
     // key is taken back.
     let stopping = Stopping::default();
-    let mut made = Vec::new();
-    let work = rotate(args, clients, console, &rotation, &known, &stopping, &mut made);
+    let mut progress = Progress::default();
+    let work = rotate(args, clients, console, &rotation, &known, &stopping, &mut progress);
     if let Err(error) = until_stopped(work, &stopping).await {
-        if !made.is_empty() {
-            let previous = rotation.previous.as_deref();
-            undo(clients, console.err, user, &made, previous).await?;
+        let previous = rotation.previous.as_deref();
+        if progress.printed {
+            if let Some(previous) = previous {
+                writeln!(
+                    console.err,
+                    "The new access key {} was printed and is kept; access key {previous} is \
+                     inactive but was not deleted",
+                    progress.made.join(", ")
+                )?;
+            }
+        } else {
+            let previous = previous.map(|id| (id, previous_active && progress.deactivated));
+            undo(clients, console.err, user, &progress.made, previous).await?;
         }
         return Err(error);
     }
     Ok(ExitStatus::Success)
 }
 
-/// Make room if asked, create the new key (its ID goes to `made` at once,
-/// for the undo, as does any key an unanswered `CreateAccessKey` left),
-/// then wait, print and retire the previous key.
+/// Make room if asked, create the new key (its ID goes to `progress` at
+/// once, for the undo), then wait, retire the previous key and print.
 async fn rotate(
     args: &RotateKeyArgs,
     clients: &Clients,
@@ -80,7 +108,7 @@ async fn rotate(
     rotation: &Rotation,
     known: &[String],
     stopping: &Stopping,
-    made: &mut Vec<String>,
+    progress: &mut Progress,
 ) -> anyhow::Result<()> {
     let user = &args.username;
     if let Some(id) = &rotation.make_room {
@@ -89,9 +117,10 @@ async fn rotate(
         say(args, console.err, &format!("Deleted access key: {id}"))?;
     }
     stopping.check()?;
+    let made = &mut progress.made;
     let key = create_access_key(clients, user, known, console.err, |id| made.push(id)).await?;
     let id = key.access_key_id().to_owned();
-    made.push(id.clone());
+    progress.made.push(id.clone());
     say(
         args,
         console.err,
@@ -101,15 +130,10 @@ async fn rotate(
         user: user.clone(),
         key,
     };
-    finish(
-        args,
-        clients,
-        console,
-        &credentials,
-        rotation.previous.as_deref(),
-        stopping,
-    )
-    .await
+    if args.wait {
+        wait_until_accepted(clients, &credentials, stopping, console.err).await?;
+    }
+    finish(args, clients, console, &credentials, rotation, stopping, progress).await
 }
 
 /// A step's log line, unless `--silent`.
@@ -158,58 +182,69 @@ fn rotation(user: &str, keys: &[(&str, &str)], delete: Option<&str>) -> anyhow::
     }
 }
 
-/// Wait if asked, print the new key, then retire the previous one.
+/// Deactivate the previous key, print the new one (the rotation is
+/// complete), then delete the previous key with `--delete-old`.
 async fn finish(
     args: &RotateKeyArgs,
     clients: &Clients,
     console: &mut Console<'_>,
     credentials: &NewCredentials,
-    previous: Option<&str>,
+    rotation: &Rotation,
     stopping: &Stopping,
+    progress: &mut Progress,
 ) -> anyhow::Result<()> {
-    if args.wait {
-        wait_until_accepted(clients, credentials, stopping, console.err).await?;
+    let user = &args.username;
+    if let Some(previous) = &rotation.previous {
+        stopping.check()?;
+        let request = clients.iam.update_access_key().user_name(user);
+        let request = request.access_key_id(previous).status(StatusType::Inactive);
+        if let Err(error) = request.send().await.aws("UpdateAccessKey") {
+            progress.deactivated = error.outcome_unknown();
+            return Err(error.into());
+        }
+        progress.deactivated = true;
+        say(
+            args,
+            console.err,
+            &format!("Deactivated access key: {previous}"),
+        )?;
     }
+    // The last check: a signal after it comes once the key is as good as
+    // printed.
+    stopping.check()?;
     let text = credentials.render(args.format);
     console
         .out
         .write_all(text.as_bytes())
         .and_then(|()| console.out.flush())
         .map_err(|e| anyhow::anyhow!("could not print the new key: {e}"))?;
-    let Some(previous) = previous else {
-        return Ok(());
-    };
-    stopping.check()?;
-    let user = &args.username;
-    if args.delete_old {
-        delete_key(clients, user, previous).await?;
-        say(
-            args,
-            console.err,
-            &format!("Deleted access key: {previous}"),
-        )
-    } else {
-        let request = clients.iam.update_access_key().user_name(user);
-        let request = request.access_key_id(previous).status(StatusType::Inactive);
-        request.send().await.aws("UpdateAccessKey")?;
-        say(
-            args,
-            console.err,
-            &format!("Deactivated access key: {previous}"),
-        )
+    progress.printed = true;
+    match &rotation.previous {
+        Some(previous) if args.delete_old => {
+            delete_key(clients, user, previous).await?;
+            say(
+                args,
+                console.err,
+                &format!("Deleted access key: {previous}"),
+            )?;
+        }
+        _ => {}
     }
-    .map_err(Into::into)
+    Ok(())
 }
 
-/// Delete the keys this run made again; the previous key was not changed
-/// (retiring it is the last step, and it is what failed if it was reached).
+/// Delete the keys this run made, and reactivate the previous key if this
+/// run deactivated it (`previous` is its ID and whether to reactivate it).
 async fn undo(
     clients: &Clients,
     err: &mut dyn Write,
     user: &str,
     made: &[String],
-    previous: Option<&str>,
+    previous: Option<(&str, bool)>,
 ) -> std::io::Result<()> {
+    if made.is_empty() && !previous.is_some_and(|(_, reactivate)| reactivate) {
+        return Ok(());
+    }
     writeln!(err, "Undoing the changes made so far:")?;
     for new_id in made {
         match delete_key(clients, user, new_id).await {
@@ -221,8 +256,21 @@ async fn undo(
             )?,
         }
     }
-    if let Some(previous) = previous {
-        writeln!(err, "  Access key {previous} was left as it was")?;
+    match previous {
+        Some((previous, true)) => {
+            let request = clients.iam.update_access_key().user_name(user);
+            let request = request.access_key_id(previous).status(StatusType::Active);
+            match request.send().await.aws("UpdateAccessKey") {
+                Ok(_) => writeln!(err, "  Reactivated access key: {previous}")?,
+                Err(error) => writeln!(
+                    err,
+                    "  Could not reactivate access key {previous}: {}",
+                    crate::error::one_line(&error.to_string())
+                )?,
+            }
+        }
+        Some((previous, false)) => writeln!(err, "  Access key {previous} was left as it was")?,
+        None => {}
     }
     Ok(())
 }
