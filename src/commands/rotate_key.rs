@@ -12,13 +12,14 @@
 //! signal stops the run at its next step rather than mid-request.
 
 use std::io::Write;
+use std::time::Duration;
 
 use aws_sdk_iam::types::{AccessKeyMetadata, StatusType};
 
 use crate::aws::Clients;
 use crate::cli::RotateKeyArgs;
 use crate::error::{AwsResultExt, ExitStatus, UsageError};
-use crate::iam::new_credentials::{NewCredentials, create_access_key, wait_until_accepted};
+use crate::iam::new_credentials::{NewCredentials, Waited, create_access_key, wait_for};
 use crate::iam::not_found;
 use crate::iam::teardown::Step;
 use crate::output::Console;
@@ -26,6 +27,9 @@ use crate::stopping::{Stopping, until_stopped};
 
 /// IAM allows a user at most this many access keys.
 const MAX_ACCESS_KEYS: usize = 2;
+
+/// How long `--wait` waits for the new key, unless told otherwise.
+const WAIT_LIMIT: Duration = Duration::from_secs(60);
 
 /// What the rotation will do with the keys the user has.
 #[derive(Debug, PartialEq, Eq)]
@@ -131,7 +135,16 @@ async fn rotate(
         key,
     };
     if args.wait {
-        wait_until_accepted(clients, &credentials, stopping, console.err).await?;
+        let limit = args.wait_limit.map_or(WAIT_LIMIT, Duration::from_secs);
+        if let Waited::NotAccepted(last) =
+            wait_for(clients, &credentials, stopping, console.err, limit).await?
+        {
+            let last = last.map(|error| format!(" ({error})")).unwrap_or_default();
+            anyhow::bail!(
+                "AWS did not accept the new access key {id} within {} seconds{last}",
+                limit.as_secs()
+            );
+        }
     }
     finish(args, clients, console, &credentials, rotation, stopping, progress).await
 }

@@ -277,6 +277,51 @@ fn ctrl_c_during_create_access_key_prints_nothing_and_keeps_the_old_key() {
     assert_eq!(keys(&user), [pair(&old, "Active")]);
 }
 
+// Issue 22 row 2: with --wait, the old key is retired only once the new one
+// was seen to work. AWS answers a key it does not accept with `403
+// InvalidClientTokenId`
+// (https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html);
+// here it never does. `S3_CREDENTIALS_WAIT_LIMIT` (hidden) shortens the
+// minute `--wait` gives it.
+#[test]
+fn a_new_key_aws_never_accepts_is_deleted_and_the_old_one_kept() {
+    let (user, old) = user_with_one_key();
+    let proxy = IamProxy::start(moto());
+    let invalid = "The security token included in the request is invalid.";
+    proxy.fail(
+        "GetCallerIdentity",
+        403,
+        "InvalidClientTokenId",
+        invalid,
+        Times::Always,
+    );
+    let started = Instant::now();
+    let output = s3c(&["rotate-key", &user, "--wait"])
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .env("S3_CREDENTIALS_WAIT_LIMIT", "2")
+        .run();
+    let new = created_id(&output.stderr);
+    output.fails_with(
+        1,
+        &format!(
+            "Created access key {new} for user: {user}\n\
+             Waiting for AWS to accept the new credentials...\n\
+             Undoing the changes made so far:\n  \
+             Deleted the new access key: {new}\n  Access key {old} was left as it was\n\
+             Error: AWS did not accept the new access key {new} within 2 seconds \
+             (GetCallerIdentity failed: InvalidClientTokenId: {invalid})\n"
+        ),
+    );
+    assert_eq!(keys(&user), [pair(&old, "Active")]);
+    assert_eq!(proxy.count("UpdateAccessKey"), 0);
+    assert!(proxy.count("GetCallerIdentity") >= 2);
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 // Issue 22 row 9: the answer to CreateAccessKey never comes (AWS made the
 // key, the read timeout fired). CreateAccessKey has no idempotency token
 // (https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccessKey.html),
