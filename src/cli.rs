@@ -323,10 +323,23 @@ pub struct RotateKeyArgs {
     #[arg(short = 'f', long, value_enum, default_value_t = CredentialsFormat::Json)]
     pub format: CredentialsFormat,
 
-    /// Wait (up to a minute) until AWS accepts the new key before printing it
-    /// and retiring the old one
+    /// Wait (up to a minute) until AWS accepts the new key before retiring the
+    /// old one and printing the new one; if it does not, keep the old key
     #[arg(long)]
     pub wait: bool,
+
+    /// How long `--wait` waits, in seconds (default 60)
+    ///
+    /// Hidden: meant for tests, which cannot wait a minute for a key AWS
+    /// never accepts.
+    #[arg(
+        long,
+        hide = true,
+        env = "S3_CREDENTIALS_WAIT_LIMIT",
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    pub wait_limit: Option<u64>,
 
     /// Only print the new key, not each step
     #[arg(long)]

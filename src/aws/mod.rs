@@ -5,9 +5,11 @@
 //! clients from it. Commands receive `&Clients` and never build their own.
 //!
 //! Beside it: [`region`] sends each bucket request to the bucket's region,
-//! [`bucket_config`] reads and explains a bucket's configuration.
+//! [`bucket_config`] reads and explains a bucket's configuration,
+//! [`creations`] keeps the IAM client from repeating a creation blindly.
 
 pub mod bucket_config;
+pub mod creations;
 pub mod region;
 
 use std::time::Duration;
@@ -141,8 +143,11 @@ impl Clients {
         let endpoint = config
             .endpoint_url()
             .map_or_else(|| format!("AWS (region {region})"), str::to_owned);
+        let iam_config = aws_sdk_iam::config::Builder::from(config)
+            .interceptor(creations::OnceUnlessRefused)
+            .build();
         Self {
-            iam: aws_sdk_iam::Client::new(config),
+            iam: aws_sdk_iam::Client::from_conf(iam_config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             sts: aws_sdk_sts::Client::new(config),
             region,

@@ -101,6 +101,20 @@ pub struct AwsError {
 }
 
 impl AwsError {
+    /// Whether the call may have been carried out although it failed: no
+    /// answer came (a timeout, a broken connection) or a `5xx`. An answer
+    /// `4xx` means AWS refused it, and missing credentials kept it from
+    /// being sent.
+    pub fn outcome_unknown(&self) -> bool {
+        match &self.failure {
+            AwsFailure::Service { status, .. } => *status >= 500,
+            AwsFailure::Credentials { .. } => false,
+            AwsFailure::Connect { .. }
+            | AwsFailure::NoResponse { .. }
+            | AwsFailure::Other { .. } => true,
+        }
+    }
+
     /// Turn an SDK error into an [`AwsError`] for `operation`.
     pub fn from_sdk<E>(operation: &'static str, error: &SdkError<E, HttpResponse>) -> Self
     where

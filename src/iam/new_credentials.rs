@@ -12,24 +12,61 @@ use serde_json::Value;
 use super::temporary::TemporaryCredentials;
 use crate::aws::Clients;
 use crate::cli::CredentialsFormat;
-use crate::error::AwsResultExt;
+use crate::error::{AwsError, AwsResultExt};
 use crate::output::{Object, timestamp, to_pretty_json};
 use crate::stopping::Stopping;
 
 /// How long `--wait` waits for new credentials to be accepted.
 const WAIT_LIMIT: Duration = Duration::from_secs(60);
 
-/// Create an access key for `user`.
-pub async fn create_access_key(clients: &Clients, user: &str) -> anyhow::Result<AccessKey> {
-    clients
+/// Create an access key for `user`, whose keys were `known` just before.
+///
+/// IAM may have made the key although its answer never came (a timeout, a
+/// broken connection, a `5xx`); the request is not sent again (see
+/// [`crate::aws::creations`]). Instead the user's keys are listed: each one
+/// not in `known` is said on `log` and handed to `unseen`, for the caller
+/// to delete with its undo, and the error is returned. No key this run made
+/// is left that nobody saw.
+pub async fn create_access_key(
+    clients: &Clients,
+    user: &str,
+    known: &[String],
+    log: &mut dyn Write,
+    mut unseen: impl FnMut(String),
+) -> anyhow::Result<AccessKey> {
+    let created = clients
         .iam
         .create_access_key()
         .user_name(user)
         .send()
         .await
-        .aws("CreateAccessKey")?
-        .access_key
-        .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"))
+        .aws("CreateAccessKey");
+    let error = match created {
+        Ok(output) => {
+            return output
+                .access_key
+                .ok_or_else(|| anyhow::anyhow!("CreateAccessKey returned no key"));
+        }
+        Err(error) if !error.outcome_unknown() => return Err(error.into()),
+        Err(error) => error,
+    };
+    let keys = match super::access_keys(clients, user).await {
+        Ok(keys) => keys,
+        Err(listing) => anyhow::bail!(
+            "{error}; a key it may have made could not be looked for ({listing}): check with \
+             `aws iam list-access-keys --user-name {user}`"
+        ),
+    };
+    for id in keys.iter().filter_map(|key| key.access_key_id()) {
+        if !known.iter().any(|k| k == id) {
+            writeln!(
+                log,
+                "CreateAccessKey got no answer: its key {id} was found on user {user}"
+            )?;
+            unseen(id.to_owned());
+        }
+    }
+    Err(error.into())
 }
 
 /// New credentials, in the shape AWS returned them.
@@ -93,14 +130,44 @@ impl NewCredentials {
     }
 }
 
+/// How waiting for new credentials ended.
+pub(crate) enum Waited {
+    /// AWS accepted them.
+    Accepted,
+    /// Not within the limit: AWS's last answer, if any came.
+    NotAccepted(Option<AwsError>),
+}
+
 /// Try the new credentials until AWS accepts them (IAM takes a few seconds
-/// to make a new key usable everywhere), at most [`WAIT_LIMIT`].
+/// to make a new key usable everywhere), at most [`WAIT_LIMIT`]; if it does
+/// not, say so and go on.
 pub(crate) async fn wait_until_accepted(
     clients: &Clients,
     credentials: &NewCredentials,
     stopping: &Stopping,
     log: &mut dyn Write,
 ) -> anyhow::Result<()> {
+    if let Waited::NotAccepted(_) =
+        wait_for(clients, credentials, stopping, log, WAIT_LIMIT).await?
+    {
+        writeln!(
+            log,
+            "Warning: AWS did not accept the new credentials within {} seconds; they usually \
+             start working shortly after",
+            WAIT_LIMIT.as_secs()
+        )?;
+    }
+    Ok(())
+}
+
+/// Try the new credentials until AWS accepts them, at most `limit`.
+pub(crate) async fn wait_for(
+    clients: &Clients,
+    credentials: &NewCredentials,
+    stopping: &Stopping,
+    log: &mut dyn Write,
+    limit: Duration,
+) -> anyhow::Result<Waited> {
     let message = "Waiting for AWS to accept the new credentials...";
     // A spinner on a terminal; a plain line where stderr is a file or pipe.
     let spinner = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
@@ -112,27 +179,27 @@ pub(crate) async fn wait_until_accepted(
         writeln!(log, "{message}")?;
     }
     let probe = clients.with_credentials(credentials.sdk_credentials());
-    let accepted = tokio::time::timeout(WAIT_LIMIT, async {
-        while probe.sts.get_caller_identity().send().await.is_err() {
+    let mut last = None;
+    let accepted = tokio::time::timeout(limit, async {
+        loop {
+            match probe.sts.get_caller_identity().send().await {
+                Ok(_) => return anyhow::Ok(()),
+                Err(error) => last = Some(AwsError::from_sdk("GetCallerIdentity", &error)),
+            }
             stopping.check()?;
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
-        anyhow::Ok(())
     })
     .await;
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
-    if let Ok(accepted) = accepted {
-        accepted?;
-        writeln!(log, "The new credentials are ready to use")?;
-    } else {
-        writeln!(
-            log,
-            "Warning: AWS did not accept the new credentials within {} seconds; they usually \
-             start working shortly after",
-            WAIT_LIMIT.as_secs()
-        )?;
+    match accepted {
+        Ok(accepted) => {
+            accepted?;
+            writeln!(log, "The new credentials are ready to use")?;
+            Ok(Waited::Accepted)
+        }
+        Err(_) => Ok(Waited::NotAccepted(last)),
     }
-    Ok(())
 }

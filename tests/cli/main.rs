@@ -33,6 +33,7 @@ mod create_races;
 mod create_role;
 mod create_role_faults;
 mod create_tags;
+mod create_unanswered;
 mod debug_bucket;
 mod delete_objects;
 mod delete_role;

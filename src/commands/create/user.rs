@@ -29,6 +29,9 @@ pub(crate) struct Existing {
     others: Others,
     /// The user's tags before this run.
     pub(super) tags: Vec<(String, String)>,
+    /// The user's access keys before this run: any other key found after an
+    /// unanswered `CreateAccessKey` is this run's.
+    keys: Vec<String>,
 }
 
 /// An existing user's policies other than the ones this run writes.
@@ -84,7 +87,10 @@ pub(crate) async fn check(plan: &Plan, clients: &Clients) -> anyhow::Result<Exis
         Ok(_) => {}
     }
     let keys = crate::iam::access_keys(clients, user).await?;
-    let keys: Vec<&str> = keys.iter().filter_map(|key| key.access_key_id()).collect();
+    let keys: Vec<String> = keys
+        .into_iter()
+        .filter_map(|key| key.access_key_id)
+        .collect();
     if keys.len() >= MAX_ACCESS_KEYS {
         anyhow::bail!(
             "user `{user}` already has {} access keys ({}), the most IAM allows: delete one first, \
@@ -109,6 +115,7 @@ pub(crate) async fn check(plan: &Plan, clients: &Clients) -> anyhow::Result<Exis
         policies: names.into_iter().zip(documents).collect(),
         others,
         tags,
+        keys,
     })
 }
 
@@ -196,7 +203,13 @@ pub(crate) async fn create(
         plan.say(log, &format!("Tagged user: {user}"))?;
         changes.check()?;
     }
-    let key = create_access_key(clients, user).await?;
+    let record = |id| {
+        changes.push(Change::AccessKey {
+            user: user.clone(),
+            id,
+        });
+    };
+    let key = create_access_key(clients, user, &existing.keys, log, record).await?;
     changes.push(Change::AccessKey {
         user: user.clone(),
         id: key.access_key_id().to_owned(),
