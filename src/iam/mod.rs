@@ -9,12 +9,15 @@ pub mod new_credentials;
 pub mod teardown;
 pub mod temporary;
 
-use aws_sdk_iam::types::{AccessKeyMetadata, AttachedPermissionsBoundary, AttachedPolicy, Tag};
+use aws_sdk_iam::types::{
+    AccessKeyMetadata, AttachedPermissionsBoundary, AttachedPolicy, Role, Tag,
+};
 use serde_json::{Value, json};
 
 use crate::aws::Clients;
 use crate::error::{AwsError, AwsResultExt};
 use crate::output::Object;
+use crate::policy::trust::names_federated;
 
 /// Say plainly that a user or role does not exist, instead of the raw AWS
 /// error; other errors keep their AWS detail, prefixed with what was asked for.
@@ -86,6 +89,30 @@ pub async fn attached_role_policies(
         .try_collect()
         .await
         .aws("ListAttachedRolePolicies")
+}
+
+/// The names of the roles whose trust policy names the OpenID Connect
+/// provider `provider` (its ARN) as a `Federated` principal: the roles that
+/// deleting the provider would leave trusting nothing.
+pub async fn roles_trusting(clients: &Clients, provider: &str) -> Result<Vec<String>, AwsError> {
+    let roles: Vec<Role> = clients
+        .iam
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListRoles")?;
+    Ok(roles
+        .into_iter()
+        .filter(|role| {
+            role.assume_role_policy_document().is_some_and(|document| {
+                names_federated(&decode_policy_document(document), provider)
+            })
+        })
+        .map(|role| role.role_name)
+        .collect())
 }
 
 /// A user's access keys, from every page.

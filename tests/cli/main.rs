@@ -31,6 +31,7 @@ mod create_faults;
 mod create_races;
 mod create_role;
 mod create_role_faults;
+mod create_role_shared;
 mod create_tags;
 mod debug_bucket;
 mod delete_objects;

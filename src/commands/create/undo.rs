@@ -250,13 +250,33 @@ async fn undo_step(clients: &Clients, step: &RoleStep) -> Result<String, AwsErro
             let step = Step::Role(role.clone(), RolePart::Itself);
             delete(clients, step, format!("Deleted role: {role}")).await
         }
-        RoleStep::OidcProvider(arn) => {
-            let request = clients.iam.delete_open_id_connect_provider();
-            let request = request.open_id_connect_provider_arn(arn);
-            request.send().await.aws("DeleteOpenIDConnectProvider")?;
-            Ok(format!("Deleted OpenID Connect provider: {arn}"))
-        }
+        RoleStep::OidcProvider(arn) => undo_provider(clients, arn).await,
     }
+}
+
+/// Delete the OpenID Connect provider this run created, unless a role
+/// trusts it by now: another run, started meanwhile, may have found it and
+/// built its role on it. Asked at this moment, after this run's own role is
+/// gone. A provider grants nothing by itself, so leaving one is safe;
+/// deleting one a role trusts leaves that role trusting nothing.
+async fn undo_provider(clients: &Clients, arn: &str) -> Result<String, AwsError> {
+    let roles = crate::iam::roles_trusting(clients, arn).await?;
+    if !roles.is_empty() {
+        let names: Vec<String> = roles.iter().map(|role| format!("`{role}`")).collect();
+        let (kind, verb) = if roles.len() == 1 {
+            ("role", "trusts")
+        } else {
+            ("roles", "trust")
+        };
+        return Ok(format!(
+            "Kept OpenID Connect provider {arn}: {kind} {} {verb} it",
+            names.join(", ")
+        ));
+    }
+    let request = clients.iam.delete_open_id_connect_provider();
+    let request = request.open_id_connect_provider_arn(arn);
+    request.send().await.aws("DeleteOpenIDConnectProvider")?;
+    Ok(format!("Deleted OpenID Connect provider: {arn}"))
 }
 
 /// Put back the tags a user had before this run: remove the keys this run
