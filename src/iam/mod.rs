@@ -182,9 +182,31 @@ pub fn decode_policy_document(document: &str) -> Value {
     serde_json::from_str(&decoded).unwrap_or_else(|_| Value::String(decoded.into_owned()))
 }
 
+/// A policy document's text as IAM returned it, URL-decoded but otherwise
+/// untouched: what an undo puts back, byte for byte (its spacing and key
+/// order are someone's, and may be what they diff against). Text that is
+/// JSON as it stands (some emulators return it so) is kept as it is.
+pub fn policy_document_text(document: &str) -> String {
+    if serde_json::from_str::<Value>(document.trim()).is_ok() {
+        return document.to_owned();
+    }
+    percent_encoding::percent_decode_str(document)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_document_text_is_decoded_but_not_rewritten() {
+        let text = "{ \"Version\":\"2012-10-17\",\n\t\"Statement\" : [] }";
+        let encoded =
+            percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC);
+        assert_eq!(policy_document_text(&encoded.to_string()), text);
+        assert_eq!(policy_document_text(text), text);
+    }
 
     #[test]
     fn decodes_url_encoded_and_plain_documents() {

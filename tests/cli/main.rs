@@ -33,6 +33,7 @@ mod create_role;
 mod create_role_faults;
 mod create_role_shared;
 mod create_tags;
+mod create_undo_exact;
 mod debug_bucket;
 mod delete_objects;
 mod delete_role;

@@ -11,8 +11,8 @@ use futures_util::future::try_join_all;
 use super::plan::{Plan, RolePlan};
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
-use crate::iam::decode_policy_document;
 use crate::iam::temporary::partition_of;
+use crate::iam::{decode_policy_document, policy_document_text};
 use crate::policy::trust::{Account, OidcProvider};
 
 /// What exists in the account before this run.
@@ -148,7 +148,7 @@ async fn check_role(
     ))
 }
 
-/// The current document of a role's inline policy, as JSON text.
+/// The current document of a role's inline policy, its text as IAM keeps it.
 async fn current_policy(
     clients: &Clients,
     role: &str,
@@ -163,9 +163,7 @@ async fn current_policy(
         .await
         .aws("GetRolePolicy");
     match found {
-        Ok(policy) => Ok(Some(
-            decode_policy_document(policy.policy_document()).to_string(),
-        )),
+        Ok(policy) => Ok(Some(policy_document_text(policy.policy_document()))),
         Err(error) if error.is_not_found() => Ok(None),
         Err(error) => Err(error.into()),
     }

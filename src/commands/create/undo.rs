@@ -76,6 +76,17 @@ impl Changes {
         self.done.push(change);
     }
 
+    /// Whether a change was made, or may have been, going by IAM's answer:
+    /// made when confirmed; not made when refused (a `4xx` answer); maybe
+    /// made when no answer came or AWS failed (`5xx`), which an undo must
+    /// then take back too. Record a change only where this is true.
+    pub fn may_have_happened<T>(result: &Result<T, AwsError>) -> bool {
+        match result {
+            Ok(_) => true,
+            Err(error) => error.status().is_none_or(|status| status >= 500),
+        }
+    }
+
     /// `Err` if the run was asked to stop: call before each change.
     pub fn check(&self) -> anyhow::Result<()> {
         self.stopping.check()
