@@ -1,19 +1,36 @@
-//! `create --trust` next to other runs: an undo never deletes an OpenID
-//! Connect provider another role trusts (issue 22 row 4).
+//! `create --trust` next to other runs and other people's roles: an undo
+//! never deletes an OpenID Connect provider another role trusts (issue 22
+//! row 4), and a reused role warns about its other permissions and has its
+//! grant tags rewritten, and restored by an undo (row 6).
 
 use std::sync::mpsc::{Receiver, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use s3_credentials::aws::Clients;
 use serde_json::json;
 
+use crate::common::iam_proxy::{IamProxy, Times};
 use crate::common::proxy::{Proxy, iam_error};
-use crate::common::roles::{provider_audiences, role_exists, trust_of};
-use crate::common::{exclusive_moto, s3c, unique};
+use crate::common::roles::{ec2_role, provider_audiences, role_exists, role_policies, trust_of};
+use crate::common::{block_on, exclusive_moto, moto, s3c, unique};
 
 const GITHUB: &str = "token.actions.githubusercontent.com";
 const PROVIDER: &str =
     "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A role's tags as `(key, value)`, sorted by key.
+fn role_tags(clients: &Clients, role: &str) -> Vec<(String, String)> {
+    let tags = block_on(clients.iam.list_role_tags().role_name(role).send()).unwrap();
+    let mut tags: Vec<(String, String)> = tags
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_owned(), t.value().to_owned()))
+        .collect();
+    tags.sort();
+    tags
+}
 
 /// A proxy that holds every `PutRolePolicy` until `release` gets a message,
 /// then refuses it with `403 AccessDenied`; `reached` hears of each one held.
@@ -123,4 +140,139 @@ fn an_undo_keeps_a_provider_another_run_now_relies_on() {
         trust_of(&clients, &role_b)["Statement"][0]["Principal"]["Federated"],
         json!(PROVIDER)
     );
+}
+
+/// Give `role` AWS's `AdministratorAccess` and an inline `*`-on-`*` policy,
+/// as someone might after the tool made it.
+fn make_admin(clients: &Clients, role: &str) {
+    let admin = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    block_on(async {
+        let iam = &clients.iam;
+        iam.attach_role_policy()
+            .role_name(role)
+            .policy_arn("arn:aws:iam::aws:policy/AdministratorAccess")
+            .send()
+            .await
+            .unwrap();
+        iam.put_role_policy()
+            .role_name(role)
+            .policy_name("everything")
+            .policy_document(admin.to_string())
+            .send()
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn a_reused_role_warns_of_its_other_policies_and_is_retagged() {
+    // A role's permissions are those of all its inline and attached
+    // policies together
+    // (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html):
+    // whoever assumes the reused role gets AdministratorAccess as well.
+    let clients = moto().clients();
+    let (first, second) = (unique("lam"), unique("lam"));
+    let role = unique("lam-admin");
+    let made = |bucket: &str, extra: &[&str]| {
+        let mut args = vec![
+            "create",
+            bucket,
+            "-c",
+            "--trust",
+            "service:lambda",
+            "--role-name",
+            &role,
+        ];
+        args.extend_from_slice(extra);
+        s3c(&args).against(moto()).run()
+    };
+    made(&first, &["--read-only", "--silent"]).success();
+    make_admin(&clients, &role);
+    let output = made(&second, &[]);
+    assert_eq!(output.code, 0, "{output:#?}");
+    assert_eq!(
+        output.stderr,
+        format!(
+            "Created bucket: {second}\n\
+             Using existing role: {role}\n\
+             Warning: role `{role}` has other permissions, which whoever assumes it has too: \
+             inline policies `everything`, `s3.read-only.{first}`; \
+             attached policies `arn:aws:iam::aws:policy/AdministratorAccess`\n\
+             Attached policy s3.read-write.{second} to role {role}\n\
+             Tagged role: {role}\n\n\
+             To make the role the execution role of a Lambda function:\n\n\
+             aws lambda update-function-configuration --function-name FUNCTION \
+             --role arn:aws:iam::123456789012:role/{role}\n"
+        )
+    );
+    // `list-credentials` reads these: both buckets, the access now mixed.
+    assert_eq!(
+        role_tags(&clients, &role),
+        crate::create_tags::pairs(&[
+            ("s3-credentials:access", "mixed"),
+            ("s3-credentials:buckets", &format!("{second}+{first}")),
+            ("s3-credentials:kind", "role"),
+            ("s3-credentials:version", VERSION),
+        ])
+    );
+}
+
+#[test]
+fn an_undo_restores_a_reused_roles_tags() {
+    let clients = moto().clients();
+    let (first, second) = (unique("retag"), unique("retag"));
+    let role = unique("role");
+    ec2_role(moto(), &first, &role);
+    let before = role_tags(&clients, &role);
+    // Someone removed the instance profile since; making it again fails.
+    block_on(async {
+        let iam = &clients.iam;
+        iam.remove_role_from_instance_profile()
+            .instance_profile_name(&role)
+            .role_name(&role)
+            .send()
+            .await
+            .unwrap();
+        iam.delete_instance_profile()
+            .instance_profile_name(&role)
+            .send()
+            .await
+            .unwrap();
+    });
+    let proxy = IamProxy::start(moto());
+    proxy.deny("CreateInstanceProfile", Times::Always);
+    let output = s3c(&[
+        "create",
+        &second,
+        "--trust",
+        "service:ec2",
+        "--role-name",
+        &role,
+        "-c",
+        "--endpoint-url",
+        proxy.endpoint(),
+    ])
+    .run();
+    assert_eq!(
+        (output.code, output.stderr.as_str()),
+        (
+            1,
+            format!(
+                "Created bucket: {second}\n\
+                 Using existing role: {role}\n\
+                 Warning: role `{role}` has other permissions, which whoever assumes it has too: \
+                 inline policies `s3.read-write.{first}`\n\
+                 Attached policy s3.read-write.{second} to role {role}\n\
+                 Tagged role: {role}\n\
+                 Undoing the changes made so far:\n  \
+                 Restored the previous tags of role {role}\n  \
+                 Deleted policy s3.read-write.{second} from role {role}\n  \
+                 Deleted bucket: {second}\n\
+                 Error: CreateInstanceProfile failed: AccessDenied: User is not authorized to perform: iam:CreateInstanceProfile\n"
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(role_tags(&clients, &role), before);
+    assert_eq!(role_policies(&clients, &role).len(), 1);
 }

@@ -13,6 +13,7 @@ mod buckets;
 pub(crate) mod plan;
 mod role;
 mod role_check;
+mod role_tags;
 mod snippet;
 mod tags;
 pub(crate) mod undo;

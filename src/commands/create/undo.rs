@@ -56,6 +56,13 @@ pub(crate) enum RoleStep {
         name: String,
         previous: Option<String>,
     },
+    /// Tags this run wrote on a role that existed before, as
+    /// [`Change::UserTags`] for users.
+    RoleTags {
+        role: String,
+        previous: Vec<(String, String)>,
+        written: Vec<String>,
+    },
     /// An instance profile this run created.
     InstanceProfile(String),
     /// A role this run added to an instance profile.
@@ -125,6 +132,7 @@ fn describe_step(step: &RoleStep) -> String {
         RoleStep::OidcProvider(arn) => format!("created OpenID Connect provider {arn}"),
         RoleStep::Role(role) => format!("created role {role}"),
         RoleStep::RolePolicy { role, name, .. } => format!("policy {name} of role {role}"),
+        RoleStep::RoleTags { role, .. } => format!("tags of role {role}"),
         RoleStep::InstanceProfile(profile) => format!("created instance profile {profile}"),
         RoleStep::ProfileRole { profile, role } => {
             format!("role {role} in instance profile {profile}")
@@ -182,7 +190,7 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
             previous,
             written,
         } => {
-            restore_tags(clients, user, previous, written).await?;
+            restore_tags(clients, Tagged::User(user), previous, written).await?;
             Ok(format!("Restored the previous tags of user {user}"))
         }
         Change::User(user) => {
@@ -222,6 +230,14 @@ async fn undo_step(clients: &Clients, step: &RoleStep) -> Result<String, AwsErro
             let step = Step::Role(role.clone(), RolePart::LeaveProfile(profile.clone()));
             let done = format!("Removed role {role} from instance profile {profile}");
             delete(clients, step, done).await
+        }
+        RoleStep::RoleTags {
+            role,
+            previous,
+            written,
+        } => {
+            restore_tags(clients, Tagged::Role(role), previous, written).await?;
+            Ok(format!("Restored the previous tags of role {role}"))
         }
         RoleStep::InstanceProfile(profile) => {
             let step = Step::Role(profile.clone(), RolePart::InstanceProfile(profile.clone()));
@@ -290,11 +306,18 @@ async fn undo_provider(clients: &Clients, arn: &str) -> Result<String, AwsError>
     Ok(format!("Deleted OpenID Connect provider: {arn}"))
 }
 
-/// Put back the tags a user had before this run: remove the keys this run
-/// added, and set the old values of the keys it changed or removed.
+/// What [`restore_tags`] puts tags back on.
+#[derive(Clone, Copy)]
+enum Tagged<'a> {
+    User(&'a str),
+    Role(&'a str),
+}
+
+/// Put back the tags a user or role had before this run: remove the keys
+/// this run added, and set the old values of the keys it changed or removed.
 async fn restore_tags(
     clients: &Clients,
-    user: &str,
+    tagged: Tagged<'_>,
     previous: &[(String, String)],
     written: &[String],
 ) -> Result<(), AwsError> {
@@ -303,15 +326,19 @@ async fn restore_tags(
         .filter(|key| !previous.iter().any(|(k, _)| k == *key))
         .cloned()
         .collect();
+    let iam = &clients.iam;
     if !added.is_empty() {
-        clients
-            .iam
-            .untag_user()
-            .user_name(user)
-            .set_tag_keys(Some(added))
-            .send()
-            .await
-            .aws("UntagUser")?;
+        let added = Some(added);
+        match tagged {
+            Tagged::User(user) => {
+                let request = iam.untag_user().user_name(user).set_tag_keys(added);
+                request.send().await.aws("UntagUser").map(drop)
+            }
+            Tagged::Role(role) => {
+                let request = iam.untag_role().role_name(role).set_tag_keys(added);
+                request.send().await.aws("UntagRole").map(drop)
+            }
+        }?;
     }
     let restore: Vec<Tag> = previous
         .iter()
@@ -319,14 +346,17 @@ async fn restore_tags(
         .filter_map(|(key, value)| Tag::builder().key(key).value(value).build().ok())
         .collect();
     if !restore.is_empty() {
-        clients
-            .iam
-            .tag_user()
-            .user_name(user)
-            .set_tags(Some(restore))
-            .send()
-            .await
-            .aws("TagUser")?;
+        let restore = Some(restore);
+        match tagged {
+            Tagged::User(user) => {
+                let request = iam.tag_user().user_name(user).set_tags(restore);
+                request.send().await.aws("TagUser").map(drop)
+            }
+            Tagged::Role(role) => {
+                let request = iam.tag_role().role_name(role).set_tags(restore);
+                request.send().await.aws("TagRole").map(drop)
+            }
+        }?;
     }
     Ok(())
 }
