@@ -9,12 +9,15 @@ pub mod new_credentials;
 pub mod teardown;
 pub mod temporary;
 
-use aws_sdk_iam::types::{AccessKeyMetadata, AttachedPermissionsBoundary, AttachedPolicy, Tag};
+use aws_sdk_iam::types::{
+    AccessKeyMetadata, AttachedPermissionsBoundary, AttachedPolicy, Role, Tag,
+};
 use serde_json::{Value, json};
 
 use crate::aws::Clients;
 use crate::error::{AwsError, AwsResultExt};
 use crate::output::Object;
+use crate::policy::trust::names_federated;
 
 /// Say plainly that a user or role does not exist, instead of the raw AWS
 /// error; other errors keep their AWS detail, prefixed with what was asked for.
@@ -88,6 +91,30 @@ pub async fn attached_role_policies(
         .aws("ListAttachedRolePolicies")
 }
 
+/// The names of the roles whose trust policy names the OpenID Connect
+/// provider `provider` (its ARN) as a `Federated` principal: the roles that
+/// deleting the provider would leave trusting nothing.
+pub async fn roles_trusting(clients: &Clients, provider: &str) -> Result<Vec<String>, AwsError> {
+    let roles: Vec<Role> = clients
+        .iam
+        .list_roles()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListRoles")?;
+    Ok(roles
+        .into_iter()
+        .filter(|role| {
+            role.assume_role_policy_document().is_some_and(|document| {
+                names_federated(&decode_policy_document(document), provider)
+            })
+        })
+        .map(|role| role.role_name)
+        .collect())
+}
+
 /// A user's access keys, from every page.
 pub async fn access_keys(
     clients: &Clients,
@@ -155,9 +182,31 @@ pub fn decode_policy_document(document: &str) -> Value {
     serde_json::from_str(&decoded).unwrap_or_else(|_| Value::String(decoded.into_owned()))
 }
 
+/// A policy document's text as IAM returned it, URL-decoded but otherwise
+/// untouched: what an undo puts back, byte for byte (its spacing and key
+/// order are someone's, and may be what they diff against). Text that is
+/// JSON as it stands (some emulators return it so) is kept as it is.
+pub fn policy_document_text(document: &str) -> String {
+    if serde_json::from_str::<Value>(document.trim()).is_ok() {
+        return document.to_owned();
+    }
+    percent_encoding::percent_decode_str(document)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_document_text_is_decoded_but_not_rewritten() {
+        let text = "{ \"Version\":\"2012-10-17\",\n\t\"Statement\" : [] }";
+        let encoded =
+            percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC);
+        assert_eq!(policy_document_text(&encoded.to_string()), text);
+        assert_eq!(policy_document_text(text), text);
+    }
 
     #[test]
     fn decodes_url_encoded_and_plain_documents() {

@@ -176,7 +176,9 @@ fn an_existing_roles_replaced_policy_is_restored() {
     assert!(
         output.stderr.contains(&format!(
             "Using existing role: {role}\nAttached policy {name} to role {role}\n\
-             Undoing the changes made so far:\n  Restored the previous policy {name} of role {role}\n"
+             Tagged role: {role}\n\
+             Undoing the changes made so far:\n  Restored the previous tags of role {role}\n  \
+             Restored the previous policy {name} of role {role}\n"
         )),
         "{output:#?}"
     );

@@ -15,6 +15,7 @@ mod emit;
 pub(crate) mod plan;
 mod role;
 mod role_check;
+mod role_tags;
 mod snippet;
 mod tags;
 pub(crate) mod undo;

@@ -36,29 +36,44 @@ pub(crate) async fn create(
     changes: &mut Changes,
     log: &mut dyn Write,
 ) -> anyhow::Result<Made> {
-    let mut say = |line: String| plan.say(log, &line);
     // Each change is preceded by a check: after Ctrl+C, the request in
     // flight finishes and nothing new starts.
     changes.check()?;
+    let mut say = |line: String| plan.say(log, &line);
     ensure_provider(role, clients, existing, changes, &mut say).await?;
     let role_arn = match &existing.role {
         Some(arn) => {
-            say(format!("Using existing role: {}", role.name))?;
+            plan.say(log, &format!("Using existing role: {}", role.name))?;
+            // Not a step but a warning: printed with --silent too.
+            if let Some(warning) = existing.warning(&role.name) {
+                writeln!(log, "{warning}")?;
+            }
             arn.clone()
         }
         None => {
             changes.check()?;
             let arn = create_role(plan, role, clients, &existing.account).await?;
             changes.push(Change::Trusted(RoleStep::Role(role.name.clone())));
-            say(match &plan.boundary {
-                Some(b) => format!("Created role: {} with permissions boundary: {b}", role.name),
-                None => format!("Created role: {}", role.name),
-            })?;
+            plan.say(
+                log,
+                &match &plan.boundary {
+                    Some(b) => {
+                        format!("Created role: {} with permissions boundary: {b}", role.name)
+                    }
+                    None => format!("Created role: {}", role.name),
+                },
+            )?;
             arn
         }
     };
+    let mut say = |line: String| plan.say(log, &line);
     changes.check()?;
     put_policies(plan, role, clients, existing, changes, &mut say).await?;
+    if existing.role.is_some() {
+        changes.check()?;
+        super::role_tags::retag(plan, role, clients, existing, changes).await?;
+        say(format!("Tagged role: {}", role.name))?;
+    }
     let profile_arn = match &existing.profile {
         Some(profile) => {
             Some(ensure_profile(role, clients, profile.as_ref(), changes, &mut say).await?)

@@ -11,8 +11,8 @@ use futures_util::future::try_join_all;
 use super::plan::{Plan, RolePlan};
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
-use crate::iam::decode_policy_document;
 use crate::iam::temporary::partition_of;
+use crate::iam::{decode_policy_document, policy_document_text};
 use crate::policy::trust::{Account, OidcProvider};
 
 /// What exists in the account before this run.
@@ -25,6 +25,12 @@ pub(crate) struct Existing {
     pub(super) role: Option<String>,
     /// The current document of each inline policy this run will write.
     pub(super) policies: HashMap<String, Option<String>>,
+    /// An existing role's other inline policies (names, sorted) and
+    /// attached policies (ARNs): whoever assumes the role gets them too.
+    pub(super) other_inline: Vec<String>,
+    pub(super) other_attached: Vec<String>,
+    /// An existing role's tags before this run.
+    pub(super) tags: Vec<(String, String)>,
     /// The instance profile, if needed: `None` inside when it is missing.
     pub(super) profile: Option<Option<InstanceProfile>>,
 }
@@ -63,15 +69,54 @@ pub(crate) async fn check(
             Ok(None)
         }
     };
-    let (provider, (role_arn, policies), profile) =
+    let (provider, found, profile) =
         tokio::try_join!(provider, check_role(plan, role, clients, &account), profile)?;
     Ok(Existing {
         account,
         provider,
-        role: role_arn,
-        policies,
+        role: found.arn,
+        policies: found.policies,
+        other_inline: found.other_inline,
+        other_attached: found.other_attached,
+        tags: found.tags,
         profile,
     })
+}
+
+impl Existing {
+    /// The warning to print when the reused role has other policies than
+    /// the ones this run writes, as for an existing user: whoever assumes
+    /// the role gets those permissions too.
+    pub(super) fn warning(&self, role: &str) -> Option<String> {
+        let quoted = |names: &[String]| {
+            let names: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+            names.join(", ")
+        };
+        let parts: Vec<String> = [
+            ("inline policies", &self.other_inline),
+            ("attached policies", &self.other_attached),
+        ]
+        .into_iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(kind, names)| format!("{kind} {}", quoted(names)))
+        .collect();
+        (!parts.is_empty()).then(|| {
+            format!(
+                "Warning: role `{role}` has other permissions, which whoever assumes it has too: {}",
+                parts.join("; ")
+            )
+        })
+    }
+}
+
+/// What [`check_role`] found of an existing role; all empty for a new one.
+#[derive(Debug, Default)]
+struct FoundRole {
+    arn: Option<String>,
+    policies: HashMap<String, Option<String>>,
+    other_inline: Vec<String>,
+    other_attached: Vec<String>,
+    tags: Vec<(String, String)>,
 }
 
 /// The provider's ARN and whether it exists; an existing one must accept
@@ -111,15 +156,16 @@ async fn check_provider(
     }
 }
 
-/// The role's ARN if it exists, and the current inline policies this run
-/// will write. An existing role must trust exactly the asked principal:
-/// changing who may assume a role is not something to do on the side.
+/// The role's ARN if it exists, the current inline policies this run will
+/// write, its other policies and its tags. An existing role must trust
+/// exactly the asked principal: changing who may assume a role is not
+/// something to do on the side.
 async fn check_role(
     plan: &Plan,
     role: &RolePlan,
     clients: &Clients,
     account: &Account,
-) -> anyhow::Result<(Option<String>, HashMap<String, Option<String>>)> {
+) -> anyhow::Result<FoundRole> {
     let name = &role.name;
     let found = clients
         .iam
@@ -129,7 +175,7 @@ async fn check_role(
         .await
         .aws("GetRole");
     let existing = match found {
-        Err(error) if error.is_not_found() => return Ok((None, HashMap::new())),
+        Err(error) if error.is_not_found() => return Ok(FoundRole::default()),
         Err(error) => return Err(error.into()),
         Ok(found) => found.role.context("GetRole returned no role")?,
     };
@@ -141,14 +187,39 @@ async fn check_role(
         );
     }
     let names: Vec<String> = plan.user_policies().into_iter().map(|(n, _)| n).collect();
-    let documents = try_join_all(names.iter().map(|n| current_policy(clients, name, n))).await?;
-    Ok((
-        Some(existing.arn),
-        names.into_iter().zip(documents).collect(),
-    ))
+    let (documents, inline, attached, tags) = tokio::try_join!(
+        try_join_all(names.iter().map(|n| current_policy(clients, name, n))),
+        async { anyhow::Ok(crate::iam::role_policy_names(clients, name).await?) },
+        async { anyhow::Ok(crate::iam::attached_role_policies(clients, name).await?) },
+        role_tags(clients, name),
+    )?;
+    let mut other_inline: Vec<String> = inline.into_iter().filter(|n| !names.contains(n)).collect();
+    other_inline.sort();
+    Ok(FoundRole {
+        arn: Some(existing.arn),
+        policies: names.into_iter().zip(documents).collect(),
+        other_inline,
+        other_attached: attached.into_iter().filter_map(|p| p.policy_arn).collect(),
+        tags,
+    })
 }
 
-/// The current document of a role's inline policy, as JSON text.
+/// Every tag of a role, as `(key, value)`.
+async fn role_tags(clients: &Clients, role: &str) -> anyhow::Result<Vec<(String, String)>> {
+    let tags: Vec<aws_sdk_iam::types::Tag> = clients
+        .iam
+        .list_role_tags()
+        .role_name(role)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListRoleTags")?;
+    Ok(tags.into_iter().map(|tag| (tag.key, tag.value)).collect())
+}
+
+/// The current document of a role's inline policy, its text as IAM keeps it.
 async fn current_policy(
     clients: &Clients,
     role: &str,
@@ -163,9 +234,7 @@ async fn current_policy(
         .await
         .aws("GetRolePolicy");
     match found {
-        Ok(policy) => Ok(Some(
-            decode_policy_document(policy.policy_document()).to_string(),
-        )),
+        Ok(policy) => Ok(Some(policy_document_text(policy.policy_document()))),
         Err(error) if error.is_not_found() => Ok(None),
         Err(error) => Err(error.into()),
     }

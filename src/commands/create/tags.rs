@@ -49,32 +49,51 @@ pub(crate) async fn retag(
         .cloned()
         .collect();
     check_room(user, &existing.tags, &tags, &stale)?;
-    // Recorded first: restoring tags that were not changed yet is harmless,
-    // and a change that AWS made but did not confirm is still undone.
-    changes.push(Change::UserTags {
-        user: user.clone(),
-        previous: existing.tags.clone(),
-        written: tags
-            .iter()
-            .map(|(k, _)| k.clone())
-            .chain(stale.clone())
-            .collect(),
-    });
+    let (written, result) = write_tags(clients, user, stale, &tags).await;
+    // Only what IAM did (or may have done) is undone: a refused call
+    // changed nothing, and its undo would report a failure for nothing.
+    if !written.is_empty() {
+        changes.push(Change::UserTags {
+            user: user.clone(),
+            previous: existing.tags.clone(),
+            written,
+        });
+    }
+    result
+}
+
+/// Remove `stale` keys, then set `tags`; the keys written by calls that
+/// may have happened (see [`Changes::may_have_happened`]), and the outcome.
+async fn write_tags(
+    clients: &Clients,
+    user: &str,
+    stale: Vec<String>,
+    tags: &[(String, String)],
+) -> (Vec<String>, anyhow::Result<()>) {
+    let mut written = Vec::new();
     if !stale.is_empty() {
         let request = clients.iam.untag_user().user_name(user);
-        request
-            .set_tag_keys(Some(stale))
+        let untagged = request
+            .set_tag_keys(Some(stale.clone()))
             .send()
             .await
-            .aws("UntagUser")?;
+            .aws("UntagUser");
+        if Changes::may_have_happened(&untagged) {
+            written.extend(stale);
+        }
+        if let Err(error) = untagged {
+            return (written, Err(error.into()));
+        }
     }
-    let request = clients.iam.tag_user().user_name(user);
-    request
-        .set_tags(Some(iam_tags(&tags)?))
-        .send()
-        .await
-        .aws("TagUser")?;
-    Ok(())
+    let request = match iam_tags(tags) {
+        Ok(iam) => clients.iam.tag_user().user_name(user).set_tags(Some(iam)),
+        Err(error) => return (written, Err(error)),
+    };
+    let tagged = request.send().await.aws("TagUser");
+    if Changes::may_have_happened(&tagged) {
+        written.extend(tags.iter().map(|(key, _)| key.clone()));
+    }
+    (written, tagged.map(drop).map_err(Into::into))
 }
 
 /// Refuse, before tagging, a user whose own tags and the ones this run

@@ -56,6 +56,13 @@ pub(crate) enum RoleStep {
         name: String,
         previous: Option<String>,
     },
+    /// Tags this run wrote on a role that existed before, as
+    /// [`Change::UserTags`] for users.
+    RoleTags {
+        role: String,
+        previous: Vec<(String, String)>,
+        written: Vec<String>,
+    },
     /// An instance profile this run created.
     InstanceProfile(String),
     /// A role this run added to an instance profile.
@@ -74,6 +81,17 @@ impl Changes {
     /// Record a change AWS has confirmed.
     pub fn push(&mut self, change: Change) {
         self.done.push(change);
+    }
+
+    /// Whether a change was made, or may have been, going by IAM's answer:
+    /// made when confirmed; not made when refused (a `4xx` answer); maybe
+    /// made when no answer came or AWS failed (`5xx`), which an undo must
+    /// then take back too. Record a change only where this is true.
+    pub fn may_have_happened<T>(result: &Result<T, AwsError>) -> bool {
+        match result {
+            Ok(_) => true,
+            Err(error) => error.status().is_none_or(|status| status >= 500),
+        }
     }
 
     /// `Err` if the run was asked to stop: call before each change.
@@ -114,6 +132,7 @@ fn describe_step(step: &RoleStep) -> String {
         RoleStep::OidcProvider(arn) => format!("created OpenID Connect provider {arn}"),
         RoleStep::Role(role) => format!("created role {role}"),
         RoleStep::RolePolicy { role, name, .. } => format!("policy {name} of role {role}"),
+        RoleStep::RoleTags { role, .. } => format!("tags of role {role}"),
         RoleStep::InstanceProfile(profile) => format!("created instance profile {profile}"),
         RoleStep::ProfileRole { profile, role } => {
             format!("role {role} in instance profile {profile}")
@@ -171,7 +190,7 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
             previous,
             written,
         } => {
-            restore_tags(clients, user, previous, written).await?;
+            restore_tags(clients, Tagged::User(user), previous, written).await?;
             Ok(format!("Restored the previous tags of user {user}"))
         }
         Change::User(user) => {
@@ -212,6 +231,14 @@ async fn undo_step(clients: &Clients, step: &RoleStep) -> Result<String, AwsErro
             let done = format!("Removed role {role} from instance profile {profile}");
             delete(clients, step, done).await
         }
+        RoleStep::RoleTags {
+            role,
+            previous,
+            written,
+        } => {
+            restore_tags(clients, Tagged::Role(role), previous, written).await?;
+            Ok(format!("Restored the previous tags of role {role}"))
+        }
         RoleStep::InstanceProfile(profile) => {
             let step = Step::Role(profile.clone(), RolePart::InstanceProfile(profile.clone()));
             delete(
@@ -250,20 +277,47 @@ async fn undo_step(clients: &Clients, step: &RoleStep) -> Result<String, AwsErro
             let step = Step::Role(role.clone(), RolePart::Itself);
             delete(clients, step, format!("Deleted role: {role}")).await
         }
-        RoleStep::OidcProvider(arn) => {
-            let request = clients.iam.delete_open_id_connect_provider();
-            let request = request.open_id_connect_provider_arn(arn);
-            request.send().await.aws("DeleteOpenIDConnectProvider")?;
-            Ok(format!("Deleted OpenID Connect provider: {arn}"))
-        }
+        RoleStep::OidcProvider(arn) => undo_provider(clients, arn).await,
     }
 }
 
-/// Put back the tags a user had before this run: remove the keys this run
-/// added, and set the old values of the keys it changed or removed.
+/// Delete the OpenID Connect provider this run created, unless a role
+/// trusts it by now: another run, started meanwhile, may have found it and
+/// built its role on it. Asked at this moment, after this run's own role is
+/// gone. A provider grants nothing by itself, so leaving one is safe;
+/// deleting one a role trusts leaves that role trusting nothing.
+async fn undo_provider(clients: &Clients, arn: &str) -> Result<String, AwsError> {
+    let roles = crate::iam::roles_trusting(clients, arn).await?;
+    if !roles.is_empty() {
+        let names: Vec<String> = roles.iter().map(|role| format!("`{role}`")).collect();
+        let (kind, verb) = if roles.len() == 1 {
+            ("role", "trusts")
+        } else {
+            ("roles", "trust")
+        };
+        return Ok(format!(
+            "Kept OpenID Connect provider {arn}: {kind} {} {verb} it",
+            names.join(", ")
+        ));
+    }
+    let request = clients.iam.delete_open_id_connect_provider();
+    let request = request.open_id_connect_provider_arn(arn);
+    request.send().await.aws("DeleteOpenIDConnectProvider")?;
+    Ok(format!("Deleted OpenID Connect provider: {arn}"))
+}
+
+/// What [`restore_tags`] puts tags back on.
+#[derive(Clone, Copy)]
+enum Tagged<'a> {
+    User(&'a str),
+    Role(&'a str),
+}
+
+/// Put back the tags a user or role had before this run: remove the keys
+/// this run added, and set the old values of the keys it changed or removed.
 async fn restore_tags(
     clients: &Clients,
-    user: &str,
+    tagged: Tagged<'_>,
     previous: &[(String, String)],
     written: &[String],
 ) -> Result<(), AwsError> {
@@ -272,15 +326,19 @@ async fn restore_tags(
         .filter(|key| !previous.iter().any(|(k, _)| k == *key))
         .cloned()
         .collect();
+    let iam = &clients.iam;
     if !added.is_empty() {
-        clients
-            .iam
-            .untag_user()
-            .user_name(user)
-            .set_tag_keys(Some(added))
-            .send()
-            .await
-            .aws("UntagUser")?;
+        let added = Some(added);
+        match tagged {
+            Tagged::User(user) => {
+                let request = iam.untag_user().user_name(user).set_tag_keys(added);
+                request.send().await.aws("UntagUser").map(drop)
+            }
+            Tagged::Role(role) => {
+                let request = iam.untag_role().role_name(role).set_tag_keys(added);
+                request.send().await.aws("UntagRole").map(drop)
+            }
+        }?;
     }
     let restore: Vec<Tag> = previous
         .iter()
@@ -288,14 +346,17 @@ async fn restore_tags(
         .filter_map(|(key, value)| Tag::builder().key(key).value(value).build().ok())
         .collect();
     if !restore.is_empty() {
-        clients
-            .iam
-            .tag_user()
-            .user_name(user)
-            .set_tags(Some(restore))
-            .send()
-            .await
-            .aws("TagUser")?;
+        let restore = Some(restore);
+        match tagged {
+            Tagged::User(user) => {
+                let request = iam.tag_user().user_name(user).set_tags(restore);
+                request.send().await.aws("TagUser").map(drop)
+            }
+            Tagged::Role(role) => {
+                let request = iam.tag_role().role_name(role).set_tags(restore);
+                request.send().await.aws("TagRole").map(drop)
+            }
+        }?;
     }
     Ok(())
 }

@@ -12,7 +12,7 @@ use super::undo::{Change, Changes};
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
 use crate::iam::new_credentials::create_access_key;
-use crate::iam::{decode_policy_document, user_tags};
+use crate::iam::{policy_document_text, user_tags};
 
 /// IAM allows a user at most this many access keys.
 const MAX_ACCESS_KEYS: usize = 2;
@@ -152,7 +152,7 @@ async fn others(clients: &Clients, user: &str, own: &[String]) -> anyhow::Result
     })
 }
 
-/// The current document of a user's inline policy, as JSON text.
+/// The current document of a user's inline policy, its text as IAM keeps it.
 async fn current_policy(
     clients: &Clients,
     user: &str,
@@ -167,9 +167,7 @@ async fn current_policy(
         .await
         .aws("GetUserPolicy");
     match found {
-        Ok(policy) => Ok(Some(
-            decode_policy_document(policy.policy_document()).to_string(),
-        )),
+        Ok(policy) => Ok(Some(policy_document_text(policy.policy_document()))),
         Err(error) if error.is_not_found() => Ok(None),
         Err(error) => Err(error.into()),
     }

@@ -227,5 +227,24 @@ pub fn check_subject(provider: &OidcProvider, subject: &str) -> Result<(), Strin
     Ok(())
 }
 
+/// Whether a trust policy names `provider` (an OIDC provider's ARN) as a
+/// `Federated` principal, alone or in a list, in any statement. A Deny
+/// statement counts too: the question is whether deleting the provider
+/// would change what the role means, and any mention says it might.
+pub fn names_federated(document: &Value, provider: &str) -> bool {
+    let statements: Vec<&Value> = match document.get("Statement") {
+        Some(Value::Array(statements)) => statements.iter().collect(),
+        Some(statement) => vec![statement],
+        None => Vec::new(),
+    };
+    statements.iter().any(|statement| {
+        match statement.get("Principal").and_then(|p| p.get("Federated")) {
+            Some(Value::String(arn)) => arn == provider,
+            Some(Value::Array(arns)) => arns.iter().any(|arn| arn.as_str() == Some(provider)),
+            _ => false,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests;

@@ -318,3 +318,20 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn a_federated_principal_is_found_alone_in_a_list_or_in_one_statement() {
+    let arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+    let ours = Principal::parse("github:o/r", None)
+        .unwrap()
+        .trust_policy(&account());
+    assert!(names_federated(&ours, arn));
+    let listed = json!({"Statement": {"Principal": {"Federated": ["x", arn]}}});
+    assert!(names_federated(&listed, arn));
+    let service = Principal::parse("service:lambda", None)
+        .unwrap()
+        .trust_policy(&account());
+    assert!(!names_federated(&service, arn));
+    let other = json!({"Statement": [{"Principal": {"Federated": format!("{arn}-other")}}]});
+    assert!(!names_federated(&other, arn));
+}
