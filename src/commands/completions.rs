@@ -4,7 +4,7 @@
 use clap::CommandFactory;
 
 use crate::cli::{Cli, CompletionsArgs, ManArgs};
-use crate::error::{ExitStatus, UsageError};
+use crate::error::ExitStatus;
 use crate::output::Console;
 
 /// Print the completion script for a shell.
@@ -27,14 +27,9 @@ pub(crate) fn man(args: &ManArgs, console: &mut Console<'_>) -> anyhow::Result<E
     let page = match &args.command {
         None => command,
         Some(name) => {
-            let sub = command.find_subcommand(name).ok_or_else(|| {
-                UsageError(format!(
-                    "no command named `{name}`; see `s3-credentials --help`"
-                ))
-            })?;
+            let sub = crate::settings::names::man_command(name)?;
             // The page's title names the full command, e.g. `s3-credentials-create`.
-            sub.clone()
-                .display_name(format!("s3-credentials-{name}"))
+            sub.display_name(format!("s3-credentials-{name}"))
                 .bin_name(format!("s3-credentials {name}"))
                 .version(env!("CARGO_PKG_VERSION"))
         }

@@ -7,7 +7,7 @@ use tokio::task::JoinSet;
 
 use crate::aws::Clients;
 use crate::cli::DeleteObjectsArgs;
-use crate::error::{AwsResultExt, ExitStatus, UsageError, error_text};
+use crate::error::{AwsResultExt, ExitStatus, error_text};
 use crate::output::{Console, printable};
 use crate::tally::{Tally, plural};
 use crate::transfer::listing;
@@ -34,12 +34,7 @@ pub(crate) async fn run(
     clients: &Clients,
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    if args.prefix.as_deref() == Some("") {
-        return Err(UsageError::new(
-            "`--prefix` must not be empty (that would delete the whole bucket)",
-        )
-        .into());
-    }
+    crate::settings::objects::delete_prefix(args.prefix.as_deref())?;
     let mut run = Deletion {
         clients,
         bucket: &args.bucket,

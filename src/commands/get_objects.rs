@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use tokio::task::JoinSet;
 
 use crate::aws::Clients;
 use crate::cli::GetObjectsArgs;
-use crate::error::{AwsResultExt, ExitStatus, UsageError, error_text};
+use crate::error::{AwsResultExt, ExitStatus, error_text};
 use crate::output::{Console, printable};
 use crate::settings::TransferConfig;
 use crate::tally::{Tally, plural};
@@ -51,7 +51,7 @@ pub(crate) async fn run(
     clients: &Clients,
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let patterns = glob_set(&args.patterns)?;
+    let patterns = crate::settings::objects::pattern_set(&args.patterns)?;
     let folder = args
         .output
         .clone()
@@ -75,18 +75,6 @@ pub(crate) async fn run(
     };
     until_interrupted(downloads.all(args, &patterns)).await?;
     downloads.finish()
-}
-
-/// The `--pattern` globs; `*` matches across `/`, as in the original tool.
-fn glob_set(patterns: &[String]) -> Result<GlobSet, UsageError> {
-    let mut set = GlobSetBuilder::new();
-    for pattern in patterns {
-        let glob = Glob::new(pattern)
-            .map_err(|error| UsageError::new(format!("bad `--pattern {pattern}`: {error}")))?;
-        set.add(glob);
-    }
-    set.build()
-        .map_err(|error| UsageError::new(format!("bad `--pattern`: {error}")))
 }
 
 impl Downloads<'_, '_> {

@@ -13,7 +13,7 @@ use crate::settings::TransferConfig;
 use crate::signals::{Interrupted, StopWatch};
 use crate::tally::{Tally, plural};
 use crate::transfer::upload::{Target, content_type, upload_file};
-use crate::transfer::walk::{LocalFile, Walk, files_to_upload, key_prefix};
+use crate::transfer::walk::{LocalFile, Walk, files_to_upload};
 use crate::transfer::{Progress, Transfer};
 
 /// What one upload task hands back: the file and how it went.
@@ -27,7 +27,7 @@ pub(crate) async fn run(
     clients: &Clients,
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let prefix = key_prefix(args.prefix.as_deref())?;
+    let prefix = crate::settings::objects::upload_prefix(args.prefix.as_deref())?;
     let walk = files_to_upload(&args.paths, &prefix, args.follow_links)?;
     for line in &walk.skipped {
         console.log(line)?;

@@ -18,7 +18,7 @@ use aws_sdk_iam::types::{AccessKeyMetadata, StatusType};
 
 use crate::aws::Clients;
 use crate::cli::RotateKeyArgs;
-use crate::error::{AwsResultExt, ExitStatus, UsageError};
+use crate::error::{AwsResultExt, ExitStatus};
 use crate::iam::new_credentials::{NewCredentials, Waited, create_access_key, wait_for};
 use crate::iam::not_found;
 use crate::iam::teardown::Step;
@@ -59,10 +59,7 @@ pub(crate) async fn run(
     clients: &Clients,
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let user = &args.username;
-    if user.trim().is_empty() {
-        return Err(UsageError::new("the user name cannot be empty").into());
-    }
+    let user = crate::settings::names::user_argument(&args.username)?;
     let keys = list_keys(clients, user).await?;
     let listed: Vec<(&str, &str)> = keys
         .iter()
@@ -302,6 +299,7 @@ async fn delete_key(clients: &Clients, user: &str, id: &str) -> anyhow::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::UsageError;
 
     fn planned(ids: &[&str], delete: Option<&str>) -> Result<Rotation, String> {
         let keys: Vec<(&str, &str)> = ids

@@ -5,6 +5,9 @@
 //! (exit 2) naming the option. Pure parsers of a grammar that is not about
 //! flags stay with their topic and are called from here: the trust principal
 //! grammar (`policy/trust/`), the grant tag layout (`grant/tags.rs`).
+//! Checks that read the local disk (does `get-object -o` name a folder, does
+//! an upload path exist, do two files map to one key) are not flag checks:
+//! they happen where the files are opened, when the answer is current.
 //!
 //! Where each command's flags are checked:
 //!
@@ -15,6 +18,8 @@
 //! | `localserver` | [`localserver`] (with [`access`], [`duration`]) |
 //! | `list-credentials --unused-for` | [`dates`] |
 //! | `presign --expires` | [`dates`] |
+//! | `get-objects --pattern`, `put-objects --prefix`, `delete-objects --prefix` | [`objects`] |
+//! | `rotate-key USER`, `man COMMAND` | [`names`] |
 //! | `set-bucket-policy`, `set-cors-policy`, `set-public-access-block` | [`bucket`] |
 //! | `--auth`, `--endpoint-url`, regions, timeouts (every AWS command) | [`connection`] |
 //! | `--policy -`, `--policy-file -`, `--token-file`, `--auth -` (reading files) | [`input`] |
@@ -32,6 +37,7 @@ pub mod input;
 pub mod json;
 pub mod localserver;
 pub mod names;
+pub mod objects;
 pub mod policy;
 pub mod tags;
 

@@ -1,5 +1,8 @@
 //! Names checked before any AWS call: bucket names and `--prefix` values as
-//! S3 allows them, and the IAM and STS names the tool derives from them.
+//! S3 allows them, the IAM and STS names the tool derives from them, a user
+//! named on the command line, and the command `man` is asked for.
+
+use crate::error::UsageError;
 
 /// The longest IAM user name (and role name).
 pub const MAX_USER_NAME_LENGTH: usize = 64;
@@ -193,6 +196,27 @@ pub fn check_name_length(kind: IamName, name: &str) -> Result<(), String> {
     Err(format!(
         "{what} `{name}` is {length} characters long, more than the {max} IAM allows; {hint}"
     ))
+}
+
+/// A user named on the command line (`rotate-key USER`): not blank.
+pub fn user_argument(name: &str) -> Result<&str, UsageError> {
+    if name.trim().is_empty() {
+        return Err(UsageError::new("the user name cannot be empty"));
+    }
+    Ok(name)
+}
+
+/// The command `man NAME` asks for, found in the CLI definition.
+pub fn man_command(name: &str) -> Result<clap::Command, UsageError> {
+    use clap::CommandFactory;
+    crate::cli::Cli::command()
+        .find_subcommand(name)
+        .cloned()
+        .ok_or_else(|| {
+            UsageError(format!(
+                "no command named `{name}`; see `s3-credentials --help`"
+            ))
+        })
 }
 
 #[cfg(test)]

