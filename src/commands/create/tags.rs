@@ -7,7 +7,6 @@ use aws_sdk_iam::types::Tag;
 
 use super::plan::Plan;
 use super::undo::{Change, Changes};
-use super::user::Existing;
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
 use crate::grant::tags::{Grant, MAX_TAGS, is_grant_key};
@@ -19,18 +18,25 @@ pub(crate) fn iam_tags(tags: &[(String, String)]) -> anyhow::Result<Vec<Tag>> {
         .collect()
 }
 
-/// Record this run's grant on a user that existed before: together with
-/// the grant its tags already record, or, for a user this tool did not make,
-/// as a grant that never expires, so that `delete-user --expired` can never
-/// remove a user that existed before the tool gave it keys.
+/// Record this run's grant on a user that existed before, whose tags were
+/// `existing`: together with the grant its tags already record, or, for a
+/// user this tool did not make, as a grant that never expires, so that
+/// `delete-user --expired` can never remove a user that existed before the
+/// tool gave it keys.
+///
+/// Tagging is what this tool adds to the original's steps: when IAM denies
+/// it before anything changed, the action denied is returned (the caller
+/// warns) and the run goes on. With `--tag`, which asked for tags, a denial
+/// fails the run, as does a `TagUser` denied after `UntagUser` removed tags
+/// (the undo puts them back).
 pub(crate) async fn retag(
     plan: &Plan,
     clients: &Clients,
-    existing: &Existing,
+    existing: &[(String, String)],
     changes: &mut Changes,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<&'static str>> {
     let user = &plan.username;
-    let previous = Grant::from_tags(existing.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let previous = Grant::from_tags(existing.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let grant = match previous {
         Some(previous) => plan.grant().merged_with(&previous),
         None => Grant {
@@ -42,39 +48,47 @@ pub(crate) async fn retag(
     tags.extend(plan.tags.iter().cloned());
     // Numbered tags a shorter list no longer needs.
     let stale: Vec<String> = existing
-        .tags
         .iter()
         .map(|(key, _)| key)
         .filter(|key| is_grant_key(key) && !tags.iter().any(|(k, _)| k == *key))
         .cloned()
         .collect();
-    check_room(user, &existing.tags, &tags, &stale)?;
+    check_room(user, existing, &tags, &stale)?;
     // Recorded first: restoring tags that were not changed yet is harmless,
     // and a change that AWS made but did not confirm is still undone.
     changes.push(Change::UserTags {
         user: user.clone(),
-        previous: existing.tags.clone(),
+        previous: existing.to_vec(),
         written: tags
             .iter()
             .map(|(k, _)| k.clone())
             .chain(stale.clone())
             .collect(),
     });
-    if !stale.is_empty() {
+    let optional = plan.tags.is_empty();
+    let removes = !stale.is_empty();
+    if removes {
         let request = clients.iam.untag_user().user_name(user);
-        request
-            .set_tag_keys(Some(stale))
-            .send()
-            .await
-            .aws("UntagUser")?;
+        let untagged = request.set_tag_keys(Some(stale)).send().await;
+        match untagged.aws("UntagUser") {
+            Ok(_) => {}
+            Err(error) if optional && error.is_access_denied() => {
+                changes.forget_last();
+                return Ok(Some("iam:UntagUser"));
+            }
+            Err(error) => return Err(error.into()),
+        }
     }
     let request = clients.iam.tag_user().user_name(user);
-    request
-        .set_tags(Some(iam_tags(&tags)?))
-        .send()
-        .await
-        .aws("TagUser")?;
-    Ok(())
+    let tagged = request.set_tags(Some(iam_tags(&tags)?)).send().await;
+    match tagged.aws("TagUser") {
+        Ok(_) => Ok(None),
+        Err(error) if optional && error.is_access_denied() && !removes => {
+            changes.forget_last();
+            Ok(Some("iam:TagUser"))
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Refuse, before tagging, a user whose own tags and the ones this run
