@@ -51,6 +51,7 @@ mod list_users;
 mod localserver;
 mod missing_bucket;
 mod output_modes;
+mod permissions;
 mod policy;
 mod policy_size;
 mod put_object;
