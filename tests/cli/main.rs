@@ -52,6 +52,7 @@ mod localserver;
 mod missing_bucket;
 mod output_modes;
 mod permissions;
+mod permissions_documented;
 mod policy;
 mod policy_size;
 mod put_object;
