@@ -225,3 +225,66 @@ fn tag_for_an_existing_user_without_list_user_tags_fails_before_any_change() {
     assert!(inline_policies(&admin, &user).is_empty());
     assert!(access_keys(&admin, &user).is_empty());
 }
+
+#[test]
+fn a_third_key_refused_by_iam_leaves_a_policy_it_could_not_read_in_place() {
+    let server = enforcing_moto();
+    let admin = server.admin();
+    let bucket = new_bucket(&admin, "orig-third");
+    let user = unique("two-keys");
+    let policy = format!("s3.read-write.{bucket}");
+    let older = serde_json::json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]});
+    block_on(async {
+        admin
+            .iam
+            .create_user()
+            .user_name(&user)
+            .send()
+            .await
+            .unwrap();
+        let put = admin
+            .iam
+            .put_user_policy()
+            .user_name(&user)
+            .policy_name(&policy);
+        put.policy_document(older.to_string()).send().await.unwrap();
+        for _ in 0..2 {
+            let create = admin.iam.create_access_key().user_name(&user);
+            create.send().await.unwrap();
+        }
+    });
+    let statements = serde_json::json!([{"Effect": "Allow", "Action": ORIGINAL, "Resource": "*"}]);
+    let (_, key, secret) = server.user_with_statements(statements);
+    let output = run_as(
+        &server.emulator.endpoint,
+        &key,
+        &secret,
+        &["create", &bucket, "--username", &user, "--silent"],
+    );
+    output.fails_with(
+        1,
+        &format!(
+            "Warning: iam:ListAccessKeys denied: did not check that user `{user}` has fewer than \
+             the 2 access keys IAM allows; if it has 2, IAM refuses the new key and this run \
+             undoes its changes\n\
+             Warning: iam:ListUserPolicies, iam:ListAttachedUserPolicies, iam:ListGroupsForUser \
+             denied: did not check what other permissions user `{user}` has, which the new key \
+             has too\n\
+             Warning: iam:ListUserTags denied: {}\n\
+             Warning: iam:GetUserPolicy denied: if user `{user}` already has a policy `{policy}`, \
+             this run replaces it, and should the run fail, leaves this run's version in place\n\
+             Undoing the changes made so far:\n  \
+             Left policy {policy} on user {user}: what it replaced could not be read \
+             (iam:GetUserPolicy denied); if it is not wanted: \
+             `aws iam delete-user-policy --user-name {user} --policy-name {policy}`\n\
+             Error: CreateAccessKey failed: LimitExceeded: Cannot exceed quota for AccessKeysPerUser: 2\n",
+            untagged(&user)
+        ),
+    );
+    let policies = inline_policies(&admin, &user);
+    assert_eq!(policies.len(), 1);
+    assert_eq!(policies[0].0, policy);
+    assert_ne!(policies[0].1, older, "this run's version is left");
+    assert_eq!(access_keys(&admin, &user).len(), 2);
+}
