@@ -100,6 +100,23 @@ fn untagged(user: &str) -> String {
     )
 }
 
+/// The warnings `create` prints for an existing `user` under exactly the
+/// original's permissions, when it writes `policy`.
+fn existing_user_warnings(user: &str, policy: &str) -> String {
+    format!(
+        "Warning: iam:ListAccessKeys denied: did not check that user `{user}` has fewer than the \
+         2 access keys IAM allows; if it has 2, IAM refuses the new key and this run undoes its \
+         changes\n\
+         Warning: iam:ListUserPolicies, iam:ListAttachedUserPolicies, iam:ListGroupsForUser \
+         denied: did not check what other permissions user `{user}` has, which the new key has \
+         too\n\
+         Warning: iam:ListUserTags denied: {}\n\
+         Warning: iam:GetUserPolicy denied: if user `{user}` already has a policy `{policy}`, \
+         this run replaces it, and should the run fail, leaves this run's version in place\n",
+        untagged(user)
+    )
+}
+
 #[test]
 fn create_for_an_existing_user_under_the_originals_permissions_warns_and_gives_a_key() {
     let server = enforcing_moto();
@@ -119,18 +136,10 @@ fn create_for_an_existing_user_under_the_originals_permissions_warns_and_gives_a
     let policy = format!("s3.read-write.{bucket}");
     let stdout = output.success_with_stderr(&format!(
         "Using existing user: {user}\n\
-         Warning: iam:ListAccessKeys denied: did not check that user `{user}` has fewer than the \
-         2 access keys IAM allows; if it has 2, IAM refuses the new key and this run undoes its \
-         changes\n\
-         Warning: iam:ListUserPolicies, iam:ListAttachedUserPolicies, iam:ListGroupsForUser \
-         denied: did not check what other permissions user `{user}` has, which the new key has \
-         too\n\
-         Warning: iam:ListUserTags denied: {}\n\
-         Warning: iam:GetUserPolicy denied: if user `{user}` already has a policy `{policy}`, \
-         this run replaces it, and should the run fail, leaves this run's version in place\n\
+         {}\
          Attached policy {policy} to user {user}\n\
          Created access key for user: {user}\n",
-        untagged(&user)
+        existing_user_warnings(&user, &policy)
     ));
     key_works(&printed_key(stdout), &bucket);
     let names: Vec<String> = inline_policies(&admin, &user)
@@ -265,21 +274,13 @@ fn a_third_key_refused_by_iam_leaves_a_policy_it_could_not_read_in_place() {
     output.fails_with(
         1,
         &format!(
-            "Warning: iam:ListAccessKeys denied: did not check that user `{user}` has fewer than \
-             the 2 access keys IAM allows; if it has 2, IAM refuses the new key and this run \
-             undoes its changes\n\
-             Warning: iam:ListUserPolicies, iam:ListAttachedUserPolicies, iam:ListGroupsForUser \
-             denied: did not check what other permissions user `{user}` has, which the new key \
-             has too\n\
-             Warning: iam:ListUserTags denied: {}\n\
-             Warning: iam:GetUserPolicy denied: if user `{user}` already has a policy `{policy}`, \
-             this run replaces it, and should the run fail, leaves this run's version in place\n\
+            "{}\
              Undoing the changes made so far:\n  \
              Left policy {policy} on user {user}: what it replaced could not be read \
              (iam:GetUserPolicy denied); if it is not wanted: \
              `aws iam delete-user-policy --user-name {user} --policy-name {policy}`\n\
              Error: CreateAccessKey failed: LimitExceeded: Cannot exceed quota for AccessKeysPerUser: 2\n",
-            untagged(&user)
+            existing_user_warnings(&user, &policy)
         ),
     );
     let policies = inline_policies(&admin, &user);

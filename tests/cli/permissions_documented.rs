@@ -12,7 +12,9 @@ use serde_json::Value;
 
 use crate::common::iam::{access_keys, user_exists};
 use crate::common::s3::new_bucket;
-use crate::common::{Output, block_on, enforcing_moto, s3c, unique};
+use std::sync::OnceLock;
+
+use crate::common::{Enforcing, Output, block_on, enforcing_moto, s3c, start_enforcing, unique};
 
 /// The policy under the `###` heading starting with `title`, for
 /// `bucket` (the page's `my-bucket`), bent for moto as said above.
@@ -56,6 +58,7 @@ fn documented(title: &str, bucket: &str) -> Value {
 
 /// Runs commands as an operator allowed exactly one documented policy.
 struct Operator {
+    server: &'static Enforcing,
     name: String,
     key: String,
     secret: String,
@@ -63,15 +66,23 @@ struct Operator {
 
 impl Operator {
     fn new(title: &str, bucket: &str) -> Self {
+        Self::on(enforcing_moto(), title, bucket)
+    }
+
+    fn on(server: &'static Enforcing, title: &str, bucket: &str) -> Self {
         let policy = documented(title, bucket);
-        let (name, key, secret) =
-            enforcing_moto().user_with_statements(policy["Statement"].clone());
-        Self { name, key, secret }
+        let (name, key, secret) = server.user_with_statements(policy["Statement"].clone());
+        Self {
+            server,
+            name,
+            key,
+            secret,
+        }
     }
 
     fn run(&self, args: &[&str]) -> Output {
         s3c(args)
-            .against(&enforcing_moto().emulator)
+            .against(&self.server.emulator)
             .env("AWS_ACCESS_KEY_ID", &self.key)
             .env("AWS_SECRET_ACCESS_KEY", &self.secret)
             .run()
@@ -80,9 +91,13 @@ impl Operator {
 
 #[test]
 fn hand_out_keys_policy_runs_create_rotate_key_list_credentials_and_delete_user() {
-    let admin = enforcing_moto().admin();
+    // An emulator of its own: `list-credentials` reads every user and role,
+    // and fails for one another test deletes meanwhile.
+    static SERVER: OnceLock<Enforcing> = OnceLock::new();
+    let server = SERVER.get_or_init(start_enforcing);
+    let admin = server.admin();
     let bucket = new_bucket(&admin, "doc-keys");
-    let operator = Operator::new("Hand out keys", &bucket);
+    let operator = Operator::on(server, "Hand out keys", &bucket);
     let user = format!("s3.read-write.{bucket}");
     operator.run(&["create", &bucket]).success_with_stderr(&format!(
         "Created user: {user} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\

@@ -65,28 +65,37 @@ pub(crate) async fn retag(
             .chain(stale.clone())
             .collect(),
     });
-    let optional = plan.tags.is_empty();
+    let denied = send(clients, user, stale, &tags, plan.tags.is_empty()).await?;
+    if denied.is_some() {
+        changes.forget_last();
+    }
+    Ok(denied)
+}
+
+/// `UntagUser` of the `stale` keys, then `TagUser` of `tags`. With
+/// `optional`, a denial before anything changed returns the action denied.
+async fn send(
+    clients: &Clients,
+    user: &str,
+    stale: Vec<String>,
+    tags: &[(String, String)],
+    optional: bool,
+) -> anyhow::Result<Option<&'static str>> {
     let removes = !stale.is_empty();
     if removes {
         let request = clients.iam.untag_user().user_name(user);
         let untagged = request.set_tag_keys(Some(stale)).send().await;
         match untagged.aws("UntagUser") {
             Ok(_) => {}
-            Err(error) if optional && error.is_access_denied() => {
-                changes.forget_last();
-                return Ok(Some("iam:UntagUser"));
-            }
+            Err(error) if optional && error.is_access_denied() => return Ok(Some("iam:UntagUser")),
             Err(error) => return Err(error.into()),
         }
     }
     let request = clients.iam.tag_user().user_name(user);
-    let tagged = request.set_tags(Some(iam_tags(&tags)?)).send().await;
+    let tagged = request.set_tags(Some(iam_tags(tags)?)).send().await;
     match tagged.aws("TagUser") {
         Ok(_) => Ok(None),
-        Err(error) if optional && error.is_access_denied() && !removes => {
-            changes.forget_last();
-            Ok(Some("iam:TagUser"))
-        }
+        Err(error) if optional && error.is_access_denied() && !removes => Ok(Some("iam:TagUser")),
         Err(error) => Err(error.into()),
     }
 }
