@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use crate::common::iam::{access_keys, user_exists};
 use crate::common::s3::new_bucket;
-use std::sync::OnceLock;
+use crate::localserver::running::Running;
+use std::sync::{Mutex, OnceLock};
 
 use crate::common::{Enforcing, Output, block_on, enforcing_moto, s3c, start_enforcing, unique};
 
@@ -147,12 +148,19 @@ fn hand_out_keys_policy_runs_create_rotate_key_list_credentials_and_delete_user(
 /// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts);
 /// moto matches the principal against the user's ARN only, so `operator` is
 /// named in the trust policy too.
+/// Every operator named so far is kept: tests run at once.
 fn shared_role(operator: &str) {
+    static TRUSTED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+    let mut trusted = TRUSTED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    trusted.push(format!("arn:aws:iam::123456789012:user/{operator}"));
+    let mut principals = vec!["arn:aws:iam::123456789012:root".to_owned()];
+    principals.extend(trusted.iter().cloned());
     let iam = enforcing_moto().admin().iam;
     let trust = serde_json::json!({"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow",
-        "Principal": {"AWS": ["arn:aws:iam::123456789012:root",
-                              format!("arn:aws:iam::123456789012:user/{operator}")]},
+        "Principal": {"AWS": principals},
         "Action": "sts:AssumeRole"}]});
     block_on(async {
         let name = "s3-credentials.AmazonS3FullAccess";
@@ -282,4 +290,20 @@ fn object_commands_policy_runs_the_object_commands() {
     let listed = block_on(admin.s3.list_objects_v2().bucket(&bucket).send()).unwrap();
     let names: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
     assert_eq!(names, ["new.txt"]);
+}
+
+#[test]
+fn localserver_policy_serves_credentials_once_the_role_exists() {
+    let server = enforcing_moto();
+    let bucket = new_bucket(&server.admin(), "doc-local");
+    let operator = Operator::new("localserver", &bucket);
+    shared_role(&operator.name);
+    let args = [bucket.as_str(), "--duration", "15m"];
+    let run = Running::run_of(&server.emulator.endpoint, &args)
+        .env("AWS_ACCESS_KEY_ID", &operator.key)
+        .env("AWS_SECRET_ACCESS_KEY", &operator.secret);
+    let running = Running::start_run(run);
+    let credentials = running.credentials(&[]);
+    assert!(credentials["SessionToken"].is_string(), "{credentials}");
+    running.terminate_cleanly();
 }
