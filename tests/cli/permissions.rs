@@ -289,3 +289,29 @@ fn a_third_key_refused_by_iam_leaves_a_policy_it_could_not_read_in_place() {
     assert_ne!(policies[0].1, older, "this run's version is left");
     assert_eq!(access_keys(&admin, &user).len(), 2);
 }
+
+#[test]
+fn an_existing_user_is_left_untagged_when_tag_user_alone_is_denied() {
+    let server = enforcing_moto();
+    let admin = server.admin();
+    let bucket = new_bucket(&admin, "no-tag-user");
+    let user = unique("existing");
+    block_on(admin.iam.create_user().user_name(&user).send()).unwrap();
+    let (_, key, secret) = server.user_with_statements(serde_json::json!([
+        {"Effect": "Allow", "Action": "*", "Resource": "*"},
+        {"Effect": "Deny", "Action": ["iam:TagUser", "iam:UntagUser"], "Resource": "*"},
+    ]));
+    let args = ["create", &bucket, "--username", &user];
+    let output = run_as(&server.emulator.endpoint, &key, &secret, &args);
+    let policy = format!("s3.read-write.{bucket}");
+    let stdout = output.success_with_stderr(&format!(
+        "Using existing user: {user}\n\
+         Attached policy {policy} to user {user}\n\
+         Warning: iam:TagUser denied: {}\n\
+         Created access key for user: {user}\n",
+        untagged(&user)
+    ));
+    key_works(&printed_key(stdout), &bucket);
+    let tags = block_on(admin.iam.list_user_tags().user_name(&user).send()).unwrap();
+    assert!(tags.tags().is_empty(), "{tags:?}");
+}
