@@ -55,6 +55,8 @@ fn a_denied_tag_user_undoes_only_the_policy_and_restores_it_byte_for_byte() {
     let tags = user_tags(&clients, &user);
     // Denied for this caller, as IAM answers a caller whose policies lack
     // `iam:TagUser` (https://docs.aws.amazon.com/IAM/latest/APIReference/API_TagUser.html).
+    // With `--tag` the tags were asked for, so the denial fails the run
+    // (without it, tagging is optional and only warned about).
     let proxy = IamProxy::start(moto());
     proxy.deny("TagUser", Times::Always);
     let output = s3c(&[
@@ -62,6 +64,8 @@ fn a_denied_tag_user_undoes_only_the_policy_and_restores_it_byte_for_byte() {
         &bucket,
         "--username",
         &user,
+        "--tag",
+        "team=data",
         "--endpoint-url",
         proxy.endpoint(),
     ])

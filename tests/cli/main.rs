@@ -56,6 +56,8 @@ mod list_users;
 mod localserver;
 mod missing_bucket;
 mod output_modes;
+mod permissions;
+mod permissions_documented;
 mod policy;
 mod policy_size;
 mod presign;

@@ -187,7 +187,14 @@ pub struct Enforcing {
 
 pub fn enforcing_moto() -> &'static Enforcing {
     static SERVER: OnceLock<Enforcing> = OnceLock::new();
-    SERVER.get_or_init(|| {
+    SERVER.get_or_init(start_enforcing)
+}
+
+/// A new enforcing emulator of the caller's own, as [`enforcing_moto`]'s:
+/// for a test that reads the whole account while other tests delete
+/// users and roles on the shared one.
+pub fn start_enforcing() -> Enforcing {
+    {
         // moto lets the first N requests through unchecked: exactly the
         // three that create the admin below.
         let emulator = Emulator::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", "3")]);
@@ -203,7 +210,12 @@ pub fn enforcing_moto() -> &'static Enforcing {
                 .send()
                 .await
                 .unwrap();
-            let key = iam.create_access_key().user_name("admin").send().await.unwrap();
+            let key = iam
+                .create_access_key()
+                .user_name("admin")
+                .send()
+                .await
+                .unwrap();
             let key = key.access_key.unwrap();
             (key.access_key_id, key.secret_access_key)
         });
@@ -212,7 +224,7 @@ pub fn enforcing_moto() -> &'static Enforcing {
             admin_key: key,
             admin_secret: secret,
         }
-    })
+    }
 }
 
 /// Whether AWS says it exists; any answer but yes or "not found" fails the test.

@@ -7,9 +7,8 @@ use aws_sdk_iam::types::Tag;
 
 use super::plan::Plan;
 use super::undo::{Change, Changes};
-use super::user::Existing;
 use crate::aws::Clients;
-use crate::error::AwsResultExt;
+use crate::error::{AwsError, AwsResultExt};
 use crate::grant::tags::{Grant, MAX_TAGS, is_grant_key};
 
 /// Tags as the IAM API takes them.
@@ -19,18 +18,25 @@ pub(crate) fn iam_tags(tags: &[(String, String)]) -> anyhow::Result<Vec<Tag>> {
         .collect()
 }
 
-/// Record this run's grant on a user that existed before: together with
-/// the grant its tags already record, or, for a user this tool did not make,
-/// as a grant that never expires, so that `delete-user --expired` can never
-/// remove a user that existed before the tool gave it keys.
+/// Record this run's grant on a user that existed before, whose tags were
+/// `existing`: together with the grant its tags already record, or, for a
+/// user this tool did not make, as a grant that never expires, so that
+/// `delete-user --expired` can never remove a user that existed before the
+/// tool gave it keys.
+///
+/// Tagging is what this tool adds to the original's steps: when IAM denies
+/// it before anything changed, the action denied is returned (the caller
+/// warns) and the run goes on. With `--tag`, which asked for tags, a denial
+/// fails the run, as does a `TagUser` denied after `UntagUser` removed tags
+/// (the undo puts them back).
 pub(crate) async fn retag(
     plan: &Plan,
     clients: &Clients,
-    existing: &Existing,
+    existing: &[(String, String)],
     changes: &mut Changes,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<&'static str>> {
     let user = &plan.username;
-    let previous = Grant::from_tags(existing.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let previous = Grant::from_tags(existing.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let grant = match previous {
         Some(previous) => plan.grant().merged_with(&previous),
         None => Grant {
@@ -42,34 +48,47 @@ pub(crate) async fn retag(
     tags.extend(plan.tags.iter().cloned());
     // Numbered tags a shorter list no longer needs.
     let stale: Vec<String> = existing
-        .tags
         .iter()
         .map(|(key, _)| key)
         .filter(|key| is_grant_key(key) && !tags.iter().any(|(k, _)| k == *key))
         .cloned()
         .collect();
-    check_room(user, &existing.tags, &tags, &stale)?;
-    let (written, result) = write_tags(clients, user, stale, &tags).await;
+    check_room(user, existing, &tags, &stale)?;
+    let iam = iam_tags(&tags)?;
+    let (written, result) = write_tags(clients, user, stale, &tags, iam).await;
     // Only what IAM did (or may have done) is undone: a refused call
     // changed nothing, and its undo would report a failure for nothing.
-    if !written.is_empty() {
+    let changed = !written.is_empty();
+    if changed {
         changes.push(Change::UserTags {
             user: user.clone(),
-            previous: existing.tags.clone(),
+            previous: existing.to_vec(),
             written,
         });
     }
-    result
+    match result {
+        Ok(()) => Ok(None),
+        // Optional tagging denied before anything changed: warn, go on.
+        Err(error) if plan.tags.is_empty() && !changed && error.is_access_denied() => {
+            Ok(Some(if error.operation == "UntagUser" {
+                "iam:UntagUser"
+            } else {
+                "iam:TagUser"
+            }))
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
-/// Remove `stale` keys, then set `tags`; the keys written by calls that
+/// Remove `stale` keys, then set `tags` (`iam`, as IAM takes them); the keys written by calls that
 /// may have happened (see [`Changes::may_have_happened`]), and the outcome.
 async fn write_tags(
     clients: &Clients,
     user: &str,
     stale: Vec<String>,
     tags: &[(String, String)],
-) -> (Vec<String>, anyhow::Result<()>) {
+    iam: Vec<Tag>,
+) -> (Vec<String>, Result<(), AwsError>) {
     let mut written = Vec::new();
     if !stale.is_empty() {
         let request = clients.iam.untag_user().user_name(user);
@@ -82,18 +101,15 @@ async fn write_tags(
             written.extend(stale);
         }
         if let Err(error) = untagged {
-            return (written, Err(error.into()));
+            return (written, Err(error));
         }
     }
-    let request = match iam_tags(tags) {
-        Ok(iam) => clients.iam.tag_user().user_name(user).set_tags(Some(iam)),
-        Err(error) => return (written, Err(error)),
-    };
-    let tagged = request.send().await.aws("TagUser");
+    let request = clients.iam.tag_user().user_name(user);
+    let tagged = request.set_tags(Some(iam)).send().await.aws("TagUser");
     if Changes::may_have_happened(&tagged) {
         written.extend(tags.iter().map(|(key, _)| key.clone()));
     }
-    (written, tagged.map(drop).map_err(Into::into))
+    (written, tagged.map(drop))
 }
 
 /// Refuse, before tagging, a user whose own tags and the ones this run

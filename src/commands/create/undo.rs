@@ -28,6 +28,11 @@ pub(crate) enum Change {
         name: String,
         previous: Option<String>,
     },
+    /// An inline policy this run put on an existing user, whose previous
+    /// document, if it had one, could not be read (`iam:GetUserPolicy`
+    /// denied): an undo leaves it, since deleting it could take away what
+    /// an older policy of that name granted.
+    UserPolicyUnread { user: String, name: String },
     /// Tags this run wrote on a user that existed before: `written` are the
     /// keys it set or removed, `previous` every tag the user had.
     UserTags {
@@ -146,6 +151,7 @@ fn describe(change: &Change) -> String {
         Change::Bucket { name, .. } => format!("created bucket {name}"),
         Change::User(user) => format!("created user {user}"),
         Change::UserPolicy { user, name, .. } => format!("policy {name} of user {user}"),
+        Change::UserPolicyUnread { user, name } => format!("policy {name} of user {user}"),
         Change::UserTags { user, .. } => format!("tags of user {user}"),
         Change::AccessKey { user, id } => format!("access key {id} of user {user}"),
         Change::Role => format!("created role {}", temporary::ROLE_NAME),
@@ -185,6 +191,11 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
             )
             .await
         }
+        Change::UserPolicyUnread { user, name } => Ok(format!(
+            "Left policy {name} on user {user}: what it replaced could not be read \
+             (iam:GetUserPolicy denied); if it is not wanted: \
+             `aws iam delete-user-policy --user-name {user} --policy-name {name}`"
+        )),
         Change::UserTags {
             user,
             previous,

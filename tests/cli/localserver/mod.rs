@@ -1,7 +1,7 @@
 //! `localserver`: the built binary serving credentials on a free loopback
 //! port, fetched over plain HTTP and used against the emulator.
 
-mod running;
+pub(crate) mod running;
 
 use std::sync::Arc;
 
