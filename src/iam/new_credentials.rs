@@ -150,12 +150,12 @@ pub(crate) async fn wait_until_accepted(
     if let Waited::NotAccepted(_) =
         wait_for(clients, credentials, stopping, log, WAIT_LIMIT).await?
     {
-        writeln!(
-            log,
-            "Warning: AWS did not accept the new credentials within {} seconds; they usually \
+        let warning = format_args!(
+            "AWS did not accept the new credentials within {} seconds; they usually \
              start working shortly after",
             WAIT_LIMIT.as_secs()
-        )?;
+        );
+        writeln!(log, "{}", crate::error::warning_text(warning))?;
     }
     Ok(())
 }

@@ -101,10 +101,10 @@ impl Existing {
         .map(|(kind, names)| format!("{kind} {}", quoted(names)))
         .collect();
         (!parts.is_empty()).then(|| {
-            format!(
-                "Warning: role `{role}` has other permissions, which whoever assumes it has too: {}",
+            crate::error::warning_text(format_args!(
+                "role `{role}` has other permissions, which whoever assumes it has too: {}",
                 parts.join("; ")
-            )
+            ))
         })
     }
 }

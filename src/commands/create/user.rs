@@ -78,10 +78,10 @@ impl Others {
         .map(|(kind, names)| format!("{kind} {}", quoted(names)))
         .collect();
         (!parts.is_empty()).then(|| {
-            format!(
-                "Warning: user `{user}` has other permissions, which the new key has too: {}",
+            crate::error::warning_text(format_args!(
+                "user `{user}` has other permissions, which the new key has too: {}",
                 parts.join("; ")
-            )
+            ))
         })
     }
 }
@@ -126,11 +126,11 @@ pub(crate) async fn check(plan: &Plan, clients: &Clients) -> anyhow::Result<Exis
                 .filter_map(|key| key.access_key_id)
                 .collect();
         }
-        None => warnings.push(format!(
-            "Warning: iam:ListAccessKeys denied: did not check that user `{user}` has fewer than \
+        None => warnings.push(crate::error::warning_text(format_args!(
+            "iam:ListAccessKeys denied: did not check that user `{user}` has fewer than \
              the {MAX_ACCESS_KEYS} access keys IAM allows; if it has {MAX_ACCESS_KEYS}, IAM \
              refuses the new key and this run undoes its changes"
-        )),
+        ))),
     }
     let names: Vec<String> = plan
         .user_policies()
@@ -182,10 +182,10 @@ fn tag_warning(plan: &Plan, unread: bool, warnings: &mut Vec<String>) -> anyhow:
             plan.username
         );
     }
-    warnings.push(format!(
-        "Warning: iam:ListUserTags denied: {}",
+    warnings.push(crate::error::warning_text(format_args!(
+        "iam:ListUserTags denied: {}",
         untagged(plan)
-    ));
+    )));
     Ok(())
 }
 
@@ -208,10 +208,10 @@ fn policy_warnings(user: &str, policies: &HashMap<String, Previous>, warnings: &
         .collect();
     unread.sort();
     for name in unread {
-        warnings.push(format!(
-            "Warning: iam:GetUserPolicy denied: if user `{user}` already has a policy `{name}`, \
+        warnings.push(crate::error::warning_text(format_args!(
+            "iam:GetUserPolicy denied: if user `{user}` already has a policy `{name}`, \
              this run replaces it, and should the run fail, leaves this run's version in place"
-        ));
+        )));
     }
 }
 
@@ -229,11 +229,11 @@ impl Looked {
     /// and every inline policy name, if listed.
     fn report(self, user: &str, warnings: &mut Vec<String>) -> (Others, Option<Vec<String>>) {
         if !self.denied.is_empty() {
-            warnings.push(format!(
-                "Warning: {} denied: did not check what other permissions user `{user}` has, \
+            warnings.push(crate::error::warning_text(format_args!(
+                "{} denied: did not check what other permissions user `{user}` has, \
                  which the new key has too",
                 self.denied.join(", ")
-            ));
+            )));
         }
         (self.others, self.inline)
     }
@@ -361,7 +361,11 @@ pub(crate) async fn create(
     if let (true, Some(tags)) = (existing.user, &existing.tags) {
         match super::tags::retag(plan, clients, tags, changes).await? {
             None => plan.say(log, &format!("Tagged user: {user}"))?,
-            Some(denied) => writeln!(log, "Warning: {denied} denied: {}", untagged(plan))?,
+            Some(denied) => writeln!(
+                log,
+                "{}",
+                crate::error::warning_text(format_args!("{denied} denied: {}", untagged(plan)))
+            )?,
         }
         changes.check()?;
     }
@@ -397,7 +401,10 @@ async fn create_user(
     let warning = match tagged {
         Err(error) if error.is_access_denied() && plan.tags.is_empty() => {
             send_create_user(plan, clients, None).await?;
-            Some(format!("Warning: iam:TagUser denied: {}", untagged(plan)))
+            Some(crate::error::warning_text(format_args!(
+                "iam:TagUser denied: {}",
+                untagged(plan)
+            )))
         }
         other => other.map(|()| None)?,
     };
