@@ -10,7 +10,7 @@ use super::tags::iam_tags;
 use super::undo::{Change, Changes, RoleStep};
 use crate::aws::Clients;
 use crate::error::AwsResultExt;
-use crate::grant::tags::{Grant, Kind, MAX_TAGS, is_grant_key};
+use crate::grant::tags::{Grant, Kind, is_grant_key};
 
 /// Record this run's grant on a reused role, as for a user (see
 /// [`super::tags::retag`]): together with the grant its tags already
@@ -47,7 +47,7 @@ pub(crate) async fn retag(
         .filter(|key| is_grant_key(key) && !tags.iter().any(|(k, _)| k == *key))
         .cloned()
         .collect();
-    check_room(name, &existing.tags, &tags, &stale)?;
+    super::tags::check_room("role", name, &existing.tags, &tags, &stale)?;
     let (written, result) = write_tags(clients, name, stale, &tags).await;
     if !written.is_empty() {
         changes.push(Change::Trusted(RoleStep::RoleTags {
@@ -91,27 +91,4 @@ async fn write_tags(
         written.extend(tags.iter().map(|(key, _)| key.clone()));
     }
     (written, tagged.map(drop).map_err(Into::into))
-}
-
-/// Refuse, before tagging, a role whose own tags and the ones this run
-/// writes would together pass IAM's limit of [`MAX_TAGS`] per role.
-fn check_room(
-    role: &str,
-    existing: &[(String, String)],
-    written: &[(String, String)],
-    removed: &[String],
-) -> anyhow::Result<()> {
-    let kept = existing
-        .iter()
-        .filter(|(key, _)| !removed.contains(key) && !written.iter().any(|(k, _)| k == key))
-        .count();
-    if kept + written.len() > MAX_TAGS {
-        anyhow::bail!(
-            "role `{role}` has {kept} other tags; with the {} this run writes it would have {}, \
-             more than the {MAX_TAGS} IAM allows: remove some first (`aws iam untag-role`)",
-            written.len(),
-            kept + written.len()
-        );
-    }
-    Ok(())
 }

@@ -53,7 +53,7 @@ pub(crate) async fn retag(
         .filter(|key| is_grant_key(key) && !tags.iter().any(|(k, _)| k == *key))
         .cloned()
         .collect();
-    check_room(user, existing, &tags, &stale)?;
+    check_room("user", user, existing, &tags, &stale)?;
     let iam = iam_tags(&tags)?;
     let (written, result) = write_tags(clients, user, stale, &tags, iam).await;
     // Only what IAM did (or may have done) is undone: a refused call
@@ -112,11 +112,12 @@ async fn write_tags(
     (written, tagged.map(drop))
 }
 
-/// Refuse, before tagging, a user whose own tags and the ones this run
-/// writes would together pass IAM's limit of [`MAX_TAGS`] per user: the
-/// `--tag` check counted only the new tags.
-fn check_room(
-    user: &str,
+/// Refuse, before tagging, a user or role (`kind`) whose own tags and the
+/// ones this run writes would together pass IAM's limit of [`MAX_TAGS`]:
+/// the `--tag` check counted only the new tags.
+pub(super) fn check_room(
+    kind: &str,
+    name: &str,
     existing: &[(String, String)],
     written: &[(String, String)],
     removed: &[String],
@@ -127,8 +128,8 @@ fn check_room(
         .count();
     if kept + written.len() > MAX_TAGS {
         anyhow::bail!(
-            "user `{user}` has {kept} other tags; with the {} this run writes it would have {}, \
-             more than the {MAX_TAGS} IAM allows: remove some first (`aws iam untag-user`)",
+            "{kind} `{name}` has {kept} other tags; with the {} this run writes it would have {}, \
+             more than the {MAX_TAGS} IAM allows: remove some first (`aws iam untag-{kind}`)",
             written.len(),
             kept + written.len()
         );
