@@ -152,6 +152,23 @@ def generate(data):
     marker.write_text("ok\n")
 
 
+def generate_folders(data):
+    """The folder-shaped 100,000-key space: 100 folders of 10 folders of
+    100 keys, as logs or partitioned data are laid out."""
+    folders = data / "folders"
+    marker = data / ".folders-complete"
+    if marker.exists():
+        return
+    log("Generating the 100,000-key folder tree in bench/.work/data/folders ...")
+    shutil.rmtree(folders, ignore_errors=True)
+    for i in range(100_000):
+        path = folders / f"d{i % 100:02}" / f"e{i // 100 % 10}" / f"k{i}.txt"
+        if i < 1000:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    marker.write_text("ok\n")
+
+
 def tree_stats(path):
     """(files, bytes) under `path`."""
     files = total = 0
@@ -316,6 +333,7 @@ def commands(tool, path, url, workload, bucket, out, data):
             "upload 1 GiB": ["put-object", bucket, "big.bin", str(big), "-s"],
             "download 1 GiB": ["get-object", bucket, "big.bin", "-o", str(out / "big.bin")],
             "list 10000 keys": ["list-bucket", bucket, "--nl"],
+            "list 100000 keys in folders": ["list-bucket", bucket, "--nl"],
             "delete 2000 keys": ["delete-objects", bucket, "--prefix", "small/", "-s"],
         },
         "original": {
@@ -326,6 +344,7 @@ def commands(tool, path, url, workload, bucket, out, data):
             "upload 1 GiB": ["put-object", bucket, "big.bin", str(big), "-s", *ep],
             "download 1 GiB": ["get-object", bucket, "big.bin", "-o", str(out / "big.bin"), *ep],
             "list 10000 keys": ["list-bucket", bucket, "--nl", *ep],
+            "list 100000 keys in folders": ["list-bucket", bucket, "--nl", *ep],
             "delete 2000 keys": ["delete-objects", bucket, "--prefix", "small/", "-s", *ep],
         },
         "s5cmd": {
@@ -336,6 +355,7 @@ def commands(tool, path, url, workload, bucket, out, data):
             "upload 1 GiB": [*ep, "cp", str(big), f"s3://{bucket}/big.bin"],
             "download 1 GiB": [*ep, "cp", f"s3://{bucket}/big.bin", str(out / "big.bin")],
             "list 10000 keys": [*ep, "ls", f"s3://{bucket}/*"],
+            "list 100000 keys in folders": [*ep, "ls", f"s3://{bucket}/*"],
             "delete 2000 keys": [*ep, "rm", f"s3://{bucket}/small/*"],
         },
         "rclone": {
@@ -350,6 +370,7 @@ def commands(tool, path, url, workload, bucket, out, data):
             # no keys; without ListR rclone lists folder by folder, which
             # s3s-fs answers from one folder, not a walk of the whole bucket.
             "list 10000 keys": ["ls", "--disable", "ListR", f"bench:{bucket}"],
+            "list 100000 keys in folders": ["ls", "--disable", "ListR", f"bench:{bucket}"],
             # Rooted at the bucket: `bench:BUCKET/small` first asks s3s-fs
             # for an object called `small`, which takes it 40 s and a 500.
             "delete 2000 keys": ["delete", f"bench:{bucket}", "--include", "/small/**"],
@@ -368,6 +389,7 @@ def commands(tool, path, url, workload, bucket, out, data):
             "download 1 GiB": [*ep, "s3", "cp", "--only-show-errors", f"s3://{bucket}/big.bin",
                                str(out / "big.bin")],
             "list 10000 keys": [*ep, "s3", "ls", "--recursive", f"s3://{bucket}"],
+            "list 100000 keys in folders": [*ep, "s3", "ls", "--recursive", f"s3://{bucket}"],
             "delete 2000 keys": [*ep, "s3", "rm", "--recursive", "--only-show-errors",
                                   f"s3://{bucket}/small/"],
         },
@@ -383,6 +405,7 @@ WORKLOADS = [
     Workload("upload 1 GiB", "MiB", 1024),
     Workload("download 1 GiB", "MiB", 1024),
     Workload("list 10000 keys", "keys", 10000),
+    Workload("list 100000 keys in folders", "keys", 100000),
     Workload("delete 2000 keys", "keys", 2000),
 ]
 
@@ -392,6 +415,7 @@ SOURCES = {
     "download 8 x 64 MiB": ("src-medium", "medium", 8),
     "download 1 GiB": ("src-large", "large", 1),
     "list 10000 keys": ("src-list", "list", 10000),
+    "list 100000 keys in folders": ("src-folders", "folders", 100000),
 }
 
 
@@ -432,8 +456,9 @@ def check(workload, server, bucket, out, stdout_path, data):
         expected = tree_stats(data / SOURCES[name][1])
         got = tree_stats(out)
     elif name.startswith("list"):
+        wanted = SOURCES[name][2]
         lines = sum(1 for line in open(stdout_path, "rb") if line.strip())
-        return (lines == 10000, f"listed {lines} keys, not 10000")
+        return (lines == wanted, f"listed {lines} keys, not {wanted}")
     else:
         left = tree_stats(server.store / bucket)[0]
         return (left == 0, f"{left} keys left")
@@ -550,6 +575,8 @@ def main():
     workloads = [w for w in WORKLOADS if not words or any(word in w.name for word in words)]
     data = WORK / "data"
     generate(data)
+    if any("folders" in w.name for w in workloads):
+        generate_folders(data)
 
     scratch = args.scratch or default_scratch()
     store, out = scratch / "store", scratch / "downloads"

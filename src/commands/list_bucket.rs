@@ -1,4 +1,6 @@
-//! `list-bucket`: the objects in a bucket, streamed page by page.
+//! `list-bucket`: the objects in a bucket, streamed page by page, in key
+//! order (a bucket with folders is listed several folders at once: see
+//! [`crate::transfer::key_walk`]).
 
 use aws_sdk_s3::types::Object as S3Object;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -6,9 +8,9 @@ use serde_json::Value;
 
 use crate::aws::Clients;
 use crate::cli::ListBucketArgs;
-use crate::error::{AwsResultExt, ExitStatus};
+use crate::error::ExitStatus;
 use crate::output::{Console, Format, Object, RowWriter, timestamp};
-use crate::transfer::listing;
+use crate::transfer::key_walk::KeyWalk;
 
 /// The CSV/TSV columns, in the original tool's order.
 const COLUMNS: &[&str] = &[
@@ -51,11 +53,9 @@ pub(crate) async fn run(
         .urls
         .then(|| bucket_url(clients.endpoint_url.as_deref(), &args.bucket));
     let mut rows = RowWriter::new(console.out, Format::from_args(args.output), columns);
-    let mut pages = listing::list(&clients.s3, &args.bucket, args.prefix.as_deref())
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        for object in listing::objects(page.aws("ListObjectsV2")?)? {
+    let mut pages = KeyWalk::start(&clients.s3, &args.bucket, args.prefix.as_deref());
+    while let Some(page) = pages.next_page().await {
+        for object in page? {
             rows.row(&object_json(&object, base.as_deref()))?;
         }
         rows.flush()?;
@@ -177,23 +177,33 @@ mod tests {
             .build()
     }
 
+    /// The listing runs at most a few pages ahead of the printing, so memory
+    /// stays flat however many keys there are.
     #[tokio::test]
-    async fn prints_each_page_before_fetching_the_next() {
+    async fn fetches_only_a_few_pages_ahead_of_the_printing() {
         let out = SharedOut::default();
-        let printed_before_second_page = Arc::new(Mutex::new(0));
-        let first = mock!(Client::list_objects_v2)
-            .match_requests(|request| request.continuation_token().is_none())
-            .then_output(|| page(&["a", "b"], Some("page-2")));
-        let second = mock!(Client::list_objects_v2)
-            .match_requests(|request| request.continuation_token() == Some("page-2"))
-            .then_compute_output({
-                let (out, seen) = (out.clone(), printed_before_second_page.clone());
-                move |_| {
-                    *seen.lock().unwrap() = out.lines();
-                    page(&["c"], None)
-                }
-            });
-        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&first, &second]);
+        let printed_when_asked: Arc<Mutex<Vec<usize>>> = Arc::default();
+        let pages = 8;
+        let rules: Vec<_> = (0..pages)
+            .map(|n| {
+                let (out, asked) = (out.clone(), printed_when_asked.clone());
+                mock!(Client::list_objects_v2)
+                    .match_requests(move |request| {
+                        request.continuation_token().map(str::to_owned)
+                            == (n > 0).then(|| format!("page-{n}"))
+                    })
+                    .then_compute_output(move |_| {
+                        asked.lock().unwrap().push(out.lines());
+                        let next = (n + 1 < pages).then(|| format!("page-{}", n + 1));
+                        page(&[&format!("k{n}")], next.as_deref())
+                    })
+            })
+            .collect();
+        let s3 = mock_client!(
+            aws_sdk_s3,
+            RuleMode::MatchAny,
+            [&rules[0], &rules[1], &rules[2], &rules[3], &rules[4], &rules[5], &rules[6], &rules[7]]
+        );
         let config = aws_config::SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
             .region(aws_config::Region::from_static("us-east-1"))
@@ -217,8 +227,13 @@ mod tests {
         };
         let status = run(&args, &clients, &mut console).await.unwrap();
         assert_eq!(status, ExitStatus::Success);
-        assert_eq!(out.lines(), 3);
-        assert_eq!(*printed_before_second_page.lock().unwrap(), 2);
+        assert_eq!(out.lines(), pages);
+        // Page n is asked for only once page n - 4 was printed: one page
+        // being printed, one waiting, one being handed over, one asked for.
+        let asked = printed_when_asked.lock().unwrap().clone();
+        for (n, printed) in asked.iter().enumerate() {
+            assert!(*printed + 4 >= n, "page {n} asked for with {printed} printed: {asked:?}");
+        }
     }
 
     #[test]

@@ -43,6 +43,23 @@ pub(crate) fn objects(page: ListObjectsV2Output) -> anyhow::Result<Vec<Object>> 
     Ok(objects)
 }
 
+/// The folders (common prefixes) of one `delimiter` page, decoded like
+/// the keys.
+pub(crate) fn folders(page: &ListObjectsV2Output) -> anyhow::Result<Vec<String>> {
+    let encoded = page.encoding_type() == Some(&EncodingType::Url);
+    page.common_prefixes()
+        .iter()
+        .filter_map(|folder| folder.prefix())
+        .map(|prefix| {
+            if encoded {
+                decode(prefix)
+            } else {
+                Ok(prefix.to_owned())
+            }
+        })
+        .collect()
+}
+
 /// Undo S3's URL encoding of a key: `%XX` escapes, and `+` for a space
 /// (a real `+` arrives as `%2B`).
 fn decode(key: &str) -> anyhow::Result<String> {

@@ -14,6 +14,7 @@ mod checksum;
 pub(crate) mod destination;
 pub(crate) mod download;
 mod first;
+pub(crate) mod key_walk;
 pub(crate) mod listing;
 pub(crate) mod local;
 mod multipart;

@@ -1,4 +1,7 @@
-use crate::common::s3::{new_bucket, put};
+use std::time::Duration;
+
+use crate::common::proxy::Proxy;
+use crate::common::s3::{new_bucket, put, put_many};
 use crate::common::{block_on, moto, printed_date, s3c};
 
 /// `(LastModified, ETag)` of each key as the tool prints them.
@@ -199,4 +202,139 @@ fn csv_and_tsv_round_trip_keys_with_commas_quotes_and_tabs() {
             .collect();
         assert_eq!(listed, expected, "{mode}");
     }
+}
+
+/// The keys `list-bucket --nl` printed, in order.
+fn printed_keys(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .map(|line| {
+            let object: serde_json::Value = serde_json::from_str(line).unwrap();
+            object["Key"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+/// The `ListObjectsV2` requests the proxy saw: `(prefix, delimiter)` of each.
+fn listings(proxy: &Proxy) -> Vec<(String, String)> {
+    proxy
+        .requests()
+        .iter()
+        .filter(|request| request.method == "GET" && request.path.contains("list-type=2"))
+        .map(|request| {
+            let query = request.path.split_once('?').map_or("", |(_, query)| query);
+            let field = |name: &str| {
+                query
+                    .split('&')
+                    .find_map(|pair| pair.strip_prefix(&format!("{name}=")))
+                    .map(percent_decode)
+                    .unwrap_or_default()
+            };
+            (field("prefix"), field("delimiter"))
+        })
+        .collect()
+}
+
+/// A bucket whose keys are in folders is listed a folder at a time, the
+/// folders side by side, and prints exactly what a plain listing gives in
+/// the same order: keys that sort around a folder's name (`a`, `a-b`, `a0`)
+/// land before or after its keys, and encoded folder names (a space, a `+`,
+/// a control character) are decoded before they are listed.
+#[test]
+fn folders_are_listed_side_by_side_in_the_order_of_a_plain_listing() {
+    let bucket = new_bucket(&moto().clients(), "folders");
+    let keys = [
+        "a",
+        "a-b",
+        "a/1",
+        "a/2/x",
+        "a/",
+        "a0",
+        "b/c/d",
+        "b/c/e",
+        "sp ace/k",
+        "plus+/k",
+        "ctl\u{1b}/k",
+        "z",
+    ];
+    let objects: Vec<(String, Vec<u8>)> = keys
+        .iter()
+        .map(|key| ((*key).to_owned(), b"x".to_vec()))
+        .collect();
+    put_many(moto(), &bucket, &objects);
+    // S3 lists keys in the order of their UTF-8 bytes, as Rust sorts strings.
+    let mut sorted: Vec<String> = keys.iter().map(|key| (*key).to_owned()).collect();
+    sorted.sort();
+    let proxy = Proxy::holding(&moto().endpoint, Duration::from_millis(200));
+
+    let listed = s3c(&[
+        "list-bucket",
+        &bucket,
+        "--nl",
+        "--endpoint-url",
+        &proxy.endpoint,
+    ])
+    .run();
+
+    assert_eq!(printed_keys(listed.success()), sorted);
+    assert_eq!(listed.stderr, "");
+    let mut requests = listings(&proxy);
+    requests.sort();
+    let folder = |prefix: &str| (prefix.to_owned(), String::new());
+    assert_eq!(
+        requests,
+        [
+            (String::new(), "/".to_owned()),
+            folder("a/"),
+            folder("b/"),
+            folder("ctl\u{1b}/"),
+            folder("plus+/"),
+            folder("sp ace/"),
+        ]
+    );
+    assert!(
+        proxy.most_in_flight() > 1,
+        "the folders were listed one by one"
+    );
+}
+
+/// A key space without folders costs the requests a plain listing costs:
+/// moto's pages hold 1,000 keys, so 1,001 keys take two requests. A top
+/// level that is one folder alone is walked into, one request a level.
+#[test]
+fn a_flat_key_space_costs_no_extra_request() {
+    let bucket = new_bucket(&moto().clients(), "flat");
+    let objects: Vec<(String, Vec<u8>)> = (0..1001)
+        .map(|n| (format!("data/day/k{n:04}"), Vec::new()))
+        .collect();
+    put_many(moto(), &bucket, &objects);
+    let proxy = Proxy::start(&moto().endpoint);
+
+    let endpoint = ["--endpoint-url", proxy.endpoint.as_str()];
+    let listed = s3c(&[
+        &["list-bucket", &bucket, "--nl", "--prefix", "data/day/"][..],
+        &endpoint,
+    ]
+    .concat())
+    .run();
+    let expected: Vec<String> = objects.iter().map(|(key, _)| key.clone()).collect();
+    assert_eq!(printed_keys(listed.success()), expected);
+    let day = ("data/day/".to_owned(), "/".to_owned());
+    assert_eq!(listings(&proxy), [day.clone(), day.clone()]);
+
+    let proxy = Proxy::start(&moto().endpoint);
+    let listed = s3c(&[
+        "list-bucket",
+        &bucket,
+        "--nl",
+        "--endpoint-url",
+        &proxy.endpoint,
+    ])
+    .run();
+    assert_eq!(printed_keys(listed.success()), expected);
+    let level = |prefix: &str| (prefix.to_owned(), "/".to_owned());
+    assert_eq!(
+        listings(&proxy),
+        [level(""), level("data/"), day.clone(), day]
+    );
 }
