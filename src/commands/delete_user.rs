@@ -241,7 +241,7 @@ async fn check(clients: &Clients, user: &str, now: OffsetDateTime) -> anyhow::Re
         audit::user_policies(clients, user),
         audit::user_extras(clients, user, grant.expires),
     )?;
-    problems.extend(audit::policy_problems(&grant, true, &policies));
+    problems.extend(audit::policy_problems(&grant, true, &policies, user));
     problems.extend(extras);
     Ok(match (problems.is_empty(), grant.expires) {
         (true, Some(expires)) => Verdict::Delete(format_printed(expires)),
