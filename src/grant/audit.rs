@@ -86,7 +86,9 @@ pub async fn with_managed(
         .partition(|arn| is_own(user, arn));
     policies.attached = others;
     let documents = try_join_all(own.iter().map(|arn| managed::document(clients, arn))).await?;
-    let names = own.iter().map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_owned());
+    let names = own
+        .iter()
+        .map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_owned());
     policies.managed = names.zip(documents).collect();
     policies
         .managed

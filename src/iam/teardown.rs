@@ -589,7 +589,10 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     for (n, step) in steps.iter().enumerate() {
         let result = match stopping.check() {
-            Ok(()) => step.run_reporting(clients).await.map_err(anyhow::Error::from),
+            Ok(()) => step
+                .run_reporting(clients)
+                .await
+                .map_err(anyhow::Error::from),
             Err(stop) => Err(stop),
         };
         match result {

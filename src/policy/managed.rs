@@ -56,8 +56,14 @@ mod tests {
     fn only_the_path_and_the_derived_name_together_are_the_tools() {
         let arn = |rest: &str| format!("{ACCOUNT}{rest}");
         assert_eq!(policy_name("alice", 1), "s3-credentials.alice.1");
-        assert!(is_own("alice", &arn("/s3-credentials/s3-credentials.alice.1")));
-        assert!(is_own("alice", &arn("/s3-credentials/s3-credentials.alice.10")));
+        assert!(is_own(
+            "alice",
+            &arn("/s3-credentials/s3-credentials.alice.1")
+        ));
+        assert!(is_own(
+            "alice",
+            &arn("/s3-credentials/s3-credentials.alice.10")
+        ));
         for other in [
             // Another path, or none.
             "/s3-credentials.alice.1",
@@ -75,7 +81,13 @@ mod tests {
             assert!(!is_own("alice", &arn(other)), "{other}");
         }
         // Another user's are not alice's.
-        assert!(!is_own("bob", &arn("/s3-credentials/s3-credentials.alice.1")));
-        assert!(!is_own("alice", "arn:aws:iam::aws:policy/AmazonS3FullAccess"));
+        assert!(!is_own(
+            "bob",
+            &arn("/s3-credentials/s3-credentials.alice.1")
+        ));
+        assert!(!is_own(
+            "alice",
+            "arn:aws:iam::aws:policy/AmazonS3FullAccess"
+        ));
     }
 }

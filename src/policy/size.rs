@@ -498,7 +498,10 @@ mod tests {
         assert_eq!(arns, expected);
         let mut start = 0;
         for document in &many[..many.len() - 1] {
-            let held = statements_of(document)[0]["Resource"].as_array().unwrap().len();
+            let held = statements_of(document)[0]["Resource"]
+                .as_array()
+                .unwrap()
+                .len();
             let more = merge_buckets(&documents(300)[start..=start + held], &[]);
             assert!(size(&more) > MANAGED_POLICY_LIMIT);
             start += held;

@@ -193,7 +193,12 @@ impl Plan {
         let documents = self.policies.managed_documents().into_iter();
         documents
             .enumerate()
-            .map(|(n, document)| (policy::managed::policy_name(&self.username, n + 1), document))
+            .map(|(n, document)| {
+                (
+                    policy::managed::policy_name(&self.username, n + 1),
+                    document,
+                )
+            })
             .collect()
     }
 

@@ -72,7 +72,6 @@ pub(super) async fn create(
             .create_policy()
             .policy_name(&name)
             .path(PATH)
-            .description(format!("Made by s3-credentials for user {user}"))
             .policy_document(document.to_string())
             .send()
             .await
@@ -96,7 +95,11 @@ pub(super) async fn create(
             arn: Some(arn.clone()),
         });
         let request = clients.iam.attach_user_policy().user_name(user);
-        let attached = request.policy_arn(&arn).send().await.aws("AttachUserPolicy");
+        let attached = request
+            .policy_arn(&arn)
+            .send()
+            .await
+            .aws("AttachUserPolicy");
         if Changes::may_have_happened(&attached) {
             changes.push(Change::AttachedPolicy {
                 user: user.clone(),
@@ -104,7 +107,10 @@ pub(super) async fn create(
             });
         }
         attached?;
-        plan.say(log, &format!("Attached managed policy {arn} to user {user}"))?;
+        plan.say(
+            log,
+            &format!("Attached managed policy {arn} to user {user}"),
+        )?;
     }
     Ok(())
 }
