@@ -289,13 +289,12 @@ fn content_problems(
     }
     match forms {
         Some(_) if !problems.is_empty() => {}
-        Some(forms) => {
-            if !forms.iter().any(|(n, d)| n == name && d == document) {
-                problems.push(format!(
-                    "its policy `{name}` differs from the one s3-credentials writes for its tags"
-                ));
-            }
+        Some(forms) if !forms.iter().any(|(n, d)| n == name && d == document) => {
+            problems.push(format!(
+                "its policy `{name}` differs from the one s3-credentials writes for its tags"
+            ));
         }
+        Some(_) => {}
         None if tagged => problems.extend(expiry_problem(grant, name, document)),
         None => {}
     }

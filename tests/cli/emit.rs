@@ -569,7 +569,7 @@ fn a_grant_too_large_for_inline_deploys_as_a_managed_policy() {
         .into_iter()
         .filter_map(|p| p.policy_arn)
         .collect();
-    assert_eq!(attached, [arn.clone()]);
+    assert_eq!(attached, std::slice::from_ref(&arn));
     let version = block_on(
         clients
             .iam

@@ -212,16 +212,7 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
             restore_tags(clients, Tagged::User(user), previous, written).await?;
             Ok(format!("Restored the previous tags of user {user}"))
         }
-        Change::AttachedPolicy { user, arn } => {
-            let step = Step::User(user.clone(), UserPart::AttachedPolicy(arn.clone()));
-            match step.run(clients).await {
-                // An attachment that got no answer may not have been made.
-                Err(error) if error.is_not_found() => {
-                    Ok(format!("Policy {arn} was not attached to user {user}"))
-                }
-                other => other.map(|()| format!("Detached policy {arn} from user {user}")),
-            }
-        }
+        Change::AttachedPolicy { user, arn } => undo_attachment(clients, user, arn).await,
         Change::ManagedPolicy { name, arn } => undo_managed_policy(clients, name, arn).await,
         Change::User(user) => {
             let step = Step::User(user.clone(), UserPart::Itself);
@@ -233,6 +224,18 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
             Ok(format!("Deleted role: {}", temporary::ROLE_NAME))
         }
         Change::Trusted(step) => undo_step(clients, step).await,
+    }
+}
+
+/// Detach a managed policy this run attached to the user, or may have.
+async fn undo_attachment(clients: &Clients, user: &str, arn: &str) -> Result<String, AwsError> {
+    let step = Step::User(user.to_owned(), UserPart::AttachedPolicy(arn.to_owned()));
+    match step.run(clients).await {
+        // An attachment that got no answer may not have been made.
+        Err(error) if error.is_not_found() => {
+            Ok(format!("Policy {arn} was not attached to user {user}"))
+        }
+        other => other.map(|()| format!("Detached policy {arn} from user {user}")),
     }
 }
 
