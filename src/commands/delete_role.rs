@@ -77,7 +77,8 @@ async fn delete_role(
     out.flush()?;
     // A forced role the tool did not make keeps every instance profile:
     // nothing says the tool made the one named like it.
-    teardown::run(clients, &dependents.steps(made_here), stopping, |step| {
+    // A role's steps delete no managed policy, so none is ever kept.
+    teardown::run(clients, &dependents.steps(made_here), stopping, |step, _| {
         writeln!(out, "  {step}")?;
         out.flush()
     })

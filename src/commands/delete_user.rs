@@ -64,7 +64,7 @@ async fn delete_each(
         if let Err(stop) = stopping.check() {
             return Err(not_started(&stop, users[n..].iter().map(|(user, _)| *user)));
         }
-        if let Err(error) = delete_user(clients, user, note, console.out, stopping).await {
+        if let Err(error) = delete_user(clients, user, note, console, stopping).await {
             status = ExitStatus::Failure;
             console.out.flush()?;
             writeln!(console.err, "{}", clients.error_line(error))?;
@@ -74,14 +74,16 @@ async fn delete_each(
 }
 
 /// Delete one user, printing `User: NAME` with `note` after it, then each
-/// step as it is done.
+/// step as it is done; a `Warning:` on stderr for each of the tool's
+/// managed policies kept because it is attached elsewhere too.
 async fn delete_user(
     clients: &Clients,
     user: &str,
     note: &str,
-    out: &mut dyn Write,
+    console: &mut Console<'_>,
     stopping: &Stopping,
 ) -> anyhow::Result<()> {
+    let Console { out, err } = console;
     clients
         .iam
         .get_user()
@@ -93,8 +95,14 @@ async fn delete_user(
     writeln!(out, "User: {user}{note}")?;
     out.flush()?;
     let dependents = UserDependents::list(clients, user).await?;
-    teardown::run(clients, &dependents.steps(), stopping, |step| {
-        writeln!(out, "  {step}")?;
+    teardown::run(clients, &dependents.steps(), stopping, |step, kept| {
+        match kept {
+            None => writeln!(out, "  {step}")?,
+            Some(why) => {
+                out.flush()?;
+                writeln!(err, "{}", crate::error::warning_text(why))?;
+            }
+        }
         out.flush()
     })
     .await
@@ -233,7 +241,7 @@ async fn check(clients: &Clients, user: &str, now: OffsetDateTime) -> anyhow::Re
         audit::user_policies(clients, user),
         audit::user_extras(clients, user, grant.expires),
     )?;
-    problems.extend(audit::policy_problems(&grant, true, &policies));
+    problems.extend(audit::policy_problems(&grant, true, &policies, user));
     problems.extend(extras);
     Ok(match (problems.is_empty(), grant.expires) {
         (true, Some(expires)) => Verdict::Delete(format_printed(expires)),
@@ -254,7 +262,7 @@ async fn delete_if_still_expired(
     match check(clients, user, OffsetDateTime::now_utc()).await? {
         Verdict::Delete(_) => {
             let note = format!(" (expired {expires})");
-            delete_user(clients, user, &note, console.out, stopping).await
+            delete_user(clients, user, &note, console, stopping).await
         }
         Verdict::Keep => {
             let why = ["its expiry changed meanwhile".to_owned()];

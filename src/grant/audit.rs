@@ -23,9 +23,11 @@ use time::OffsetDateTime;
 use crate::aws::Clients;
 use crate::error::{AwsError, AwsResultExt};
 use crate::grant::tags::Grant;
-use crate::iam::decode_policy_document;
+use crate::grant::tags::Kind;
+use crate::iam::{decode_policy_document, managed};
 use crate::policy::expiry::{expiry_of, with_expiry};
-use crate::policy::size::merge_buckets;
+use crate::policy::managed::{is_own, policy_name};
+use crate::policy::size::{Holder, fit_inline_policies, merge_buckets, split_managed};
 use crate::policy::{self, Permission};
 use crate::settings::dates::{format_printed, format_utc, from_aws, parse_utc};
 
@@ -39,11 +41,14 @@ const GENERATED: [Permission; 3] = [
 /// Every access mode the tool puts in a policy name.
 const NAMED_MODES: [&str; 4] = ["read-write", "read-only", "write-only", "custom"];
 
-/// The policies of a user or role: inline `(name, document)`, attached ARNs.
+/// The policies of a user or role: inline `(name, document)`, the ARNs of
+/// attached policies not the tool's own, and the tool's own managed
+/// policies `(name, document)`.
 #[derive(Debug, Default)]
 pub struct Policies {
     pub inline: Vec<(String, Value)>,
     pub attached: Vec<String>,
+    pub managed: Vec<(String, Value)>,
 }
 
 /// The policies by name, so that warnings come in the same order however
@@ -51,17 +56,44 @@ pub struct Policies {
 pub fn policies(mut inline: Vec<(String, Value)>, attached: Vec<AttachedPolicy>) -> Policies {
     inline.sort_by(|a, b| a.0.cmp(&b.0));
     let attached = attached.into_iter().filter_map(|p| p.policy_arn).collect();
-    Policies { inline, attached }
+    Policies {
+        inline,
+        attached,
+        managed: Vec::new(),
+    }
 }
 
-/// A user's inline policies with their documents, and its attached ones.
+/// A user's inline policies with their documents, its own managed ones
+/// with theirs, and the ARNs of its other attached ones.
 pub async fn user_policies(clients: &Clients, user: &str) -> anyhow::Result<Policies> {
     let (names, attached) = tokio::try_join!(
         crate::iam::user_policy_names(clients, user),
         crate::iam::attached_user_policies(clients, user),
     )?;
     let inline = user_documents(clients, user, names).await?;
-    Ok(policies(inline, attached))
+    with_managed(clients, user, policies(inline, attached)).await
+}
+
+/// `policies` with the user's own managed policies moved from `attached`
+/// to `managed`, each with its document, in their order (`.1`, `.2`, ...).
+pub async fn with_managed(
+    clients: &Clients,
+    user: &str,
+    mut policies: Policies,
+) -> anyhow::Result<Policies> {
+    let (own, others): (Vec<String>, Vec<String>) = std::mem::take(&mut policies.attached)
+        .into_iter()
+        .partition(|arn| is_own(user, arn));
+    policies.attached = others;
+    let documents = try_join_all(own.iter().map(|arn| managed::document(clients, arn))).await?;
+    let names = own
+        .iter()
+        .map(|arn| arn.rsplit('/').next().unwrap_or(arn).to_owned());
+    policies.managed = names.zip(documents).collect();
+    policies
+        .managed
+        .sort_by(|(a, _), (b, _)| (a.len(), a).cmp(&(b.len(), b)));
+    Ok(policies)
 }
 
 /// The documents of these inline policies of a user, fetched at once.
@@ -107,44 +139,85 @@ pub async fn role_policies(clients: &Clients, role: &str) -> anyhow::Result<Poli
     Ok(policies(inline, attached))
 }
 
-/// Every way the policies differ from those the grant claims; `tagged`
-/// says whether the grant came from tags (else from policy names).
-pub fn policy_problems(grant: &Grant, tagged: bool, policies: &Policies) -> Vec<String> {
+/// Every way the policies of `holder` (the user's or role's name) differ
+/// from those the grant claims; `tagged` says whether the grant came from
+/// tags (else from policy names).
+pub fn policy_problems(
+    grant: &Grant,
+    tagged: bool,
+    policies: &Policies,
+    holder: &str,
+) -> Vec<String> {
     let mut problems: Vec<String> = policies
         .attached
         .iter()
         .map(|arn| format!("it has attached policy `{arn}`, which its tags do not describe"))
         .collect();
-    let expected = if tagged { expected(grant) } else { None };
+    let expected = if tagged {
+        expected(grant, holder)
+    } else {
+        None
+    };
     for (name, document) in &policies.inline {
-        problems.extend(inline_problems(
-            grant,
-            tagged,
-            expected.as_ref(),
-            name,
-            document,
-        ));
+        let Some(mode) = claimed_mode(grant, name) else {
+            problems.push(format!(
+                "its inline policy `{name}` is not one s3-credentials writes for its grant"
+            ));
+            continue;
+        };
+        let forms = expected.as_ref().map(|e| e.inline.as_slice());
+        problems.extend(content_problems(grant, tagged, forms, mode, name, document));
+    }
+    for (name, document) in &policies.managed {
+        let forms = expected.as_ref().map(|e| e.managed.as_slice());
+        let mode = grant.access.as_str();
+        problems.extend(content_problems(grant, tagged, forms, mode, name, document));
     }
     if let Some(expected) = &expected {
-        let has = |name: &str| policies.inline.iter().any(|(n, _)| n == name);
-        if !has(&expected.combined.0) {
-            for (name, _) in expected.per_bucket.iter().filter(|(n, _)| !has(n)) {
-                problems.push(format!("its policy `{name}` is missing"));
-            }
-        }
+        problems.extend(missing(policies, expected));
     }
     problems
+}
+
+/// The policies `create` writes for the grant that the user or role lacks:
+/// the managed ones, when it has any or its grant is too large for inline
+/// policies; else one per bucket, unless it has the combined one.
+fn missing(policies: &Policies, expected: &Expected) -> Vec<String> {
+    let lacks = |list: &[(String, Value)], name: &str| !list.iter().any(|(n, _)| n == name);
+    let wanted: Vec<&(String, Value)> = if !policies.managed.is_empty() || expected.too_large {
+        expected.managed.iter().collect()
+    } else if lacks(&policies.inline, &expected.combined.0) {
+        expected.per_bucket.iter().collect()
+    } else {
+        Vec::new()
+    };
+    let mut lacked: Vec<&str> = Vec::new();
+    for (name, _) in wanted {
+        if lacks(&policies.inline, name) && lacks(&policies.managed, name) {
+            lacked.push(name);
+        }
+    }
+    lacked
+        .into_iter()
+        .map(|name| format!("its policy `{name}` is missing"))
+        .collect()
 }
 
 /// The documents `create` writes for a grant of a generated access mode.
 struct Expected {
     per_bucket: Vec<(String, Value)>,
     combined: (String, Value),
+    /// The user's managed policies, when the grant is too large for inline ones.
+    managed: Vec<(String, Value)>,
+    /// Whether the grant is too large for a user's inline policies.
+    too_large: bool,
+    /// Every inline policy `create` may write: one per bucket, or combined.
+    inline: Vec<(String, Value)>,
 }
 
 /// What `create` would write for `grant` (as in its plan), if the access
-/// mode is a generated one.
-fn expected(grant: &Grant) -> Option<Expected> {
+/// mode is a generated one; `holder` names the managed policies of a user.
+fn expected(grant: &Grant, holder: &str) -> Option<Expected> {
     let permission = GENERATED.into_iter().find(|p| p.as_str() == grant.access)?;
     let until = grant.expires.map(format_utc);
     let expiring = |document: Value| match &until {
@@ -167,25 +240,34 @@ fn expected(grant: &Grant) -> Option<Expected> {
         policy::combined_policy_name(&grant.access),
         expiring(merge_buckets(&documents, &[])),
     );
+    let user = grant.kind == Kind::User;
+    let fitted = fit_inline_policies(per_bucket.clone(), combined.clone(), "", Holder::User);
+    let managed = split_managed(&documents, expiring).unwrap_or_default();
+    let managed = managed.into_iter().enumerate();
+    let mut inline = per_bucket.clone();
+    inline.push(combined.clone());
     Some(Expected {
+        inline,
+        managed: managed
+            .map(|(n, document)| (policy_name(holder, n + 1), document))
+            .collect(),
+        too_large: user && fitted.is_err(),
         per_bucket,
         combined,
     })
 }
 
-/// What is wrong with one inline policy of a grant.
-fn inline_problems(
+/// What is wrong with one policy of a grant (inline or managed) that
+/// claims `mode`: `forms` are the `(name, document)` policies `create`
+/// writes for the tags, when they can be made again from them.
+fn content_problems(
     grant: &Grant,
     tagged: bool,
-    expected: Option<&Expected>,
+    forms: Option<&[(String, Value)]>,
+    mode: &str,
     name: &str,
     document: &Value,
 ) -> Vec<String> {
-    let Some(mode) = claimed_mode(grant, name) else {
-        return vec![format!(
-            "its inline policy `{name}` is not one s3-credentials writes for its grant"
-        )];
-    };
     let mut problems = Vec::new();
     let outside: Vec<&str> = resources(document)
         .filter(|r| !grant.buckets.iter().any(|b| is_in_bucket(r, b)))
@@ -205,20 +287,14 @@ fn inline_problems(
             ));
         }
     }
-    match expected {
+    match forms {
         Some(_) if !problems.is_empty() => {}
-        Some(expected) => {
-            let same = expected
-                .per_bucket
-                .iter()
-                .chain([&expected.combined])
-                .any(|(n, d)| n == name && d == document);
-            if !same {
-                problems.push(format!(
-                    "its policy `{name}` differs from the one s3-credentials writes for its tags"
-                ));
-            }
+        Some(forms) if !forms.iter().any(|(n, d)| n == name && d == document) => {
+            problems.push(format!(
+                "its policy `{name}` differs from the one s3-credentials writes for its tags"
+            ));
         }
+        Some(_) => {}
         None if tagged => problems.extend(expiry_problem(grant, name, document)),
         None => {}
     }

@@ -169,6 +169,7 @@ pub async fn user(
         &grant,
         source == Source::Tags,
         &policies,
+        name,
     ));
     Ok(Some(Credential {
         name: name.to_owned(),
@@ -206,7 +207,15 @@ async fn tags_and_policies(
     }
     let mut inline = audit::user_documents(clients, user, read).await?;
     inline.extend(others.into_iter().map(|name| (name, Value::Null)));
-    Ok(Some((tags, audit::policies(inline, attached?))))
+    let policies = audit::policies(inline, attached?);
+    // Of a tagged user, the tool's own managed policies are read too: they
+    // hold a grant too large for inline policies.
+    let policies = if tagged {
+        audit::with_managed(clients, user, policies).await?
+    } else {
+        policies
+    };
+    Ok(Some((tags, policies)))
 }
 
 /// Describe a role if this tool made it (only tagged roles count: the
@@ -234,7 +243,7 @@ pub async fn role(clients: &Clients, role: &Role) -> anyhow::Result<Option<Crede
     // Kind comes from IAM: this came from the role listing.
     grant.kind = Kind::Role;
     let policies = audit::role_policies(clients, name).await?;
-    warnings.extend(audit::policy_problems(&grant, true, &policies));
+    warnings.extend(audit::policy_problems(&grant, true, &policies, name));
     Ok(Some(Credential {
         name: name.to_owned(),
         created: from_aws(role.create_date()),

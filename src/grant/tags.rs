@@ -17,8 +17,10 @@
 //! IAM allows 50 tags per user or role, values of at most 256 characters,
 //! and only letters, digits, spaces and `_ . : / = + - @` in them. A list
 //! longer than one value continues in numbered tags, so any bucket list fits
-//! until the 50 tags run out (about 11,000 characters of names, far more than
-//! a user's 2,048-character policy quota can grant). Prefix characters
+//! until the 50 tags run out (about 11,000 characters of names, more than a
+//! user's 2,048 characters of inline policy hold; a grant in managed
+//! policies can run out of tags first, and `create` then refuses it before
+//! any change). Prefix characters
 //! outside that set, and `=` and `+` themselves, are written `=XX` per UTF-8
 //! byte. The separator is `+` rather than a space, which would read better:
 //! no bucket name holds a `+`, and moto's signature check (the test

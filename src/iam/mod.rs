@@ -1,10 +1,12 @@
 //! IAM helpers shared by several commands.
 //!
 //! Beside them: [`teardown`], deleting users and roles the way IAM requires;
-//! [`new_credentials`], creating and handing out keys; [`temporary`], the
+//! [`new_credentials`], creating and handing out keys; [`managed`], reading
+//! the tool's customer managed policies; [`temporary`], the
 //! role behind temporary credentials and the STS call that scopes a session
 //! down.
 
+pub mod managed;
 pub mod new_credentials;
 pub mod teardown;
 pub mod temporary;

@@ -11,6 +11,12 @@
 //! deleted, and is the one place each IAM delete call is made:
 //! `delete-user`, `delete-role`, `rotate-key`, `create`'s undo and the
 //! temporary-credentials role all go through [`Step::run`].
+//!
+//! The tool's own customer managed policies (see [`crate::policy::managed`])
+//! are detached like any other, then deleted only when attached to nothing
+//! else: their other versions first, since IAM refuses `DeletePolicy` while
+//! a policy has any (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html>).
+//! One still attached elsewhere is kept, and the step says so.
 
 use std::fmt;
 
@@ -27,6 +33,9 @@ pub enum Step {
     User(String, UserPart),
     /// Something of the named role.
     Role(String, RolePart),
+    /// `DeletePolicy` of the tool's own managed policy (its ARN), with its
+    /// non-default versions first, unless it is still attached to anything.
+    ManagedPolicy(String),
 }
 
 /// What of a user a [`Step`] deletes; each holds the name or ID IAM wants.
@@ -77,9 +86,16 @@ impl Step {
 
     /// Make the call.
     pub async fn run(&self, clients: &Clients) -> Result<(), AwsError> {
+        self.run_reporting(clients).await.map(drop)
+    }
+
+    /// Make the call; `Some(why)` when the step kept what it would have
+    /// deleted (a managed policy still attached elsewhere).
+    pub async fn run_reporting(&self, clients: &Clients) -> Result<Option<String>, AwsError> {
         match self {
-            Self::User(user, part) => part.run(clients, user).await,
-            Self::Role(role, part) => part.run(clients, role).await,
+            Self::User(user, part) => part.run(clients, user).await.map(|()| None),
+            Self::Role(role, part) => part.run(clients, role).await.map(|()| None),
+            Self::ManagedPolicy(arn) => delete_managed_policy(clients, arn).await,
         }
     }
 
@@ -88,8 +104,42 @@ impl Step {
         match self {
             Self::User(_, part) => part.what(),
             Self::Role(_, part) => part.what(),
+            Self::ManagedPolicy(arn) => format!("managed policy {arn}"),
         }
     }
+}
+
+/// Delete a managed policy of the tool that nothing is attached to, its
+/// non-default versions first; `Some(why)` when it is kept, still attached
+/// to something. One already gone is done.
+async fn delete_managed_policy(clients: &Clients, arn: &str) -> Result<Option<String>, AwsError> {
+    match super::managed::attachment_count(clients, arn).await? {
+        None => return Ok(None),
+        Some(0) => {}
+        Some(count) => {
+            return Ok(Some(format!(
+                "kept managed policy {arn}: it is still attached to {count} other user(s), \
+                 group(s) or role(s)"
+            )));
+        }
+    }
+    let iam = &clients.iam;
+    let versions: Vec<_> = iam
+        .list_policy_versions()
+        .policy_arn(arn)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .aws("ListPolicyVersions")?;
+    for version in versions.iter().filter(|v| !v.is_default_version()) {
+        let request = iam.delete_policy_version().policy_arn(arn);
+        let request = request.set_version_id(version.version_id().map(str::to_owned));
+        request.send().await.aws("DeletePolicyVersion")?;
+    }
+    let request = iam.delete_policy().policy_arn(arn);
+    request.send().await.aws("DeletePolicy").map(|_| None)
 }
 
 impl UserPart {
@@ -240,6 +290,7 @@ impl fmt::Display for Step {
         match self {
             Self::User(_, part) => fmt::Display::fmt(part, f),
             Self::Role(_, part) => fmt::Display::fmt(part, f),
+            Self::ManagedPolicy(arn) => write!(f, "Deleted managed policy: {arn}"),
         }
     }
 }
@@ -282,6 +333,9 @@ pub struct UserDependents {
     pub inline: Vec<String>,
     /// ARNs of the managed policies attached to it.
     pub attached: Vec<String>,
+    /// The ARNs among `attached` of the tool's own managed policies for
+    /// this user: deleted once detached, unless attached elsewhere.
+    pub own: Vec<String>,
     /// The groups it is in.
     pub groups: Vec<String>,
     /// IDs of its SSH public keys.
@@ -317,6 +371,7 @@ impl UserDependents {
         Ok(Self {
             user: user.to_owned(),
             inline,
+            own: super::managed::own_arns(user, &attached),
             attached: attached.into_iter().filter_map(|p| p.policy_arn).collect(),
             groups,
             ssh_keys,
@@ -352,11 +407,17 @@ impl UserDependents {
             of(UserPart::AccessKey, &self.keys),
             vec![UserPart::Itself],
         ];
-        parts
+        let mut steps: Vec<Step> = parts
             .into_iter()
             .flatten()
             .map(|part| Step::User(self.user.clone(), part))
-            .collect()
+            .collect();
+        // The tool's own managed policies go once detached, before the
+        // rest: `inline` and `attached` parts come first.
+        let detached = self.inline.len() + self.attached.len();
+        let own = self.own.iter().cloned().map(Step::ManagedPolicy);
+        steps.splice(detached..detached, own);
+        steps
     }
 }
 
@@ -515,7 +576,8 @@ impl RoleDependents {
     }
 }
 
-/// Run `steps` in order, calling `done` after each. Before each step,
+/// Run `steps` in order, calling `done` after each, with why it kept what
+/// it would have deleted, if it did (see [`Step::run_reporting`]). Before each step,
 /// `stopping` is checked: after Ctrl+C or SIGTERM the step in flight
 /// finishes and no other starts. On a failure or a stop, the error says
 /// what is left (the failed step and every one after it).
@@ -523,17 +585,20 @@ pub async fn run(
     clients: &Clients,
     steps: &[Step],
     stopping: &Stopping,
-    mut done: impl FnMut(&Step) -> std::io::Result<()>,
+    mut done: impl FnMut(&Step, Option<&str>) -> std::io::Result<()>,
 ) -> anyhow::Result<()> {
     for (n, step) in steps.iter().enumerate() {
         let result = match stopping.check() {
-            Ok(()) => step.run(clients).await.map_err(anyhow::Error::from),
+            Ok(()) => step
+                .run_reporting(clients)
+                .await
+                .map_err(anyhow::Error::from),
             Err(stop) => Err(stop),
         };
-        if let Err(error) = result {
-            return Err(error.context(left(&steps[n..])));
+        match result {
+            Ok(kept) => done(step, kept.as_deref())?,
+            Err(error) => return Err(error.context(left(&steps[n..]))),
         }
-        done(step)?;
     }
     Ok(())
 }
@@ -543,6 +608,7 @@ fn left(steps: &[Step]) -> String {
     let whose = match steps.last() {
         Some(Step::User(user, _)) => format!("user `{user}`"),
         Some(Step::Role(role, _)) => format!("role `{role}`"),
+        Some(Step::ManagedPolicy(arn)) => format!("managed policy `{arn}`"),
         None => return "nothing left".to_owned(),
     };
     let what: Vec<String> = steps.iter().map(Step::what).collect();

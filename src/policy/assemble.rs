@@ -7,7 +7,10 @@
 use serde_json::Value;
 
 use super::expiry::with_expiry;
-use super::size::{Holder, TooLarge, fit_inline_policies, fit_session_policy, merge_buckets};
+use super::size::{
+    Holder, MAX_MANAGED_PER_USER, SizeError, TooLarge, TooManyManaged, fit_inline_policies,
+    fit_session_policy, merge_buckets, split_managed,
+};
 use super::source_ip::{Cidr, with_source_ip};
 use super::{
     Permission, combined_custom_policy, combined_policy_name, custom_policy, inline_policy_name,
@@ -48,6 +51,11 @@ pub enum Assembled {
     Session(Value),
     /// Named inline policies, together under the holder's limit.
     Inline(Vec<(String, Value)>),
+    /// The documents of a user's customer managed policies, in order, each
+    /// under [`super::size::MANAGED_POLICY_LIMIT`]: the grant is too large
+    /// for inline policies. Their names come from the user's (see
+    /// [`super::managed::policy_name`]).
+    Managed(Vec<Value>),
 }
 
 impl Grant<'_> {
@@ -148,32 +156,62 @@ impl Grant<'_> {
         let combined = (combined_policy_name(self.label()), merged);
         fit_inline_policies(per_bucket, combined, what, holder)
     }
+
+    /// The documents of a user's managed policies, when its grant is too
+    /// large for inline ones: the buckets split over as few as hold them.
+    fn managed(&self, what: &str) -> Result<Vec<Value>, TooManyManaged> {
+        let documents: Vec<Value> = self.per_bucket().into_iter().map(|(_, d)| d).collect();
+        let split = split_managed(&documents, |merged| self.conditioned(merged));
+        let refused = |needed| TooManyManaged {
+            what: what.to_owned(),
+            buckets: self.buckets.len(),
+            needed,
+        };
+        match split {
+            Some(policies) if policies.len() <= MAX_MANAGED_PER_USER => Ok(policies),
+            Some(policies) => Err(refused(policies.len())),
+            None => Err(refused(0)),
+        }
+    }
 }
 
 /// The documents for `grant` in the form `target` takes, or why IAM would
-/// refuse them for their size.
-pub fn assemble(grant: &Grant<'_>, target: Target) -> Result<Assembled, TooLarge> {
+/// refuse them for their size. A user's grant too large for its inline
+/// policies goes into managed policies; a role's is refused.
+pub fn assemble(grant: &Grant<'_>, target: Target) -> Result<Assembled, SizeError> {
     let what = format!("{} policy", grant.label());
     match target {
-        Target::Session => grant.session(&what).map(Assembled::Session),
-        Target::Inline(holder) => grant.inline(holder, &what).map(Assembled::Inline),
+        Target::Session => Ok(grant.session(&what).map(Assembled::Session)?),
+        Target::Inline(holder) => match grant.inline(holder, &what) {
+            Ok(policies) => Ok(Assembled::Inline(policies)),
+            Err(_) if holder == Holder::User => Ok(Assembled::Managed(grant.managed(&what)?)),
+            Err(error) => Err(error.into()),
+        },
     }
 }
 
 impl Assembled {
-    /// The session policy; `null` for inline policies, which have none.
+    /// The session policy; `null` for inline or managed policies.
     pub fn session_policy(&self) -> Value {
         match self {
             Self::Session(document) => document.clone(),
-            Self::Inline(_) => Value::Null,
+            Self::Inline(_) | Self::Managed(_) => Value::Null,
         }
     }
 
-    /// The inline policies; none for a session policy.
+    /// The inline policies; none for a session policy or managed ones.
     pub fn inline_policies(&self) -> Vec<(String, Value)> {
         match self {
-            Self::Session(_) => Vec::new(),
+            Self::Session(_) | Self::Managed(_) => Vec::new(),
             Self::Inline(policies) => policies.clone(),
+        }
+    }
+
+    /// The documents of the managed policies; none unless the grant needs them.
+    pub fn managed_documents(&self) -> Vec<Value> {
+        match self {
+            Self::Managed(documents) => documents.clone(),
+            Self::Session(_) | Self::Inline(_) => Vec::new(),
         }
     }
 }

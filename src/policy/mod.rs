@@ -12,12 +12,13 @@
 //!
 //! Beside them: [`assemble`] turns a grant into the documents sent (the one
 //! place the steps below are put together), [`size`] fits documents to IAM's
-//! size limits, [`expiry`] adds the `--expires` condition, [`source_ip`] the
+//! size limits, [`managed`] names the managed policies of large grants, [`expiry`] adds the `--expires` condition, [`source_ip`] the
 //! `--source-ip` one, [`trust`] builds
 //! the trust policies of roles.
 
 pub mod assemble;
 pub mod expiry;
+pub mod managed;
 pub(crate) mod size;
 pub mod source_ip;
 pub mod trust;

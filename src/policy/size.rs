@@ -19,6 +19,14 @@
 //! same object ARNs) become one statement with both lists of actions, which
 //! grants exactly the same: a statement allows an action when it is any of
 //! its actions.
+//!
+//! A user's grant that does not fit inline even then goes into customer
+//! managed policies ([`split_managed`]): each at most 6,144 characters, at
+//! most 10 attached to one user by default (the same quotas page). The
+//! buckets are taken in order, each policy holding as many as fit merged as
+//! above, so the fewest policies a split in that order allows are made.
+//! The roles of `--trust` stay inline: beyond 10,240 characters they are
+//! refused.
 
 use serde_json::Value;
 
@@ -30,6 +38,13 @@ pub const USER_INLINE_LIMIT: usize = 2048;
 /// The most characters all inline policies of one IAM role may add up to
 /// (the roles of `create --trust`).
 pub const ROLE_INLINE_LIMIT: usize = 10_240;
+
+/// The most characters one customer managed policy may have.
+pub const MANAGED_POLICY_LIMIT: usize = 6144;
+
+/// The most managed policies IAM lets one user have attached, by default
+/// (an account can ask for up to 20; the tool keeps to the default).
+pub const MAX_MANAGED_PER_USER: usize = 10;
 
 /// What holds the inline policies: IAM allows a role more than a user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +85,54 @@ pub struct TooLarge {
     pub limit_of: &'static str,
     /// What to do instead.
     pub advice: &'static str,
+}
+
+/// A user's grant that even [`MAX_MANAGED_PER_USER`] managed policies
+/// cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.message())]
+pub struct TooManyManaged {
+    /// What was measured, e.g. `read-write policy`.
+    pub what: String,
+    /// How many buckets it covers.
+    pub buckets: usize,
+    /// How many managed policies it would take; 0 when one bucket alone
+    /// is larger than a managed policy may be.
+    pub needed: usize,
+}
+
+impl TooManyManaged {
+    fn message(&self) -> String {
+        let Self {
+            what,
+            buckets,
+            needed,
+        } = self;
+        let over = if *needed == 0 {
+            format!(
+                "one bucket alone would be over IAM's limit of {MANAGED_POLICY_LIMIT} characters \
+                 for a managed policy"
+            )
+        } else {
+            format!(
+                "would need {needed} managed policies of at most {MANAGED_POLICY_LIMIT} \
+                 characters, over IAM's limit of {MAX_MANAGED_PER_USER} managed policies per user"
+            )
+        };
+        format!(
+            "the {what} for {buckets} bucket(s) is too large for a user's inline policies and \
+             {over}: split the buckets over several users, or use fewer --statement or --prefix"
+        )
+    }
+}
+
+/// Why a grant cannot be sent as it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SizeError {
+    #[error(transparent)]
+    TooLarge(#[from] TooLarge),
+    #[error(transparent)]
+    TooManyManaged(#[from] TooManyManaged),
 }
 
 /// The size IAM counts: the characters of the compact JSON document.
@@ -200,6 +263,33 @@ pub fn fit_inline_policies(
         limit_of,
         advice,
     })
+}
+
+/// The documents of a user's managed policies: the buckets in order, each
+/// document `finish(merge_buckets(...))` of as many buckets as keep it under
+/// [`MANAGED_POLICY_LIMIT`]. `None` when one bucket alone is over it.
+pub fn split_managed(per_bucket: &[Value], finish: impl Fn(Value) -> Value) -> Option<Vec<Value>> {
+    let merged = |from: usize, to: usize| finish(merge_buckets(&per_bucket[from..to], &[]));
+    let mut documents = Vec::new();
+    let mut start = 0;
+    let mut current: Option<Value> = None;
+    for end in 1..=per_bucket.len() {
+        let candidate = merged(start, end);
+        if size(&candidate) <= MANAGED_POLICY_LIMIT {
+            current = Some(candidate);
+            continue;
+        }
+        // The buckets so far fill one policy; this one starts the next.
+        documents.push(current.take()?);
+        start = end - 1;
+        let alone = merged(start, end);
+        if size(&alone) > MANAGED_POLICY_LIMIT {
+            return None;
+        }
+        current = Some(alone);
+    }
+    documents.extend(current);
+    Some(documents)
 }
 
 /// The session policy to send: `as_listed` when it fits, else `merged` when
@@ -378,6 +468,63 @@ mod tests {
             (ROLE_INLINE_LIMIT, "a role's inline policies")
         );
         assert!(refused.size > ROLE_INLINE_LIMIT);
+    }
+
+    #[test]
+    fn managed_policies_take_the_buckets_in_order_as_few_as_hold_them() {
+        let documents = |count| -> Vec<Value> {
+            per_bucket(Permission::ReadWrite, &buckets(count))
+                .into_iter()
+                .map(|(_, document)| document)
+                .collect()
+        };
+        let one = split_managed(&documents(40), |d| d).unwrap();
+        assert_eq!(one, [merge_buckets(&documents(40), &[])]);
+        let many = split_managed(&documents(300), |d| d).unwrap();
+        assert!(many.len() > 1, "{}", many.len());
+        for document in &many {
+            assert!(size(document) <= MANAGED_POLICY_LIMIT, "{}", size(document));
+        }
+        // Every bucket once, in order; each policy but the last is full: the
+        // next bucket would not have fitted in it.
+        let arns: Vec<Value> = many
+            .iter()
+            .flat_map(|d| statements_of(d)[0]["Resource"].as_array().unwrap().clone())
+            .collect();
+        let expected: Vec<Value> = buckets(300)
+            .iter()
+            .map(|b| Value::String(format!("arn:aws:s3:::{b}")))
+            .collect();
+        assert_eq!(arns, expected);
+        let mut start = 0;
+        for document in &many[..many.len() - 1] {
+            let held = statements_of(document)[0]["Resource"]
+                .as_array()
+                .unwrap()
+                .len();
+            let more = merge_buckets(&documents(300)[start..=start + held], &[]);
+            assert!(size(&more) > MANAGED_POLICY_LIMIT);
+            start += held;
+        }
+        let huge = wrap(vec![json!({"Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "x".repeat(MANAGED_POLICY_LIMIT)})]);
+        assert_eq!(split_managed(&[huge], |d| d), None);
+    }
+
+    #[test]
+    fn too_many_managed_policies_say_how_many() {
+        let refused = TooManyManaged {
+            what: "read-write policy".to_owned(),
+            buckets: 900,
+            needed: 11,
+        };
+        assert_eq!(
+            refused.to_string(),
+            "the read-write policy for 900 bucket(s) is too large for a user's inline policies \
+             and would need 11 managed policies of at most 6144 characters, over IAM's limit of \
+             10 managed policies per user: split the buckets over several users, or use fewer \
+             --statement or --prefix"
+        );
     }
 
     #[test]

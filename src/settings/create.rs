@@ -19,7 +19,7 @@ use crate::cli::{CreateArgs, CredentialsFormat, RoleArgs};
 use crate::error::UsageError;
 use crate::grant::tags::{Grant, Kind};
 use crate::policy::assemble::{Assembled, Target, assemble};
-use crate::policy::size::{Holder, TooLarge};
+use crate::policy::size::{Holder, SizeError};
 use crate::policy::trust::Principal;
 use crate::policy::{self, Permission};
 
@@ -162,7 +162,7 @@ impl Plan {
 
     /// Work out the policies that will be sent, and refuse now (before any
     /// change) what IAM would refuse for its size.
-    fn fit_policies(&mut self) -> Result<(), TooLarge> {
+    fn fit_policies(&mut self) -> Result<(), SizeError> {
         let expires = self.expires.map(format_utc);
         let grant = self.access.grant(
             &self.buckets,
@@ -180,9 +180,26 @@ impl Plan {
     }
 
     /// The inline policies of the user: one per bucket while they fit IAM's
-    /// limit, else one for all buckets (see [`crate::policy::size`]).
+    /// limit, else one for all buckets (see [`crate::policy::size`]); none
+    /// when even that is too large and managed policies hold the grant.
     pub fn user_policies(&self) -> Vec<(String, Value)> {
         self.policies.inline_policies()
+    }
+
+    /// The customer managed policies of the user, `(name, document)`, when
+    /// its grant is too large for inline policies (see
+    /// [`crate::policy::managed`]); else none.
+    pub fn managed_policies(&self) -> Vec<(String, Value)> {
+        let documents = self.policies.managed_documents().into_iter();
+        documents
+            .enumerate()
+            .map(|(n, document)| {
+                (
+                    policy::managed::policy_name(&self.username, n + 1),
+                    document,
+                )
+            })
+            .collect()
     }
 
     /// The session policy of `--duration`: see [`crate::policy::size`].

@@ -14,7 +14,11 @@
 //!   are all applied, and checked here.
 //! - `AWS::IAM::Policy` on a user or role: applied as the named inline
 //!   policy; moto re-serialises the document, so documents are compared
-//!   parsed. `AWS::IAM::InstanceProfile`: applied, holding the role.
+//!   parsed. `AWS::IAM::ManagedPolicy`: made with its name, path and
+//!   document and attached to the user; deleting its stack fails in moto
+//!   (`DeleteConflict`: it deletes the user before detaching the policy,
+//!   which CloudFormation does in dependency order), so that test removes
+//!   the user with `delete-user` instead. `AWS::IAM::InstanceProfile`: applied, holding the role.
 //! - `AWS::IAM::OIDCProvider` and `AWS::S3::BucketPolicy` are not supported:
 //!   moto warns, marks them complete and makes nothing; a `Ref` to the
 //!   provider resolves to nothing (the role's `Principal` comes out `{}`), so
@@ -526,4 +530,65 @@ fn options_without_meaning_in_a_template_are_refused() {
         "Error: the argument '--duration <DURATION>' cannot be used with '--emit <FORMAT>'; \
          see `s3-credentials create --help`\n",
     );
+}
+
+/// A user's grant too large for its 2,048 characters of inline policies
+/// (forty read-write buckets with 18-character names) is emitted as the
+/// customer managed policy `create` would make: its name, the tool's path,
+/// attached to the stack's user; moto's CloudFormation deploys it so.
+#[test]
+fn a_grant_too_large_for_inline_deploys_as_a_managed_policy() {
+    let emulator = moto();
+    let clients = emulator.clients();
+    let user = unique("stack-large");
+    let buckets: Vec<String> = (0..40).map(|n| format!("bucket-eighteen-{n:03}")).collect();
+    let mut options: Vec<&str> = buckets.iter().map(String::as_str).collect();
+    options.extend(["--username", user.as_str()]);
+    let template: Value = serde_json::from_str(&emit(&options)).unwrap();
+    let resources = template["Resources"].as_object().unwrap();
+    let names: Vec<&str> = resources.keys().map(String::as_str).collect();
+    assert_eq!(names, ["User", "ManagedPolicy1"]);
+    let policy = &resources["ManagedPolicy1"];
+    assert_eq!(policy["Type"], "AWS::IAM::ManagedPolicy");
+    let properties = &policy["Properties"];
+    let name = format!("s3-credentials.{user}.1");
+    assert_eq!(properties["ManagedPolicyName"], name.as_str());
+    assert_eq!(properties["Path"], "/s3-credentials/");
+    assert_eq!(properties["Users"], serde_json::json!([{"Ref": "User"}]));
+    let (_stack, _) = deploy(emulator, &template.to_string(), &[]);
+    assert!(inline_policies(&clients, &user).is_empty());
+    let arn = format!("arn:aws:iam::123456789012:policy/s3-credentials/{name}");
+    let attached = block_on(
+        clients
+            .iam
+            .list_attached_user_policies()
+            .user_name(&user)
+            .send(),
+    );
+    let attached: Vec<String> = (attached.unwrap().attached_policies.unwrap_or_default())
+        .into_iter()
+        .filter_map(|p| p.policy_arn)
+        .collect();
+    assert_eq!(attached, std::slice::from_ref(&arn));
+    let version = block_on(
+        clients
+            .iam
+            .get_policy_version()
+            .policy_arn(&arn)
+            .version_id("v1")
+            .send(),
+    );
+    let text = version.unwrap().policy_version.unwrap().document.unwrap();
+    let document: Value =
+        serde_json::from_str(&percent_encoding::percent_decode_str(&text).decode_utf8_lossy())
+            .unwrap();
+    assert_eq!(&document, &properties["PolicyDocument"]);
+    // moto cannot delete this stack (it deletes the user before detaching
+    // the policy: `DeleteConflict`), so the user and its policy are
+    // removed as the tool removes them.
+    s3c(&["delete-user", &user])
+        .against(emulator)
+        .run()
+        .success();
+    assert!(!user_exists(&clients, &user));
 }

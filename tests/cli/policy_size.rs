@@ -1,7 +1,8 @@
 //! IAM's policy size limits, enforced by a proxy in front of moto as AWS
 //! enforces them (see `tests/common/iam_limits.rs`): `create` fits a dozen
 //! buckets into one user or one session, the keys work on every bucket, and
-//! what cannot fit is refused before any request.
+//! what cannot fit is refused before any request. Grants that go into
+//! managed policies are in `managed_policies.rs`.
 
 use serde_json::Value;
 
@@ -188,11 +189,18 @@ fn a_few_buckets_keep_one_policy_each() {
     assert_eq!(names, expected);
 }
 
+/// What cannot fit is refused before any request: a session policy over
+/// 2,048 characters, and a user's grant that even ten managed policies of
+/// 6,144 characters cannot hold (IAM's quotas:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>).
 #[test]
 fn what_cannot_fit_is_refused_before_any_request() {
     let counter = ConnectionCounter::start();
     let buckets: Vec<String> = (0..60)
         .map(|n| format!("a-rather-long-bucket-name-for-limits-{n:03}"))
+        .collect();
+    let prefixes: Vec<String> = (0..30)
+        .map(|n| format!("some-rather-long-prefix-name-{n:02}/"))
         .collect();
     let mut args = vec![
         "create",
@@ -202,13 +210,17 @@ fn what_cannot_fit_is_refused_before_any_request() {
         &counter.endpoint,
     ];
     args.extend(buckets.iter().map(String::as_str));
+    for prefix in &prefixes {
+        args.extend(["--prefix", prefix.as_str()]);
+    }
     let user = s3c(&args).run();
     assert_eq!(user.code, 2, "{user:#?}");
     assert_eq!(
         user.stderr,
-        "Error: the read-write policy for 60 bucket(s) would be 7139 characters even with all \
-         buckets in one statement per kind of access, over IAM's limit of 2048 for a user's \
-         inline policies: split the buckets over several users, or use fewer --statement or --prefix\n"
+        "Error: the read-write policy for 60 bucket(s) is too large for a user's inline \
+         policies and would need 60 managed policies of at most 6144 characters, over IAM's \
+         limit of 10 managed policies per user: split the buckets over several users, or use \
+         fewer --statement or --prefix\n"
     );
     let mut args = vec![
         "create",
@@ -218,7 +230,7 @@ fn what_cannot_fit_is_refused_before_any_request() {
         &counter.endpoint,
     ];
     args.extend(buckets.iter().map(String::as_str));
-    // The same document as for the user above, so the same size.
+    // Without the prefixes, what a user now holds in managed policies.
     s3c(&args).run().fails_with(
         2,
         "Error: the read-write policy for 60 bucket(s) would be 7139 characters even with all \

@@ -1,9 +1,15 @@
 //! A proxy in front of moto that enforces IAM's and STS's policy size limits
 //! as AWS does (moto accepts any size): a user's inline policies together at
 //! most 2,048 characters without whitespace (`409 LimitExceeded`), and an
-//! `AssumeRole` session policy at most 2,048 characters of plain text.
+//! `AssumeRole` session policy at most 2,048 characters of plain text; a
+//! customer managed policy at most 6,144 characters without whitespace, and
+//! at most 10 managed policies attached to one user (IAM's default quota),
+//! both `409 LimitExceeded` with IAM's message. The quotas:
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>.
+//! Attachments are counted as they pass through the proxy: a test attaches
+//! through it, or its users start with none.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use super::proxy::{Proxy, Request, iam_error as error};
@@ -13,18 +19,62 @@ pub const USER_INLINE_LIMIT: usize = 2048;
 /// STS's limit on the plain text of a session policy.
 pub const SESSION_POLICY_LIMIT: usize = 2048;
 
+/// IAM's limit on the characters of one customer managed policy.
+pub const MANAGED_POLICY_LIMIT: usize = 6144;
+/// IAM's default limit on the managed policies attached to one user.
+pub const MANAGED_PER_USER: usize = 10;
+
 /// Start enforcing in front of `target`.
 pub fn start(target: &str) -> Proxy {
     // user -> policy name -> size
     let users: Arc<Mutex<HashMap<String, HashMap<String, usize>>>> = Arc::default();
+    // user -> attached policy ARNs
+    let attached: Arc<Mutex<HashMap<String, HashSet<String>>>> = Arc::default();
     Proxy::with_responder(
         target,
         Arc::new(move |request| match request.form("Action").as_deref() {
             Some("PutUserPolicy") => put_user_policy(request, &mut users.lock().unwrap()),
             Some("AssumeRole") => assume_role(request),
+            Some("CreatePolicy" | "CreatePolicyVersion") => create_policy(request),
+            Some("AttachUserPolicy") => attach(request, &mut attached.lock().unwrap()),
+            Some("DetachUserPolicy") => {
+                let (user, arn) = (request.form("UserName")?, request.form("PolicyArn")?);
+                attached
+                    .lock()
+                    .unwrap()
+                    .entry(user)
+                    .or_default()
+                    .remove(&arn);
+                None
+            }
             _ => None,
         }),
     )
+}
+
+fn create_policy(request: &Request) -> Option<String> {
+    let size = iam_size(&request.form("PolicyDocument")?);
+    (size > MANAGED_POLICY_LIMIT).then(|| {
+        error(
+            409,
+            "LimitExceeded",
+            &format!("Cannot exceed quota for PolicySize: {MANAGED_POLICY_LIMIT}"),
+        )
+    })
+}
+
+fn attach(request: &Request, attached: &mut HashMap<String, HashSet<String>>) -> Option<String> {
+    let (user, arn) = (request.form("UserName")?, request.form("PolicyArn")?);
+    let policies = attached.entry(user).or_default();
+    if !policies.contains(&arn) && policies.len() >= MANAGED_PER_USER {
+        return Some(error(
+            409,
+            "LimitExceeded",
+            &format!("Cannot exceed quota for PoliciesPerUser: {MANAGED_PER_USER}"),
+        ));
+    }
+    policies.insert(arn);
+    None
 }
 
 /// IAM's count: the characters of the document, whitespace not counted.

@@ -169,6 +169,9 @@ impl IamProxy {
 /// IAM's answer to a `DeleteUser` or `DeleteRole` that AWS refuses, `None`
 /// for every other request (forwarded to moto).
 fn delete_conflict(iam: &Client, request: &Request) -> Option<String> {
+    if let Some(refused) = delete_policy_conflict(iam, request) {
+        return Some(refused);
+    }
     let left = match request.form("Action")?.as_str() {
         "DeleteUser" => block_on(user_dependent(iam, &request.form("UserName")?)),
         "DeleteRole" => block_on(role_dependent(iam, &request.form("RoleName")?)),
@@ -184,6 +187,32 @@ fn delete_conflict(iam: &Client, request: &Request) -> Option<String> {
         "DeleteConflict",
         &format!("Cannot delete entity, must {left} first."),
     ))
+}
+
+/// IAM's answer to a `DeletePolicy` that AWS refuses: while the policy is
+/// attached to anything, or has versions besides its default one
+/// (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeletePolicy.html>;
+/// moto deletes it all the same). `None` for every other request.
+pub fn delete_policy_conflict(iam: &Client, request: &Request) -> Option<String> {
+    if request.form("Action")? != "DeletePolicy" {
+        return None;
+    }
+    let arn = request.form("PolicyArn")?;
+    let (policy, versions) = block_on(async {
+        let policy = iam.get_policy().policy_arn(&arn).send().await;
+        let versions = iam.list_policy_versions().policy_arn(&arn).send().await;
+        (found(policy), found(versions))
+    });
+    let attached = policy?.policy()?.attachment_count().unwrap_or(0) > 0;
+    let versions = versions.map_or(0, |v| v.versions().len());
+    let message = if attached {
+        "Cannot delete a policy attached to entities."
+    } else if versions > 1 {
+        "This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy."
+    } else {
+        return None;
+    };
+    Some(iam_error(409, "DeleteConflict", message))
 }
 
 /// Whether an IAM call's answer shows something `present`: "not found"

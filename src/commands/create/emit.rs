@@ -3,7 +3,8 @@
 //!
 //! Everything comes from the checked [`Plan`]: the policies are the ones
 //! [`crate::policy::assemble`] fitted for the user or role (never rebuilt
-//! here), the tags are the grant's `s3-credentials:*` tags plus `--tag`, the
+//! here; a user's grant too large for inline policies becomes
+//! `AWS::IAM::ManagedPolicy` resources, named as `create` names them), the tags are the grant's `s3-credentials:*` tags plus `--tag`, the
 //! trust policy is [`crate::policy::trust::Principal::trust_policy`] with the
 //! account left to CloudFormation (`${AWS::AccountId}`, `${AWS::Partition}`).
 //! PURE: no AWS call, no credentials, and no secret: the user gets no access
@@ -17,6 +18,7 @@ use super::plan::{Plan, RolePlan};
 use crate::grant::tags::{Grant, Kind};
 use crate::output::to_pretty_json;
 use crate::policy::bucket_policy_allow_all_get;
+use crate::policy::managed::PATH;
 use crate::policy::trust::{Account, OidcProvider};
 
 /// The parameter that says whether the stack makes the OIDC provider; an
@@ -83,6 +85,22 @@ pub(crate) fn template(plan: &Plan) -> Value {
         template
             .resources
             .insert(format!("Policy{}", index + 1), policy);
+    }
+    // A user's grant too large for inline policies: managed policies, named
+    // and placed as `create` makes them, so that the tool knows them.
+    for (index, (name, document)) in plan.managed_policies().into_iter().enumerate() {
+        let policy = json!({
+            "Type": "AWS::IAM::ManagedPolicy",
+            "Properties": {
+                "ManagedPolicyName": name,
+                "Path": PATH,
+                "PolicyDocument": document,
+                "Users": [{"Ref": "User"}],
+            },
+        });
+        template
+            .resources
+            .insert(format!("ManagedPolicy{}", index + 1), policy);
     }
     let mut root = Map::new();
     root.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));

@@ -12,6 +12,7 @@
 
 mod buckets;
 mod emit;
+mod managed;
 pub(crate) mod plan;
 mod role;
 mod role_check;

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::iam::temporary::ROLE_NAME;
 use crate::output::to_pretty_json;
 use crate::policy;
+use crate::policy::managed::PATH;
 use crate::policy::trust::Account;
 pub(crate) use crate::settings::create::{Plan, RolePlan};
 
@@ -88,7 +89,7 @@ impl Plan {
         writeln!(out, "{}", to_pretty_json(&self.session_policy()))
     }
 
-    /// The user, its tags, its inline policies and its access key.
+    /// The user, its tags, its inline or managed policies and its access key.
     fn describe_user(&self, out: &mut dyn Write) -> std::io::Result<()> {
         let user = &self.username;
         match &self.boundary {
@@ -105,6 +106,14 @@ impl Plan {
             writeln!(
                 out,
                 "Would attach policy called '{name}' to user '{user}', details:"
+            )?;
+            writeln!(out, "{}", to_pretty_json(&document))?;
+        }
+        for (name, document) in self.managed_policies() {
+            writeln!(
+                out,
+                "Would create managed policy '{name}' with path '{PATH}' and attach it to user \
+                 '{user}', details:"
             )?;
             writeln!(out, "{}", to_pretty_json(&document))?;
         }

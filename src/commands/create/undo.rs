@@ -40,6 +40,12 @@ pub(crate) enum Change {
         previous: Vec<(String, String)>,
         written: Vec<String>,
     },
+    /// A customer managed policy this run created (its name), with its
+    /// ARN; `None` when `CreatePolicy` got no answer, and whether it made
+    /// the policy is looked up by name at the undo.
+    ManagedPolicy { name: String, arn: Option<String> },
+    /// A managed policy this run attached to a user (or may have: no answer).
+    AttachedPolicy { user: String, arn: String },
     /// An access key this run created.
     AccessKey { user: String, id: String },
     /// The role [`temporary::ROLE_NAME`], created by this run.
@@ -153,6 +159,8 @@ fn describe(change: &Change) -> String {
         Change::UserPolicy { user, name, .. } => format!("policy {name} of user {user}"),
         Change::UserPolicyUnread { user, name } => format!("policy {name} of user {user}"),
         Change::UserTags { user, .. } => format!("tags of user {user}"),
+        Change::ManagedPolicy { name, .. } => format!("created managed policy {name}"),
+        Change::AttachedPolicy { user, arn } => format!("policy {arn} attached to user {user}"),
         Change::AccessKey { user, id } => format!("access key {id} of user {user}"),
         Change::Role => format!("created role {}", temporary::ROLE_NAME),
         Change::Trusted(step) => describe_step(step),
@@ -204,6 +212,8 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
             restore_tags(clients, Tagged::User(user), previous, written).await?;
             Ok(format!("Restored the previous tags of user {user}"))
         }
+        Change::AttachedPolicy { user, arn } => undo_attachment(clients, user, arn).await,
+        Change::ManagedPolicy { name, arn } => undo_managed_policy(clients, name, arn).await,
         Change::User(user) => {
             let step = Step::User(user.clone(), UserPart::Itself);
             delete(clients, step, format!("Deleted user: {user}")).await
@@ -215,6 +225,50 @@ async fn undo(clients: &Clients, change: &Change) -> Result<String, AwsError> {
         }
         Change::Trusted(step) => undo_step(clients, step).await,
     }
+}
+
+/// Detach a managed policy this run attached to the user, or may have.
+async fn undo_attachment(clients: &Clients, user: &str, arn: &str) -> Result<String, AwsError> {
+    let step = Step::User(user.to_owned(), UserPart::AttachedPolicy(arn.to_owned()));
+    match step.run(clients).await {
+        // An attachment that got no answer may not have been made.
+        Err(error) if error.is_not_found() => {
+            Ok(format!("Policy {arn} was not attached to user {user}"))
+        }
+        other => other.map(|()| format!("Detached policy {arn} from user {user}")),
+    }
+}
+
+/// Delete a managed policy this run created, or, after a `CreatePolicy`
+/// that got no answer, the one of that name if it exists. Kept, and said
+/// so, if it is attached to anything by now (never by this run: its
+/// attachment was undone first).
+async fn undo_managed_policy(
+    clients: &Clients,
+    name: &str,
+    arn: &Option<String>,
+) -> Result<String, AwsError> {
+    let arn = match arn {
+        Some(arn) => arn.clone(),
+        None => match crate::iam::managed::find(clients, name).await? {
+            Some(arn) => arn,
+            None => return Ok(format!("No managed policy {name} was made")),
+        },
+    };
+    let step = Step::ManagedPolicy(arn.clone());
+    Ok(match step.run_reporting(clients).await? {
+        None => format!("Deleted managed policy: {arn}"),
+        Some(why) => sentence(&why),
+    })
+}
+
+/// `why` with a capital first letter, as a report line.
+fn sentence(why: &str) -> String {
+    let mut chars = why.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Make one deletion of the undo; `done` is its report line.

@@ -1,5 +1,7 @@
 //! The user steps of `create`: check the user can take a new key, then
-//! create it if needed, put one inline policy per bucket, and create the key.
+//! create it if needed, put one inline policy per bucket (or, for a grant
+//! too large for inline policies, create and attach managed ones: see
+//! [`super::managed`]), and create the key.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -141,6 +143,7 @@ pub(crate) async fn check(plan: &Plan, clients: &Clients) -> anyhow::Result<Exis
         unless_denied(user_tags(clients, user).await)
     })?;
     let (others, inline) = looked.report(user, &mut warnings);
+    super::managed::check_room(plan, &others.attached)?;
     let policies = previous_policies(clients, user, &names, inline.as_deref()).await?;
     tag_warning(plan, tags.is_none(), &mut warnings)?;
     policy_warnings(user, &policies, &mut warnings);
@@ -357,6 +360,7 @@ pub(crate) async fn create(
     }
     changes.check()?;
     put_policies(plan, clients, existing, changes, log).await?;
+    super::managed::create(plan, clients, changes, log).await?;
     changes.check()?;
     if let (true, Some(tags)) = (existing.user, &existing.tags) {
         match super::tags::retag(plan, clients, tags, changes).await? {
