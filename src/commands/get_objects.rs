@@ -15,7 +15,7 @@ use crate::error::{AwsResultExt, ExitStatus, error_text};
 use crate::output::{Console, printable};
 use crate::settings::TransferConfig;
 use crate::tally::{Tally, plural};
-use crate::transfer::destination::{Claims, Refusal, check_links, local_path};
+use crate::transfer::destination::{CheckedFolders, Claims, Refusal, local_path};
 use crate::transfer::download::{Downloaded, download_file, not_found};
 use crate::transfer::listing;
 use crate::transfer::{Progress, Transfer, until_interrupted};
@@ -34,6 +34,8 @@ struct Downloads<'a, 'c> {
     clients: &'a Clients,
     /// The file each key of this run is written to.
     claims: Claims,
+    /// The folders found free of links that lead out.
+    checked: CheckedFolders,
     /// `--no-clobber`: existing files are left alone.
     no_clobber: bool,
     /// How many existing files `--no-clobber` left alone.
@@ -69,6 +71,7 @@ pub(crate) async fn run(
         console,
         clients,
         claims: Claims::default(),
+        checked: CheckedFolders::default(),
         no_clobber: args.no_clobber,
         skipped: 0,
         silent: args.silent,
@@ -163,7 +166,7 @@ impl Downloads<'_, '_> {
     /// The file `key` is written to, unless it must not be written at all.
     fn destination(&mut self, key: &str) -> Result<PathBuf, Refusal> {
         let dest = local_path(&self.folder, key)?;
-        check_links(&self.folder, &dest)?;
+        self.checked.check(&self.folder, &dest)?;
         self.claims.claim(&self.folder, &dest)?;
         Ok(dest)
     }

@@ -108,20 +108,21 @@ pub(crate) fn local_path(dir: &Path, key: &str) -> Result<PathBuf, Refusal> {
 /// Refuse `path` (under `dir`) when one of the folders on the way is a
 /// symbolic link that leads out of `dir`: writing there would put the file
 /// outside. Links that stay inside are followed. The file itself may be a
-/// link: it is replaced, not written through.
-pub(crate) fn check_links(dir: &Path, path: &Path) -> Result<(), Refusal> {
+/// link: it is replaced, not written through. `Ok(true)` when every folder
+/// on the way exists already (so the answer holds for every file in it).
+pub(crate) fn check_links(dir: &Path, path: &Path) -> Result<bool, Refusal> {
     let Ok(inside) = path.strip_prefix(dir) else {
-        return Ok(());
+        return Ok(false);
     };
     let Some(folders) = inside.parent() else {
-        return Ok(());
+        return Ok(false);
     };
     let mut current = dir.to_path_buf();
     for component in folders.components() {
         current.push(component);
         let Ok(metadata) = fs::symlink_metadata(&current) else {
             // Nothing there yet: the rest is created as plain folders.
-            return Ok(());
+            return Ok(false);
         };
         if metadata.file_type().is_symlink() {
             let target = fs::canonicalize(&current)
@@ -136,7 +137,28 @@ pub(crate) fn check_links(dir: &Path, path: &Path) -> Result<(), Refusal> {
             }
         }
     }
-    Ok(())
+    Ok(true)
+}
+
+/// The folders of a run's downloads already checked by [`check_links`] and
+/// found to exist inside the target folder: the files that follow in them
+/// skip the walk, one check per folder rather than per file. A folder that
+/// did not exist yet is checked again for the next file, until it does.
+#[derive(Debug, Default)]
+pub(crate) struct CheckedFolders(HashSet<PathBuf>);
+
+impl CheckedFolders {
+    /// [`check_links`] for `path`, unless its folder passed already.
+    pub(crate) fn check(&mut self, dir: &Path, path: &Path) -> Result<(), Refusal> {
+        let folder = path.parent().unwrap_or(dir);
+        if self.0.contains(folder) {
+            return Ok(());
+        }
+        if check_links(dir, path)? {
+            self.0.insert(folder.to_owned());
+        }
+        Ok(())
+    }
 }
 
 /// The files the keys of one run are written to, so that a second key for
@@ -282,9 +304,30 @@ mod tests {
                 folder: dir.clone()
             })
         );
-        assert_eq!(check_links(&dir, &dir.join("inner/y")), Ok(()));
-        assert_eq!(check_links(&dir, &dir.join("new/deeper/y")), Ok(()));
+        assert_eq!(check_links(&dir, &dir.join("inner/y")), Ok(true));
+        assert_eq!(check_links(&dir, &dir.join("new/deeper/y")), Ok(false));
         // The file itself being a link is fine: it is replaced.
-        assert_eq!(check_links(&dir, &dir.join("x")), Ok(()));
+        assert_eq!(check_links(&dir, &dir.join("x")), Ok(true));
+    }
+
+    /// A folder that did not exist when its first file was checked is
+    /// checked again for the next: if a link out appeared there meanwhile,
+    /// that file is refused.
+    #[cfg(unix)]
+    #[test]
+    fn a_folder_is_remembered_only_once_it_exists() {
+        let root = tempfile::tempdir().unwrap();
+        let (dir, outside) = (root.path().join("d"), root.path().join("elsewhere"));
+        fs::create_dir_all(dir.join("real")).unwrap();
+        fs::create_dir(&outside).unwrap();
+        let mut checked = CheckedFolders::default();
+        assert_eq!(checked.check(&dir, &dir.join("real/a")), Ok(()));
+        assert_eq!(checked.check(&dir, &dir.join("late/a")), Ok(()));
+        std::os::unix::fs::symlink(&outside, dir.join("late")).unwrap();
+        assert!(matches!(
+            checked.check(&dir, &dir.join("late/b")),
+            Err(Refusal::Link { .. })
+        ));
+        assert_eq!(checked.0.len(), 1);
     }
 }
