@@ -56,6 +56,7 @@ mod list_users;
 mod localserver;
 mod managed_policies;
 mod missing_bucket;
+mod narrow_grant_tags;
 mod output_modes;
 mod permissions;
 mod permissions_documented;
