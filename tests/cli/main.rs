@@ -54,6 +54,7 @@ mod list_roles;
 mod list_user_policies;
 mod list_users;
 mod localserver;
+mod managed_faults;
 mod managed_policies;
 mod missing_bucket;
 mod narrow_grant_tags;

@@ -27,7 +27,7 @@ fn bucket_name_of(length: usize) -> String {
 }
 
 /// `count` new buckets with 18-character names, made with `clients`.
-fn buckets(clients: &Clients, count: usize) -> Vec<String> {
+pub(crate) fn buckets(clients: &Clients, count: usize) -> Vec<String> {
     let names: Vec<String> = (0..count).map(|_| bucket_name_of(18)).collect();
     for name in &names {
         block_on(clients.s3.create_bucket().bucket(name).send()).unwrap();
@@ -36,7 +36,7 @@ fn buckets(clients: &Clients, count: usize) -> Vec<String> {
 }
 
 /// The ARN of managed policy `n` of `user`, as `create` makes it.
-fn arn(user: &str, n: usize) -> String {
+pub(crate) fn arn(user: &str, n: usize) -> String {
     format!("arn:aws:iam::123456789012:policy/s3-credentials/s3-credentials.{user}.{n}")
 }
 
@@ -78,12 +78,12 @@ async fn document(clients: &Clients, arn: &str) -> Value {
 }
 
 /// Whether policy `arn` exists.
-fn policy_exists(clients: &Clients, arn: &str) -> bool {
+pub(crate) fn policy_exists(clients: &Clients, arn: &str) -> bool {
     found(block_on(clients.iam.get_policy().policy_arn(arn).send())).is_some()
 }
 
 /// `create --username USER BUCKETS... EXTRA...` as `run` runs it.
-fn create<'a>(user: &'a str, buckets: &'a [String], extra: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn create<'a>(user: &'a str, buckets: &'a [String], extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["create", "--username", user];
     args.extend(buckets.iter().map(String::as_str));
     args.extend_from_slice(extra);
