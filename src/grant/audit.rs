@@ -376,6 +376,23 @@ fn actions_beyond(document: &Value, permission: Permission) -> Vec<String> {
     beyond
 }
 
+/// The narrowest generated access mode that allows every action of the
+/// documents (read-only and write-only before read-write), else `custom`.
+pub fn narrowest_mode(documents: &[&Value]) -> &'static str {
+    [
+        Permission::ReadOnly,
+        Permission::WriteOnly,
+        Permission::ReadWrite,
+    ]
+    .into_iter()
+    .find(|&permission| {
+        documents
+            .iter()
+            .all(|document| actions_beyond(document, permission).is_empty())
+    })
+    .map_or("custom", Permission::as_str)
+}
+
 /// Names as `` `a`, `b` ``.
 fn quoted(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
