@@ -156,21 +156,7 @@ pub async fn user(
             None => return Ok(None),
         },
     };
-    let mut warnings = Vec::new();
-    if source == Source::PolicyNames && !policies.managed.is_empty() {
-        // Only this version makes managed policies, and it tags the user
-        // unless `iam:TagUser` was denied: the tags were lost or never set.
-        warnings.push(
-            "it has no `s3-credentials:*` tags: its grant is read from its managed policies"
-                .to_owned(),
-        );
-    }
-    if source == Source::Tags {
-        warnings = tag_problems(pairs());
-        if grant.kind == Kind::Role {
-            warnings.push("it is tagged as a role but is an IAM user".to_owned());
-        }
-    }
+    let mut warnings = source_problems(source, &grant, pairs(), &policies);
     // Kind comes from IAM: this came from the user listing.
     grant.kind = Kind::User;
     warnings.extend(audit::policy_problems(
@@ -188,6 +174,32 @@ pub async fn user(
         role_last_used: None,
         warnings,
     }))
+}
+
+/// What is wrong with where a user's grant was read from: its tags, or,
+/// for an untagged user with the tool's managed policies, their absence.
+fn source_problems<'a>(
+    source: Source,
+    grant: &Grant,
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+    policies: &audit::Policies,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if source == Source::PolicyNames && !policies.managed.is_empty() {
+        // Only this version makes managed policies, and it tags the user
+        // unless `iam:TagUser` was denied: the tags were lost or never set.
+        problems.push(
+            "it has no `s3-credentials:*` tags: its grant is read from its managed policies"
+                .to_owned(),
+        );
+    }
+    if source == Source::Tags {
+        problems = tag_problems(tags);
+        if grant.kind == Kind::Role {
+            problems.push("it is tagged as a role but is an IAM user".to_owned());
+        }
+    }
+    problems
 }
 
 /// A user's tags and the policies needed to judge it: all of them for a
