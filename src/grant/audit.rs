@@ -6,10 +6,10 @@
 //!
 //! Policies are compared in two ways. For a tagged grant of a generated
 //! access mode (`read-write`, `read-only`, `write-only`) the documents are
-//! made again from the tags with [`crate::policy`], exactly as `create`
-//! writes them (one per bucket, or the combined one), and compared as JSON:
-//! any difference (other prefixes, another expiry, an extra statement)
-//! counts. For `custom` and `mixed` grants, whose documents cannot be made
+//! made again from the tags (buckets, prefixes, keys, networks, expiry) with
+//! [`crate::policy::assemble`], exactly as `create` writes them (one per
+//! bucket, the combined one, or managed ones), and compared as JSON: any
+//! difference (other prefixes, another expiry, an extra statement) counts. For `custom` and `mixed` grants, whose documents cannot be made
 //! again from the tags, and for untagged users, each policy must be named
 //! for one of the claimed buckets and modes, name no resource outside those
 //! buckets, allow no action beyond its mode (for generated modes) and, when
@@ -25,10 +25,11 @@ use crate::error::{AwsError, AwsResultExt};
 use crate::grant::tags::Grant;
 use crate::grant::tags::Kind;
 use crate::iam::{decode_policy_document, managed};
-use crate::policy::expiry::{expiry_of, with_expiry};
+use crate::policy::expiry::expiry_of;
 use crate::policy::managed::{is_own, policy_name};
-use crate::policy::size::{Holder, fit_inline_policies, merge_buckets, split_managed};
-use crate::policy::{self, Permission};
+use crate::policy::size::{Holder, fit_inline_policies};
+use crate::policy::source_ip::Cidr;
+use crate::policy::{self, Permission, assemble};
 use crate::settings::dates::{format_printed, format_utc, from_aws, parse_utc};
 
 /// The access modes whose documents are generated from the tags alone.
@@ -215,35 +216,31 @@ struct Expected {
     inline: Vec<(String, Value)>,
 }
 
-/// What `create` would write for `grant` (as in its plan), if the access
-/// mode is a generated one; `holder` names the managed policies of a user.
+/// What `create` would write for `grant` (as in its plan, with its keys,
+/// networks and expiry), if the access mode is a generated one; `holder`
+/// names the managed policies of a user. `None` also when a tagged network
+/// is unreadable ([`crate::grant::tags::tag_problems`] says so).
 fn expected(grant: &Grant, holder: &str) -> Option<Expected> {
     let permission = GENERATED.into_iter().find(|p| p.as_str() == grant.access)?;
     let until = grant.expires.map(format_utc);
-    let expiring = |document: Value| match &until {
-        Some(until) => with_expiry(&document, until),
-        None => document,
+    let source_ips: Vec<Cidr> = (grant.source_ips.iter())
+        .map(|text| Cidr::parse(text).ok())
+        .collect::<Option<_>>()?;
+    let assembled = assemble::Grant {
+        permission,
+        buckets: &grant.buckets,
+        prefixes: &grant.prefixes,
+        keys: &grant.keys,
+        statements: &[],
+        custom: None,
+        expires: until.as_deref(),
+        source_ips: &source_ips,
     };
-    let per_bucket: Vec<(String, Value)> = grant
-        .buckets
-        .iter()
-        .map(|bucket| {
-            let document = policy::bucket_policy(permission, bucket, &grant.prefixes, &[]);
-            (
-                policy::inline_policy_name(&grant.access, bucket),
-                expiring(document),
-            )
-        })
-        .collect();
-    let documents: Vec<Value> = per_bucket.iter().map(|(_, d)| d.clone()).collect();
-    let combined = (
-        policy::combined_policy_name(&grant.access),
-        expiring(merge_buckets(&documents, &[])),
-    );
+    let forms = assembled.forms();
+    let (per_bucket, combined) = (forms.per_bucket, forms.combined);
     let user = grant.kind == Kind::User;
     let fitted = fit_inline_policies(per_bucket.clone(), combined.clone(), "", Holder::User);
-    let managed = split_managed(&documents, expiring).unwrap_or_default();
-    let managed = managed.into_iter().enumerate();
+    let managed = forms.managed.into_iter().enumerate();
     let mut inline = per_bucket.clone();
     inline.push(combined.clone());
     Some(Expected {
@@ -377,6 +374,23 @@ fn actions_beyond(document: &Value, permission: Permission) -> Vec<String> {
         }
     }
     beyond
+}
+
+/// The narrowest generated access mode that allows every action of the
+/// documents (read-only and write-only before read-write), else `custom`.
+pub fn narrowest_mode(documents: &[&Value]) -> &'static str {
+    [
+        Permission::ReadOnly,
+        Permission::WriteOnly,
+        Permission::ReadWrite,
+    ]
+    .into_iter()
+    .find(|&permission| {
+        documents
+            .iter()
+            .all(|document| actions_beyond(document, permission).is_empty())
+    })
+    .map_or("custom", Permission::as_str)
 }
 
 /// Names as `` `a`, `b` ``.

@@ -151,18 +151,12 @@ pub async fn user(
     let pairs = || tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
     let (mut grant, source) = match Grant::from_tags(pairs()) {
         Some(grant) => (grant, Source::Tags),
-        None => match grant_from_policies(&policies) {
+        None => match grant_from_policies(&policies).or_else(|| grant_from_managed(&policies)) {
             Some(grant) => (grant, Source::PolicyNames),
             None => return Ok(None),
         },
     };
-    let mut warnings = Vec::new();
-    if source == Source::Tags {
-        warnings = tag_problems(pairs());
-        if grant.kind == Kind::Role {
-            warnings.push("it is tagged as a role but is an IAM user".to_owned());
-        }
-    }
+    let mut warnings = source_problems(source, &grant, pairs(), &policies);
     // Kind comes from IAM: this came from the user listing.
     grant.kind = Kind::User;
     warnings.extend(audit::policy_problems(
@@ -182,6 +176,32 @@ pub async fn user(
     }))
 }
 
+/// What is wrong with where a user's grant was read from: its tags, or,
+/// for an untagged user with the tool's managed policies, their absence.
+fn source_problems<'a>(
+    source: Source,
+    grant: &Grant,
+    tags: impl IntoIterator<Item = (&'a str, &'a str)>,
+    policies: &audit::Policies,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    if source == Source::PolicyNames && !policies.managed.is_empty() {
+        // Only this version makes managed policies, and it tags the user
+        // unless `iam:TagUser` was denied: the tags were lost or never set.
+        problems.push(
+            "it has no `s3-credentials:*` tags: its grant is read from its managed policies"
+                .to_owned(),
+        );
+    }
+    if source == Source::Tags {
+        problems = tag_problems(tags);
+        if grant.kind == Kind::Role {
+            problems.push("it is tagged as a role but is an IAM user".to_owned());
+        }
+    }
+    problems
+}
+
 /// A user's tags and the policies needed to judge it: all of them for a
 /// tagged user; for an untagged one only those named like the tool's
 /// (`None` when there are none: not a user this tool made, whose attached
@@ -195,22 +215,24 @@ async fn tags_and_policies(
         crate::iam::user_policy_names(clients, user),
         crate::iam::attached_user_policies(clients, user),
     );
-    let (tags, names) = (tags?, names?);
+    let (tags, names, attached) = (tags?, names?, attached?);
     let tagged = Grant::from_tags(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))).is_some();
     // Of an untagged user only the policies named like the tool's are read;
     // the others are judged by their names alone (a JSON null document).
     let (read, others): (Vec<String>, Vec<String>) = names
         .into_iter()
         .partition(|name| tagged || split_policy_name(name).is_some());
-    if read.is_empty() && !tagged {
+    // The tool's own managed policies mark a user as the tool's too.
+    let managed = !crate::iam::managed::own_arns(user, &attached).is_empty();
+    if read.is_empty() && !tagged && !managed {
         return Ok(None);
     }
     let mut inline = audit::user_documents(clients, user, read).await?;
     inline.extend(others.into_iter().map(|name| (name, Value::Null)));
-    let policies = audit::policies(inline, attached?);
-    // Of a tagged user, the tool's own managed policies are read too: they
-    // hold a grant too large for inline policies.
-    let policies = if tagged {
+    let policies = audit::policies(inline, attached);
+    // The tool's own managed policies are read too: they hold a grant too
+    // large for inline policies.
+    let policies = if tagged || managed {
         audit::with_managed(clients, user, policies).await?
     } else {
         policies
@@ -293,6 +315,41 @@ fn grant_from_policies(policies: &audit::Policies) -> Option<Grant> {
         })
         .collect();
     legacy_grant(&granted)
+}
+
+/// The grant of an untagged user from the tool's managed policies of it:
+/// the buckets, prefixes and keys their resources name, the narrowest
+/// access mode whose actions hold theirs (`custom` if none does), and the
+/// expiry if every policy carries one.
+fn grant_from_managed(policies: &audit::Policies) -> Option<Grant> {
+    let documents: Vec<&Value> = policies.managed.iter().map(|(_, d)| d).collect();
+    if documents.is_empty() {
+        return None;
+    }
+    let (mut buckets, mut prefixes, mut keys) = (Vec::new(), Vec::new(), Vec::new());
+    let add = |list: &mut Vec<String>, item: &str| {
+        if !item.is_empty() && !list.iter().any(|i| i == item) {
+            list.push(item.to_owned());
+        }
+    };
+    let s3 = documents.iter().flat_map(|d| resources(d));
+    for rest in s3.filter_map(|r| r.strip_prefix("arn:aws:s3:::")) {
+        let (bucket, object) = rest.split_once('/').unwrap_or((rest, ""));
+        add(&mut buckets, bucket);
+        match object.strip_suffix('*') {
+            Some(prefix) => add(&mut prefixes, prefix),
+            None => add(&mut keys, object),
+        }
+    }
+    let access = audit::narrowest_mode(&documents);
+    let mut grant = Grant::new(Kind::User, access, &buckets, &prefixes);
+    grant.keys = keys;
+    let expiries: Option<Vec<String>> = documents.iter().map(|d| expiry_of(d)).collect();
+    grant.expires = expiries
+        .and_then(|all| all.into_iter().max())
+        .and_then(|latest| parse_utc(&latest));
+    grant.version = String::new();
+    Some(grant)
 }
 
 /// `(access, bucket)` of a name `s3.<access>.<bucket>`.

@@ -12,6 +12,8 @@
 //! | `s3-credentials:access` | `read-write`, `read-only`, `write-only`, `custom` or `mixed` |
 //! | `s3-credentials:buckets`, `…:buckets:2`, … | bucket names joined by `+` |
 //! | `s3-credentials:prefixes`, `…:prefixes:2`, … | prefixes, escaped, joined by `+` |
+//! | `s3-credentials:keys`, `…:keys:2`, … | `--key` object keys, escaped, joined by `+`; absent without `--key` |
+//! | `s3-credentials:source-ips`, `…:source-ips:2`, … | `--source-ip` networks joined by `+`; absent without `--source-ip` |
 //! | `s3-credentials:expires` | `2026-12-31T00:00:00Z`, absent when permanent |
 //!
 //! IAM allows 50 tags per user or role, values of at most 256 characters,
@@ -19,10 +21,11 @@
 //! longer than one value continues in numbered tags, so any bucket list fits
 //! until the 50 tags run out (about 11,000 characters of names, more than a
 //! user's 2,048 characters of inline policy hold; a grant in managed
-//! policies can run out of tags first, and `create` then refuses it before
-//! any change). Prefix characters
+//! policies, or with many long `--key`s, can run out of tags first, and
+//! `create` then refuses it before any change). Prefix and key characters
 //! outside that set, and `=` and `+` themselves, are written `=XX` per UTF-8
-//! byte. The separator is `+` rather than a space, which would read better:
+//! byte; a network is written as `--source-ip` normalised it (digits, hex
+//! letters, `.`, `:` and `/` only). The separator is `+` rather than a space, which would read better:
 //! no bucket name holds a `+`, and moto's signature check (the test
 //! emulator's) rejects IAM requests from the Rust SDK whose values hold spaces.
 
@@ -31,6 +34,7 @@ use std::fmt::Write as _;
 
 use time::OffsetDateTime;
 
+use crate::policy::source_ip::Cidr;
 use crate::settings::dates::{format_utc, parse_utc};
 
 /// Every key of the grant layout starts with this.
@@ -48,6 +52,8 @@ const ACCESS: &str = "s3-credentials:access";
 const BUCKETS: &str = "s3-credentials:buckets";
 const PREFIXES: &str = "s3-credentials:prefixes";
 const EXPIRES: &str = "s3-credentials:expires";
+const KEYS: &str = "s3-credentials:keys";
+const SOURCE_IPS: &str = "s3-credentials:source-ips";
 /// Between the items of a list value.
 const SEPARATOR: char = '+';
 
@@ -78,6 +84,11 @@ pub struct Grant {
     pub buckets: Vec<String>,
     /// The `--prefix` values as given; empty means whole buckets.
     pub prefixes: Vec<String>,
+    /// The `--key` values: when there are any, exactly these objects.
+    pub keys: Vec<String>,
+    /// The `--source-ip` networks as the tool writes them into the
+    /// policies; empty means any address.
+    pub source_ips: Vec<String>,
     /// When AWS stops honouring the policies; `None` for permanent grants.
     pub expires: Option<OffsetDateTime>,
     /// The version of the tool that wrote the tags.
@@ -92,6 +103,8 @@ impl Grant {
             access: access.to_owned(),
             buckets: buckets.to_vec(),
             prefixes: prefixes.to_vec(),
+            keys: Vec::new(),
+            source_ips: Vec::new(),
             expires: None,
             version: env!("CARGO_PKG_VERSION").to_owned(),
         }
@@ -107,6 +120,9 @@ impl Grant {
         tags.extend(numbered(BUCKETS, &self.buckets.join("+")));
         let prefixes: Vec<String> = self.prefixes.iter().map(|p| escape(p)).collect();
         tags.extend(numbered(PREFIXES, &prefixes.join("+")));
+        let keys: Vec<String> = self.keys.iter().map(|k| escape(k)).collect();
+        tags.extend(numbered(KEYS, &keys.join("+")));
+        tags.extend(numbered(SOURCE_IPS, &self.source_ips.join("+")));
         if let Some(expires) = self.expires {
             tags.push((EXPIRES.to_owned(), format_utc(expires)));
         }
@@ -134,13 +150,15 @@ impl Grant {
             access: tags.get(ACCESS).copied().unwrap_or("custom").to_owned(),
             buckets: words(BUCKETS),
             prefixes: words(PREFIXES).iter().map(|p| unescape(p)).collect(),
+            keys: words(KEYS).iter().map(|k| unescape(k)).collect(),
+            source_ips: words(SOURCE_IPS),
             expires: tags.get(EXPIRES).and_then(|text| parse_utc(text)),
             version: (*version).to_owned(),
         })
     }
 
     /// The grant of a user that already had `previous` and is given this one
-    /// too: buckets and prefixes together, `mixed` access when they differ,
+    /// too: buckets, prefixes, keys and networks together, `mixed` access when they differ,
     /// and the later expiry, or none when either grant is permanent (the user
     /// keeps working until every policy has lapsed).
     ///
@@ -161,16 +179,11 @@ impl Grant {
                 merged.buckets.push(bucket.clone());
             }
         }
-        // No prefix on either side means whole buckets, which covers the rest.
-        if previous.prefixes.is_empty() || self.prefixes.is_empty() {
-            merged.prefixes.clear();
-        } else {
-            for prefix in &previous.prefixes {
-                if !merged.prefixes.contains(prefix) {
-                    merged.prefixes.push(prefix.clone());
-                }
-            }
-        }
+        // No prefix (key, network) on either side means whole buckets (any
+        // object, any address), which covers the rest.
+        merged.prefixes = union_or_all(&self.prefixes, &previous.prefixes);
+        merged.keys = union_or_all(&self.keys, &previous.keys);
+        merged.source_ips = union_or_all(&self.source_ips, &previous.source_ips);
         if previous.access != self.access {
             merged.access = "mixed".to_owned();
         }
@@ -185,6 +198,21 @@ impl Grant {
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
         self.expires.is_some_and(|expires| expires <= now)
     }
+}
+
+/// `ours` and then those of `theirs` it lacks; empty (everything) when
+/// either is empty.
+fn union_or_all(ours: &[String], theirs: &[String]) -> Vec<String> {
+    if ours.is_empty() || theirs.is_empty() {
+        return Vec::new();
+    }
+    let mut union = ours.to_vec();
+    for item in theirs {
+        if !union.contains(item) {
+            union.push(item.clone());
+        }
+    }
+    union
 }
 
 /// Why a user's or role's `s3-credentials:*` tags are not a grant this tool
@@ -222,6 +250,13 @@ pub fn tag_problems<'a>(tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> V
     }
     if let Some(text) = tags.get(EXPIRES).filter(|text| parse_utc(text).is_none()) {
         problems.push(format!("its `{EXPIRES}` tag `{text}` is not a time"));
+    }
+    let networks = joined(&tags, SOURCE_IPS);
+    let unreadable = networks.split(SEPARATOR).filter(|word| !word.is_empty());
+    for text in unreadable.filter(|text| Cidr::parse(text).is_err()) {
+        problems.push(format!(
+            "its `{SOURCE_IPS}` tags hold `{text}`, which is not a network"
+        ));
     }
     problems
 }

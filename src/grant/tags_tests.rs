@@ -111,9 +111,11 @@ proptest! {
     fn any_grant_round_trips_through_valid_tags(
         buckets in prop::collection::vec("[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", 1..60),
         prefixes in prop::collection::vec("\\PC{1,40}", 0..8),
+        keys in prop::collection::vec("\\PC{1,300}", 0..4),
         access in "(read-write|read-only|write-only|custom)",
     ) {
-        let grant = Grant::new(Kind::User, &access, &buckets, &prefixes);
+        let mut grant = Grant::new(Kind::User, &access, &buckets, &prefixes);
+        grant.keys = keys;
         let tags = grant.to_tags();
         for (key, value) in &tags {
             prop_assert!(key.len() <= MAX_KEY_LENGTH);
@@ -171,4 +173,64 @@ fn tags_the_tool_would_not_write_are_named() {
         problems(&[("s3-credentials:version", "x")])[0],
         "its `s3-credentials:version` tag `x` is not a version"
     );
+}
+
+#[test]
+fn keys_and_networks_are_tagged_escaped_and_continued() {
+    let mut grant = Grant::new(Kind::User, "read-only", &strings(&["b"]), &[]);
+    // A key of 200 characters escapes to 600: three values.
+    let long = "é".repeat(100);
+    grant.keys = strings(&["reports/q1 data.csv", "b+c=d", &long]);
+    grant.source_ips = strings(&["203.0.113.0/24", "2001:db8::/32"]);
+    let tags = grant.to_tags();
+    let keys: Vec<&str> = tags.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys[4..],
+        [
+            "s3-credentials:keys",
+            "s3-credentials:keys:2",
+            "s3-credentials:keys:3",
+            "s3-credentials:source-ips",
+        ]
+    );
+    assert!(
+        tags[4]
+            .1
+            .starts_with("reports/q1=20data.csv+b=2Bc=3Dd+=C3=A9")
+    );
+    assert_eq!(tags[7].1, "203.0.113.0/24+2001:db8::/32");
+    for (key, value) in &tags {
+        assert!(
+            is_allowed_tag_text(value) && value.len() <= MAX_VALUE_LENGTH,
+            "{key}"
+        );
+    }
+    assert_eq!(Grant::from_tags(pairs(&tags)), Some(grant.clone()));
+    assert_eq!(tag_problems(pairs(&tags)), Vec::<String>::new());
+    let mut bad = tags.clone();
+    bad[7].1 = "203.0.113.0/24+nowhere".to_owned();
+    assert_eq!(
+        tag_problems(pairs(&bad)),
+        ["its `s3-credentials:source-ips` tags hold `nowhere`, which is not a network"]
+    );
+}
+
+#[test]
+fn merged_keys_and_networks_are_the_union_or_everything() {
+    let mut old = Grant::new(Kind::User, "read-only", &strings(&["a"]), &[]);
+    old.keys = strings(&["k1"]);
+    old.source_ips = strings(&["203.0.113.0/24"]);
+    let mut new = Grant::new(Kind::User, "read-only", &strings(&["b"]), &[]);
+    new.keys = strings(&["k2"]);
+    new.source_ips = strings(&["198.51.100.0/24"]);
+    let merged = new.merged_with(&old);
+    assert_eq!(merged.keys, strings(&["k2", "k1"]));
+    assert_eq!(
+        merged.source_ips,
+        strings(&["198.51.100.0/24", "203.0.113.0/24"])
+    );
+    // No key, or no network, on one side: any object, any address.
+    let anywhere = Grant::new(Kind::User, "read-only", &strings(&["b"]), &[]);
+    let merged = anywhere.merged_with(&old);
+    assert!(merged.keys.is_empty() && merged.source_ips.is_empty());
 }

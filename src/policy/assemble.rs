@@ -58,7 +58,36 @@ pub enum Assembled {
     Managed(Vec<Value>),
 }
 
+/// Every form `create` may write a grant's documents in, made again to
+/// compare with what a user or role holds (see [`crate::grant::audit`]).
+#[derive(Debug, Clone)]
+pub struct Forms {
+    /// One inline policy per bucket.
+    pub per_bucket: Vec<(String, Value)>,
+    /// One inline policy for all the buckets.
+    pub combined: (String, Value),
+    /// The documents of a user's managed policies, in order; empty when
+    /// they cannot be split under their limit.
+    pub managed: Vec<Value>,
+}
+
 impl Grant<'_> {
+    /// Every form of the documents, whichever [`assemble`] would choose.
+    pub fn forms(&self) -> Forms {
+        let per_bucket = self.per_bucket();
+        let documents: Vec<Value> = per_bucket.iter().map(|(_, d)| d.clone()).collect();
+        let combined = (
+            combined_policy_name(self.label()),
+            self.conditioned(merge_buckets(&documents, &[])),
+        );
+        let managed = split_managed(&documents, |merged| self.conditioned(merged));
+        Forms {
+            per_bucket,
+            combined,
+            managed: managed.unwrap_or_default(),
+        }
+    }
+
     /// `custom` when the policy is not purely generated, else the permission.
     pub fn label(&self) -> &'static str {
         self.permission

@@ -156,6 +156,13 @@ impl Plan {
     /// What the user is granted, as its `s3-credentials:*` tags record it.
     pub fn grant(&self) -> Grant {
         let mut grant = Grant::new(Kind::User, self.label, &self.buckets, &self.access.prefixes);
+        grant.keys = self.access.keys.clone();
+        grant.source_ips = self
+            .access
+            .source_ips
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         grant.expires = self.expires;
         grant
     }

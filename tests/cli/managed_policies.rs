@@ -27,7 +27,7 @@ fn bucket_name_of(length: usize) -> String {
 }
 
 /// `count` new buckets with 18-character names, made with `clients`.
-fn buckets(clients: &Clients, count: usize) -> Vec<String> {
+pub(crate) fn buckets(clients: &Clients, count: usize) -> Vec<String> {
     let names: Vec<String> = (0..count).map(|_| bucket_name_of(18)).collect();
     for name in &names {
         block_on(clients.s3.create_bucket().bucket(name).send()).unwrap();
@@ -36,7 +36,7 @@ fn buckets(clients: &Clients, count: usize) -> Vec<String> {
 }
 
 /// The ARN of managed policy `n` of `user`, as `create` makes it.
-fn arn(user: &str, n: usize) -> String {
+pub(crate) fn arn(user: &str, n: usize) -> String {
     format!("arn:aws:iam::123456789012:policy/s3-credentials/s3-credentials.{user}.{n}")
 }
 
@@ -78,12 +78,12 @@ async fn document(clients: &Clients, arn: &str) -> Value {
 }
 
 /// Whether policy `arn` exists.
-fn policy_exists(clients: &Clients, arn: &str) -> bool {
+pub(crate) fn policy_exists(clients: &Clients, arn: &str) -> bool {
     found(block_on(clients.iam.get_policy().policy_arn(arn).send())).is_some()
 }
 
 /// `create --username USER BUCKETS... EXTRA...` as `run` runs it.
-fn create<'a>(user: &'a str, buckets: &'a [String], extra: &[&'a str]) -> Vec<&'a str> {
+pub(crate) fn create<'a>(user: &'a str, buckets: &'a [String], extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["create", "--username", user];
     args.extend(buckets.iter().map(String::as_str));
     args.extend_from_slice(extra);
@@ -422,4 +422,56 @@ fn delete_expired_deletes_a_user_with_managed_policies() {
     assert!(!deleted.stderr.contains(&user), "{deleted:#?}");
     assert!(!user_exists(&clients, &user));
     assert!(!policy_exists(&clients, &policy));
+}
+
+/// A new user whose `CreateUser` with tags is refused, as AWS refuses it to
+/// a caller without `iam:TagUser`
+/// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_users.html;
+/// moto does not check tags sent with `CreateUser`), is created untagged
+/// with its grant only in managed policies: `list-credentials` still lists
+/// it as the tool's, by its managed policies' path and names, with a
+/// warning about the missing tags.
+#[test]
+fn an_untagged_user_with_only_managed_policies_is_listed_as_the_tools() {
+    let (_lock, server) = exclusive_moto();
+    let proxy = crate::common::proxy::Proxy::with_responder(
+        &server.endpoint,
+        Arc::new(|request| {
+            let tagged = request.form("Action").as_deref() == Some("CreateUser")
+                && request.form("Tags.member.1.Key").is_some();
+            tagged.then(|| {
+                crate::common::proxy::iam_error(
+                    403,
+                    "AccessDenied",
+                    "User is not authorized to perform: iam:TagUser on resource: user",
+                )
+            })
+        }),
+    );
+    let all = buckets(&server.clients(), 40);
+    let user = unique("untagged");
+    let created = s3c(&create(&user, &all, &["--expires", "2099-01-01"]))
+        .env("AWS_ENDPOINT_URL", &proxy.endpoint)
+        .run();
+    created.success_with_stderr(&format!(
+        "Created user: {user} with permissions boundary: arn:aws:iam::aws:policy/AmazonS3FullAccess\n\
+         Warning: iam:TagUser denied: user `{user}` not tagged: `list-credentials` will find it \
+         by its policy names only, and `delete-user --expired` will not delete it\n\
+         Attached managed policy {} to user {user}\n\
+         Created access key for user: {user}\n",
+        arn(&user, 1)
+    ));
+    let listed = s3c(&["list-credentials", "--nl"]).against(server).run();
+    let found = row(listed.success(), &user);
+    assert_eq!(found["Source"], "policy names", "{found}");
+    assert_eq!(found["Buckets"], serde_json::json!(all), "{found}");
+    assert_eq!(found["Access"], "read-write", "{found}");
+    assert_eq!(found["Prefixes"], serde_json::json!([]), "{found}");
+    assert_eq!(found["Expires"], "2099-01-01 00:00:00+00:00", "{found}");
+    assert_eq!(
+        found["Warnings"],
+        serde_json::json!([
+            "it has no `s3-credentials:*` tags: its grant is read from its managed policies"
+        ])
+    );
 }

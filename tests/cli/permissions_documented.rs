@@ -307,3 +307,52 @@ fn localserver_policy_serves_credentials_once_the_role_exists() {
     assert!(credentials["SessionToken"].is_string(), "{credentials}");
     running.terminate_cleanly();
 }
+
+/// A grant too large for inline policies needs the statements of "Large
+/// grants" besides "Hand out keys": without them `create` is refused at
+/// `CreatePolicy` and takes back its user; with them `create` and
+/// `delete-user` succeed and leave no policy.
+#[test]
+fn large_grants_statements_run_create_and_delete_user_of_forty_buckets() {
+    let server = enforcing_moto();
+    let admin = server.admin();
+    let all = crate::managed_policies::buckets(&admin, 40);
+    let keys = Operator::new("Hand out keys", "unused");
+    let user = unique("doc-large");
+    let create = crate::managed_policies::create(&user, &all, &["--silent"]);
+    let refused = keys.run(&create);
+    refused.fails_with(
+        1,
+        &format!(
+            "Undoing the changes made so far:\n  Deleted user: {user}\n\
+             Error: CreatePolicy failed: AccessDenied: User: \
+             arn:aws:iam::123456789012:user/{} is not authorized to perform: \
+             iam:CreatePolicy\n",
+            keys.name
+        ),
+    );
+    assert!(!user_exists(&admin, &user));
+    let mut statements = documented("Hand out keys", "unused")["Statement"].clone();
+    let large = documented("Large grants", "unused");
+    let extra = large["Statement"].as_array().unwrap().iter().cloned();
+    statements.as_array_mut().unwrap().extend(extra);
+    let (_, key, secret) = server.user_with_statements(statements);
+    let operator = Operator {
+        server,
+        name: String::new(),
+        key,
+        secret,
+    };
+    let made = operator.run(&create);
+    assert_eq!((made.code, made.stderr.as_str()), (0, ""), "{made:#?}");
+    let policy = crate::managed_policies::arn(&user, 1);
+    assert!(crate::managed_policies::policy_exists(&admin, &policy));
+    let deleted = operator.run(&["delete-user", &user]);
+    assert_eq!(
+        (deleted.code, deleted.stderr.as_str()),
+        (0, ""),
+        "{deleted:#?}"
+    );
+    assert!(!user_exists(&admin, &user));
+    assert!(!crate::managed_policies::policy_exists(&admin, &policy));
+}

@@ -29,6 +29,8 @@ pub enum Times {
     Next(usize),
     /// Every request with the action.
     Always,
+    /// Every request with the action after the next `n`, which pass.
+    After(usize),
 }
 
 /// What the proxy answers instead of moto's answer.
@@ -65,8 +67,13 @@ impl Plans {
         let plan = plans.iter_mut().find(|plan| {
             plan.action == action && plan.left != Times::Next(0) && pick(&plan.injected).is_some()
         })?;
-        if let Times::Next(n) = &mut plan.left {
-            *n -= 1;
+        match &mut plan.left {
+            Times::Next(n) => *n -= 1,
+            Times::After(n) if *n > 0 => {
+                *n -= 1;
+                return None;
+            }
+            Times::After(_) | Times::Always => {}
         }
         pick(&plan.injected)
     }
