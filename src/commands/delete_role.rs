@@ -8,7 +8,6 @@
 //! only the own instance profile of a role this tool made is deleted; the
 //! role is just taken out of any other.
 
-use std::io::Write;
 
 use aws_sdk_iam::types::Tag;
 
@@ -38,7 +37,7 @@ pub(crate) async fn run(
                 let names: Vec<String> = args.names[n..].iter().map(|r| format!("`{r}`")).collect();
                 anyhow::bail!("{stop}; not started: role {}", names.join(", "));
             }
-            if let Err(error) = delete_role(clients, role, args.force, console.out, &stopping).await
+            if let Err(error) = delete_role(clients, role, args.force, console, &stopping).await
             {
                 status = ExitStatus::Failure;
                 console.out.flush()?;
@@ -55,9 +54,10 @@ async fn delete_role(
     clients: &Clients,
     role: &str,
     force: bool,
-    out: &mut dyn Write,
+    console: &mut Console<'_>,
     stopping: &Stopping,
 ) -> anyhow::Result<()> {
+    let (out, err) = (&mut *console.out, &mut *console.err);
     clients
         .iam
         .get_role()
@@ -77,9 +77,14 @@ async fn delete_role(
     out.flush()?;
     // A forced role the tool did not make keeps every instance profile:
     // nothing says the tool made the one named like it.
-    // A role's steps delete no managed policy, so none is ever kept.
-    teardown::run(clients, &dependents.steps(made_here), stopping, |step, _| {
-        writeln!(out, "  {step}")?;
+    teardown::run(clients, &dependents.steps(made_here), stopping, |step, note| {
+        match note {
+            None => writeln!(out, "  {step}")?,
+            Some(note) => {
+                out.flush()?;
+                writeln!(err, "{}", crate::error::warning_text(note))?;
+            }
+        }
         out.flush()
     })
     .await

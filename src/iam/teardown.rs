@@ -99,6 +99,17 @@ impl Step {
         }
     }
 
+    /// What the step removes and whose it is: "access key K of user u".
+    fn describe(&self) -> String {
+        match self {
+            Self::User(user, UserPart::Itself) => format!("user {user}"),
+            Self::User(user, part) => format!("{} of user {user}", part.what()),
+            Self::Role(role, RolePart::Itself) => format!("role {role}"),
+            Self::Role(role, part) => format!("{} of role {role}", part.what()),
+            Self::ManagedPolicy(arn) => format!("managed policy {arn}"),
+        }
+    }
+
     /// What the step removes, for the list of what is left after a stop.
     fn what(&self) -> String {
         match self {
@@ -589,10 +600,16 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     for (n, step) in steps.iter().enumerate() {
         let result = match stopping.check() {
-            Ok(()) => step
-                .run_reporting(clients)
-                .await
-                .map_err(anyhow::Error::from),
+            Ok(()) => match step.run_reporting(clients).await {
+                // Gone already, as the step wanted: most often its first
+                // attempt did it but answered too late, and the SDK's retry
+                // found nothing. Said, not taken for a failure.
+                Err(error) if error.is_not_found() => Ok(Some(format!(
+                    "{} was already gone (IAM answered NoSuchEntity)",
+                    step.describe()
+                ))),
+                other => other.map_err(anyhow::Error::from),
+            },
             Err(stop) => Err(stop),
         };
         match result {

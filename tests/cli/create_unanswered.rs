@@ -64,3 +64,49 @@ fn an_unanswered_create_access_key_leaves_no_key_behind() {
     assert_eq!(proxy.count("CreateAccessKey"), 1);
     assert_eq!(access_keys(&clients, &user), Vec::<String>::new());
 }
+
+// A delete whose answer came too late is retried by the SDK
+// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html);
+// the first attempt already deleted the user, so IAM answers the retry
+// `NoSuchEntity` (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html).
+// The undo then reached its goal: it says the user was already gone, not
+// that it could not be undone.
+#[test]
+fn an_undo_whose_delete_answer_came_late_says_the_user_is_gone() {
+    let clients = moto().clients();
+    let bucket = new_bucket(&clients, "lateundo");
+    let user = unique("lateundo");
+    let proxy = IamProxy::start(moto());
+    proxy.deny("CreateAccessKey", Times::Always);
+    proxy.late("DeleteUser", Duration::from_secs(4), Times::Next(1));
+    let output = s3c(&[
+        "create",
+        &bucket,
+        "--username",
+        &user,
+        "--read-timeout",
+        "2",
+    ])
+    .env("AWS_ENDPOINT_URL", proxy.endpoint())
+    .run();
+    assert_eq!(
+        (output.code, output.stdout.as_str()),
+        (1, ""),
+        "{output:#?}"
+    );
+    assert!(
+        output.stderr.contains(&format!(
+            "  Already gone (IAM answered NoSuchEntity): user {user}\n"
+        )),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        !output.stderr.contains("Could not undo"),
+        "{}",
+        output.stderr
+    );
+    assert!(proxy.count("DeleteUser") >= 2);
+    let gone = block_on(clients.iam.get_user().user_name(&user).send());
+    assert!(gone.is_err(), "{gone:?}");
+}

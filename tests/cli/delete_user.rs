@@ -291,3 +291,31 @@ fn ctrl_c_finishes_the_step_in_flight_and_stops_before_the_next_user() {
     assert_eq!(access_keys(&clients, &second), second_keys);
     assert_eq!(proxy.count("DeleteUser"), 0);
 }
+
+// The SDK retries a request whose answer timed out
+// (https://docs.aws.amazon.com/sdkref/latest/guide/feature-retry-behavior.html).
+// When the first DeleteUser did its work but answered too late, the retry
+// gets `NoSuchEntity` (https://docs.aws.amazon.com/IAM/latest/APIReference/API_DeleteUser.html):
+// the user is gone, which is what was asked, so the run says so and
+// succeeds rather than reporting a failure and a user "still there".
+#[test]
+fn a_delete_answered_too_late_is_done_not_failed() {
+    let proxy = IamProxy::start(moto());
+    let clients = moto().clients();
+    let user = unique("lateuser");
+    block_on(clients.iam.create_user().user_name(&user).send()).unwrap();
+    proxy.late("DeleteUser", Duration::from_secs(4), Times::Next(1));
+    let output = s3c(&["delete-user", &user, "--read-timeout", "2"])
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .run();
+    assert_eq!(
+        (output.code, output.stdout.as_str(), output.stderr.as_str()),
+        (
+            0,
+            format!("User: {user}\n").as_str(),
+            format!("Warning: user {user} was already gone (IAM answered NoSuchEntity)\n").as_str()
+        )
+    );
+    assert!(proxy.count("DeleteUser") >= 2);
+    assert!(!user_exists(&clients, &user));
+}

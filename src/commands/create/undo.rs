@@ -273,8 +273,23 @@ fn sentence(why: &str) -> String {
 
 /// Make one deletion of the undo; `done` is its report line.
 async fn delete(clients: &Clients, step: Step, done: String) -> Result<String, AwsError> {
-    step.run(clients).await?;
-    Ok(done)
+    match step.run(clients).await {
+        // Gone already: what the undo wanted is true. Typically the first
+        // attempt deleted it but its answer came too late, and the SDK's
+        // retry found nothing; reported as such, not as a failure.
+        Err(error) if error.is_not_found() => Ok(already_gone(&done)),
+        other => other.map(|()| done),
+    }
+}
+
+/// "Deleted user: u" becomes "Already gone (IAM answered NoSuchEntity): user u".
+fn already_gone(done: &str) -> String {
+    let what = done
+        .strip_prefix("Deleted ")
+        .or_else(|| done.strip_prefix("Removed "))
+        .unwrap_or(done)
+        .replacen(": ", " ", 1);
+    format!("Already gone (IAM answered NoSuchEntity): {what}")
 }
 
 /// Delete a bucket this run created, with its claim object if it holds one.
