@@ -6,23 +6,29 @@
 //! round trips. A bucket whose keys sit in folders (`logs/2024/...`) can be
 //! listed faster: ask once with `delimiter=/`, which answers the keys at the
 //! top and the folders (common prefixes) below it, then list the folders
-//! side by side, as rclone does.
+//! side by side, as rclone does. A server that keeps keys as files (s3s-fs)
+//! answers a `delimiter=/` listing of a folder from that folder alone.
+//!
+//! Every folder is listed the same way, so a tree spreads as deep as it
+//! goes: `data/2024/...` is walked into, one request a level.
 //!
 //! The rules, so that nothing but the speed changes:
 //! - **Order.** Pages come out in exactly the order of a plain listing: S3
 //!   sorts keys by their UTF-8 bytes, a folder's keys all sort between the
-//!   keys before and after its prefix, so the top-level answer (keys and
-//!   folders merged in order) fixes where each folder's keys go.
+//!   keys before and after its prefix, so each answer (keys and folders
+//!   merged in order) fixes where each folder's keys go.
 //! - **Requests.** A key space without folders costs what a plain listing
 //!   costs: the `delimiter=/` pages of a flat key space are the same pages.
-//!   A folder costs one request more than its share of a plain listing (its
-//!   last, partly filled page); a top level that is one folder alone is
-//!   walked into (one request per level) so `data/2024/...` still spreads.
+//!   Each folder costs one request (more if it holds over 1,000 entries).
+//!   So that a tree of many tiny folders cannot cost a request per key, at
+//!   most [`DELIMITED_FREE`] folders, plus one per [`KEYS_PER_DELIMITED`]
+//!   keys listed, are listed with `delimiter=/`; the others plainly, their
+//!   folders included.
 //! - **Memory.** At most [`FOLDERS_AT_ONCE`] folders are listed ahead of
 //!   the one being printed, each holding at most [`PAGES_AHEAD`] pages.
 //! - **Permissions.** A policy that allows the plain listing but not the
 //!   `delimiter=/` one (a condition on `s3:delimiter`) gets the plain
-//!   listing: the first request's `AccessDenied` is retried without it.
+//!   listing: a first `delimiter=/` request denied is sent again without.
 
 use std::collections::VecDeque;
 
@@ -41,19 +47,27 @@ const FOLDERS_AT_ONCE: usize = 16;
 /// How many pages a listing may get ahead of the printing.
 const PAGES_AHEAD: usize = 2;
 
-/// How many levels of lone folders (`a/`, then `a/b/`, ...) are walked into
-/// before the keys below are listed one folder at a time anyway.
-const LONE_FOLDER_LEVELS: usize = 8;
+/// Folders listed with `delimiter=/` (whose own folders are then listed
+/// apart) before any key came: enough to spread most trees.
+const DELIMITED_FREE: usize = 1000;
+
+/// Beyond [`DELIMITED_FREE`], one more folder listed with `delimiter=/` for
+/// every this many keys listed; the others are listed plainly, their
+/// folders included. A tree of many tiny folders then costs at most some
+/// ten times the requests of a plain listing, never one per folder.
+const KEYS_PER_DELIMITED: usize = 100;
 
 /// What a listing task sends: a page, or that it ended. A channel that
 /// closes without [`Sent::End`] means the task stopped before its end.
 #[derive(Debug)]
-enum Sent<T> {
-    Page(T),
+enum Sent {
+    Page(Vec<Segment>),
     End,
 }
 
-/// The keys and folders of one `delimiter=/` page, merged in key order.
+type Pages = mpsc::Receiver<anyhow::Result<Sent>>;
+
+/// The keys and folders of one page, merged in key order.
 #[derive(Debug)]
 enum Segment {
     Objects(Vec<Object>),
@@ -66,18 +80,35 @@ enum Pending {
     Objects(Vec<Object>),
     Folder {
         prefix: String,
-        pages: Option<mpsc::Receiver<anyhow::Result<Sent<Vec<Object>>>>>,
+        pages: Option<Pages>,
     },
+}
+
+impl From<Segment> for Pending {
+    fn from(segment: Segment) -> Self {
+        match segment {
+            Segment::Objects(objects) => Self::Objects(objects),
+            Segment::Folder(prefix) => Self::Folder {
+                prefix,
+                pages: None,
+            },
+        }
+    }
 }
 
 /// Every object under a prefix of one bucket, page by page, in key order.
 pub(crate) struct KeyWalk {
     s3: Client,
     bucket: String,
-    /// The top level's pages, from the task that lists it.
-    top: mpsc::Receiver<anyhow::Result<Sent<Vec<Segment>>>>,
-    top_ended: bool,
+    /// What is still to come, in key order: the front is given next, and a
+    /// folder's page is put in front of the rest of that folder.
     queue: VecDeque<Pending>,
+    /// How many folders were listed with `delimiter=/`, how many may be
+    /// before any key came ([`DELIMITED_FREE`]), and how many keys came:
+    /// see [`KEYS_PER_DELIMITED`].
+    delimited: usize,
+    free: usize,
+    keys: usize,
     /// Every listing task; dropping the walk stops them.
     tasks: JoinSet<()>,
 }
@@ -85,58 +116,63 @@ pub(crate) struct KeyWalk {
 impl KeyWalk {
     /// Start listing `bucket`'s keys under `prefix` (all when `None`).
     pub(crate) fn start(s3: &Client, bucket: &str, prefix: Option<&str>) -> Self {
-        let mut tasks = JoinSet::new();
-        let (send, top) = mpsc::channel(1);
-        let (client, name) = (s3.clone(), bucket.to_owned());
-        let prefix = prefix.unwrap_or_default().to_owned();
-        tasks.spawn(async move { list_top(&client, &name, prefix, &send).await });
-        Self {
+        Self::with_free(s3, bucket, prefix, DELIMITED_FREE)
+    }
+
+    /// [`KeyWalk::start`] with another [`DELIMITED_FREE`].
+    fn with_free(s3: &Client, bucket: &str, prefix: Option<&str>, free: usize) -> Self {
+        let top = Pending::Folder {
+            prefix: prefix.unwrap_or_default().to_owned(),
+            pages: None,
+        };
+        let mut walk = Self {
             s3: s3.clone(),
             bucket: bucket.to_owned(),
-            top,
-            top_ended: false,
-            queue: VecDeque::new(),
-            tasks,
-        }
+            queue: VecDeque::from([top]),
+            delimited: 0,
+            free,
+            keys: 0,
+            tasks: JoinSet::new(),
+        };
+        walk.start_folders();
+        walk
     }
 
     /// The next page of objects in key order; `None` once all were given.
     pub(crate) async fn next_page(&mut self) -> Option<anyhow::Result<Vec<Object>>> {
         loop {
             self.start_folders();
-            match self.queue.front_mut() {
-                Some(Pending::Objects(objects)) => {
+            match self.queue.front_mut()? {
+                Pending::Objects(objects) => {
                     let objects = std::mem::take(objects);
                     self.queue.pop_front();
+                    self.keys += objects.len();
                     return Some(Ok(objects));
                 }
-                Some(Pending::Folder { prefix, pages }) => {
-                    let Some(pages) = pages else {
-                        continue;
-                    };
-                    match received(pages.recv().await, prefix) {
-                        Ok(Sent::Page(objects)) => return Some(Ok(objects)),
-                        Ok(Sent::End) => {
-                            self.queue.pop_front();
-                        }
-                        Err(error) => return Some(Err(error)),
-                    }
-                }
-                None if self.top_ended => return None,
-                None => match received(self.top.recv().await, "") {
+                Pending::Folder {
+                    prefix,
+                    pages: Some(pages),
+                } => match received(pages.recv().await, prefix) {
                     Ok(Sent::Page(segments)) => {
-                        self.queue
-                            .extend(segments.into_iter().map(|segment| match segment {
-                                Segment::Objects(objects) => Pending::Objects(objects),
-                                Segment::Folder(prefix) => Pending::Folder {
-                                    prefix,
-                                    pages: None,
-                                },
-                            }))
+                        for segment in segments.into_iter().rev() {
+                            self.queue.push_front(segment.into());
+                        }
                     }
-                    Ok(Sent::End) => self.top_ended = true,
+                    Ok(Sent::End) => {
+                        self.queue.pop_front();
+                    }
                     Err(error) => return Some(Err(error)),
                 },
+                // Never: `start_folders` starts the front folder first.
+                Pending::Folder {
+                    prefix,
+                    pages: None,
+                } => {
+                    let prefix = crate::output::printable(prefix);
+                    return Some(Err(anyhow::anyhow!(
+                        "the listing of `{prefix}` was never started"
+                    )));
+                }
             }
         }
     }
@@ -153,10 +189,13 @@ impl KeyWalk {
             .take(FOLDERS_AT_ONCE);
         for (prefix, pages) in waiting {
             if pages.is_none() {
+                let delimited = self.delimited < self.free + self.keys / KEYS_PER_DELIMITED;
+                self.delimited += usize::from(delimited);
                 let (send, receive) = mpsc::channel(PAGES_AHEAD);
                 let (s3, bucket, prefix) = (self.s3.clone(), self.bucket.clone(), prefix.clone());
-                self.tasks
-                    .spawn(async move { list_folder(&s3, &bucket, &prefix, &send).await });
+                self.tasks.spawn(async move {
+                    list(&s3, &bucket, &prefix, delimited, &send).await;
+                });
                 *pages = Some(receive);
             }
         }
@@ -165,7 +204,7 @@ impl KeyWalk {
 
 /// What came out of a listing task's channel, a closed channel that never
 /// said [`Sent::End`] turned into an error.
-fn received<T>(message: Option<anyhow::Result<Sent<T>>>, prefix: &str) -> anyhow::Result<Sent<T>> {
+fn received(message: Option<anyhow::Result<Sent>>, prefix: &str) -> anyhow::Result<Sent> {
     message.unwrap_or_else(|| {
         Err(anyhow::anyhow!(
             "the listing of `{}` stopped before its end",
@@ -174,50 +213,26 @@ fn received<T>(message: Option<anyhow::Result<Sent<T>>>, prefix: &str) -> anyhow
     })
 }
 
-/// List one folder plainly (no delimiter), page by page, into `send`.
-async fn list_folder(
+/// List the keys under `prefix` page by page into `send`: with
+/// `delimiter=/` when `delimited` (its folders come as folders, to be
+/// listed apart), plainly when not, or when the first `delimiter=/`
+/// request is denied.
+async fn list(
     s3: &Client,
     bucket: &str,
     prefix: &str,
-    send: &mpsc::Sender<anyhow::Result<Sent<Vec<Object>>>>,
+    mut delimited: bool,
+    send: &mpsc::Sender<anyhow::Result<Sent>>,
 ) {
-    let mut pages = listing::list(s3, bucket, Some(prefix))
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let objects = page
-            .aws("ListObjectsV2")
-            .map_err(anyhow::Error::from)
-            .and_then(listing::objects);
-        let failed = objects.is_err();
-        if send.send(objects.map(Sent::Page)).await.is_err() || failed {
-            return;
-        }
-    }
-    // The walk may be gone already: then nobody needs the end either.
-    let _ = send.send(Ok(Sent::End)).await;
-}
-
-/// List the top level with `delimiter=/`, walking into a lone folder, and
-/// send its keys and folders page by page; without the delimiter when the
-/// first such request is denied.
-async fn list_top(
-    s3: &Client,
-    bucket: &str,
-    mut prefix: String,
-    send: &mpsc::Sender<anyhow::Result<Sent<Vec<Segment>>>>,
-) {
-    let mut levels = 0;
     let mut token: Option<String> = None;
     loop {
-        let page = listing::list(s3, bucket, Some(&prefix))
-            .delimiter("/")
-            .set_continuation_token(token.clone())
-            .send()
-            .await;
-        let page = match page {
-            Err(error) if token.is_none() && levels == 0 && denied(&error) => {
-                return list_plainly(s3, bucket, &prefix, send).await;
+        let request = listing::list(s3, bucket, Some(prefix))
+            .set_delimiter(delimited.then(|| "/".to_owned()))
+            .set_continuation_token(token.clone());
+        let page = match request.send().await {
+            Err(error) if delimited && token.is_none() && denied(&error) => {
+                delimited = false;
+                continue;
             }
             other => other.aws("ListObjectsV2").map_err(anyhow::Error::from),
         };
@@ -228,46 +243,16 @@ async fn list_top(
                 return;
             }
         };
-        if token.is_none() && next.is_none() && levels < LONE_FOLDER_LEVELS {
-            if let [Segment::Folder(folder)] = segments.as_slice() {
-                prefix.clone_from(folder);
-                levels += 1;
-                continue;
-            }
-        }
         if send.send(Ok(Sent::Page(segments))).await.is_err() {
             return;
         }
         token = next;
         if token.is_none() {
+            // The walk may be gone already: then nobody needs the end either.
             let _ = send.send(Ok(Sent::End)).await;
             return;
         }
     }
-}
-
-/// The top level listed the plain way: every key a segment of its page.
-async fn list_plainly(
-    s3: &Client,
-    bucket: &str,
-    prefix: &str,
-    send: &mpsc::Sender<anyhow::Result<Sent<Vec<Segment>>>>,
-) {
-    let mut pages = listing::list(s3, bucket, Some(prefix))
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let objects = page
-            .aws("ListObjectsV2")
-            .map_err(anyhow::Error::from)
-            .and_then(listing::objects);
-        let failed = objects.is_err();
-        let segments = objects.map(|objects| Sent::Page(vec![Segment::Objects(objects)]));
-        if send.send(segments).await.is_err() || failed {
-            return;
-        }
-    }
-    let _ = send.send(Ok(Sent::End)).await;
 }
 
 /// Whether S3 refused the request for want of permission.
@@ -316,7 +301,49 @@ fn merge(objects: Vec<Object>, folders: Vec<String>) -> Vec<Segment> {
 
 #[cfg(test)]
 mod tests {
+    use aws_sdk_s3::types::CommonPrefix;
+    use aws_smithy_mocks::{RuleMode, mock, mock_client};
+
     use super::*;
+
+    /// Once the folders allowed `delimiter=/` are used up, the next are
+    /// listed plainly, their own folders included: a tree of tiny folders
+    /// costs no request per folder.
+    #[tokio::test]
+    async fn folders_beyond_the_allowance_are_listed_plainly() {
+        let top = mock!(Client::list_objects_v2)
+            .match_requests(|r| r.prefix().is_none() && r.delimiter() == Some("/"))
+            .then_output(|| {
+                let folders = ["a/", "b/"].map(|p| CommonPrefix::builder().prefix(p).build());
+                ListObjectsV2Output::builder()
+                    .set_common_prefixes(Some(folders.to_vec()))
+                    .build()
+            });
+        let plain = |prefix: &'static str| {
+            mock!(Client::list_objects_v2)
+                .match_requests(move |r| r.prefix() == Some(prefix) && r.delimiter().is_none())
+                .then_output(move || {
+                    let keys = [format!("{prefix}1"), format!("{prefix}deep/2")];
+                    ListObjectsV2Output::builder()
+                        .set_contents(Some(keys.map(|k| object(&k)).to_vec()))
+                        .build()
+                })
+        };
+        let (a, b) = (plain("a/"), plain("b/"));
+        let s3 = mock_client!(aws_sdk_s3, RuleMode::MatchAny, [&top, &a, &b]);
+        let mut walk = KeyWalk::with_free(&s3, "bucket", None, 1);
+        let mut keys = Vec::new();
+        while let Some(page) = walk.next_page().await {
+            keys.extend(
+                page.unwrap()
+                    .iter()
+                    .filter_map(Object::key)
+                    .map(str::to_owned),
+            );
+        }
+        assert_eq!(keys, ["a/1", "a/deep/2", "b/1", "b/deep/2"]);
+        assert_eq!((top.num_calls(), a.num_calls(), b.num_calls()), (1, 1, 1));
+    }
 
     fn object(key: &str) -> Object {
         Object::builder().key(key).build()

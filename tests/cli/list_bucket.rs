@@ -280,13 +280,15 @@ fn folders_are_listed_side_by_side_in_the_order_of_a_plain_listing() {
     assert_eq!(listed.stderr, "");
     let mut requests = listings(&proxy);
     requests.sort();
-    let folder = |prefix: &str| (prefix.to_owned(), String::new());
+    let folder = |prefix: &str| (prefix.to_owned(), "/".to_owned());
     assert_eq!(
         requests,
         [
-            (String::new(), "/".to_owned()),
+            folder(""),
             folder("a/"),
+            folder("a/2/"),
             folder("b/"),
+            folder("b/c/"),
             folder("ctl\u{1b}/"),
             folder("plus+/"),
             folder("sp ace/"),
