@@ -131,21 +131,18 @@ async fn delete_expired(
     stopping: &Stopping,
 ) -> anyhow::Result<ExitStatus> {
     let now = OffsetDateTime::now_utc();
-    let (expired, unchecked) = find_expired(clients, now, console, stopping).await?;
+    let Found {
+        expired,
+        unchecked,
+        skipped,
+    } = find_expired(clients, now, console, stopping).await?;
     let mut status = if unchecked > 0 {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
     };
     if expired.is_empty() {
-        let line = match unchecked {
-            0 => "No user made by s3-credentials has expired".to_owned(),
-            n => format!(
-                "Could not check {n} user(s) (errors above): none of the others made by \
-                 s3-credentials has expired"
-            ),
-        };
-        writeln!(console.err, "{line}")?;
+        writeln!(console.err, "{}", nothing_to_delete(unchecked, skipped))?;
     }
     for (n, found) in expired.iter().enumerate() {
         let Expired { name, expires } = found;
@@ -167,6 +164,32 @@ async fn delete_expired(
     Ok(status)
 }
 
+/// The line saying why `--expired` deletes nothing: never "no user has
+/// expired" when some could not be checked or were skipped.
+fn nothing_to_delete(unchecked: usize, skipped: usize) -> String {
+    let skipped_part = format!("{skipped} expired user(s) skipped (warnings above)");
+    match (unchecked, skipped) {
+        (0, 0) => "No user made by s3-credentials has expired".to_owned(),
+        (0, _) => format!("No user to delete: {skipped_part}"),
+        (n, 0) => format!(
+            "Could not check {n} user(s) (errors above): none of the others made by \
+             s3-credentials has expired"
+        ),
+        (n, _) => format!(
+            "Could not check {n} user(s) (errors above); {skipped_part}; none of the others \
+             made by s3-credentials has expired"
+        ),
+    }
+}
+
+/// What [`find_expired`] found: the users to delete, how many users could
+/// not be looked at, and how many expired ones were skipped.
+struct Found {
+    expired: Vec<Expired>,
+    unchecked: usize,
+    skipped: usize,
+}
+
 /// The users to delete as expired (looked at concurrently), and how many
 /// users could not be looked at (each reported); warns about each user
 /// whose tags say it expired but that is not to be deleted.
@@ -175,8 +198,8 @@ async fn find_expired(
     now: OffsetDateTime,
     console: &mut Console<'_>,
     stopping: &Stopping,
-) -> anyhow::Result<(Vec<Expired>, usize)> {
-    let (mut expired, mut unchecked) = (Vec::new(), 0);
+) -> anyhow::Result<Found> {
+    let (mut expired, mut unchecked, mut skipped_users) = (Vec::new(), 0, 0);
     let mut pages = clients.iam.list_users().into_paginator().send();
     while let Some(page) = pages.next().await {
         stopping.check()?;
@@ -190,7 +213,10 @@ async fn find_expired(
             match result {
                 Ok(Verdict::Delete(expires)) => expired.push(Expired { name, expires }),
                 Ok(Verdict::Keep) => {}
-                Ok(Verdict::Skip(why)) => writeln!(console.err, "{}", skipped(&name, &why))?,
+                Ok(Verdict::Skip(why)) => {
+                    skipped_users += 1;
+                    writeln!(console.err, "{}", skipped(&name, &why))?;
+                }
                 Err(error) => {
                     unchecked += 1;
                     let error = error.context(format!("user `{name}`"));
@@ -199,7 +225,11 @@ async fn find_expired(
             }
         }
     }
-    Ok((expired, unchecked))
+    Ok(Found {
+        expired,
+        unchecked,
+        skipped: skipped_users,
+    })
 }
 
 /// The warning for a user whose tags say it expired but that is kept.

@@ -289,3 +289,23 @@ fn expired_keeps_a_user_that_create_gave_a_new_key_meanwhile() {
         ""
     );
 }
+
+/// When every expired user is skipped, the run does not claim that none
+/// has expired: it says how many were skipped.
+#[test]
+fn expired_says_how_many_it_skipped_when_it_deletes_none() {
+    let (_lock, server) = exclusive_moto();
+    let clients = server.clients();
+    make(&clients, "roleish", "bkt-r", Some(EXPIRED), |tags| {
+        set(tags, "s3-credentials:kind", "role");
+    });
+    let output = s3c(&["delete-user", "--expired"]).against(server).run();
+    assert_eq!(
+        output.success_with_stderr(
+            "Warning: skipped user roleish: it is tagged as a role but is an IAM user\n\
+             No user to delete: 1 expired user(s) skipped (warnings above)\n"
+        ),
+        ""
+    );
+    assert!(user_exists(&clients, "roleish"));
+}
