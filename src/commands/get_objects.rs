@@ -11,13 +11,13 @@ use tokio::task::JoinSet;
 
 use crate::aws::Clients;
 use crate::cli::GetObjectsArgs;
-use crate::error::{AwsResultExt, ExitStatus, error_text};
+use crate::error::{ExitStatus, error_text};
 use crate::output::{Console, printable};
 use crate::settings::TransferConfig;
 use crate::tally::{Tally, plural};
 use crate::transfer::destination::{CheckedFolders, Claims, Refusal, local_path};
 use crate::transfer::download::{Downloaded, download_file, not_found};
-use crate::transfer::listing;
+use crate::transfer::key_walk::KeyWalk;
 use crate::transfer::{Progress, Transfer, until_interrupted};
 
 /// What one download task hands back: the key and how it went.
@@ -87,11 +87,9 @@ impl Downloads<'_, '_> {
         }
         if args.keys.is_empty() || !patterns.is_empty() {
             let named: HashSet<&str> = args.keys.iter().map(String::as_str).collect();
-            let mut pages = listing::list(&self.transfer.s3, &args.bucket, None)
-                .into_paginator()
-                .send();
-            while let Some(page) = pages.next().await {
-                for object in listing::objects(page.aws("ListObjectsV2")?)? {
+            let mut pages = KeyWalk::start(&self.transfer.s3, &args.bucket, None);
+            while let Some(page) = pages.next_page().await {
+                for object in page? {
                     let key = object.key().unwrap_or_default();
                     let wanted = patterns.is_empty() || patterns.is_match(key);
                     let size = object.size().and_then(|size| u64::try_from(size).ok());

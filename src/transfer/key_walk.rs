@@ -1,5 +1,7 @@
 //! Listing every key under a prefix in key order, a folder at a time and
-//! several folders at once when the keys are in folders.
+//! several folders at once when the keys are in folders (`list-bucket`, and
+//! `get-objects`, whose first downloads then start after the first folder's
+//! answer rather than after a page of the whole bucket).
 //!
 //! `ListObjectsV2` hands out one page of up to 1,000 keys per request, and
 //! each page needs the previous page's token, so one listing is a chain of
