@@ -231,12 +231,12 @@ async fn list(
         let request = listing::list(s3, bucket, Some(prefix))
             .set_delimiter(delimited.then(|| "/".to_owned()))
             .set_continuation_token(token.clone());
-        let page = match request.send().await {
-            Err(error) if delimited && token.is_none() && denied(&error) => {
+        let page = match request.send().await.aws("ListObjectsV2") {
+            Err(error) if delimited && token.is_none() && error.is_access_denied() => {
                 delimited = false;
                 continue;
             }
-            other => other.aws("ListObjectsV2").map_err(anyhow::Error::from),
+            other => other.map_err(anyhow::Error::from),
         };
         let (segments, next) = match page.and_then(segments) {
             Ok(page) => page,
@@ -255,14 +255,6 @@ async fn list(
             return;
         }
     }
-}
-
-/// Whether S3 refused the request for want of permission.
-fn denied<E, R>(error: &aws_sdk_s3::error::SdkError<E, R>) -> bool
-where
-    E: aws_sdk_s3::error::ProvideErrorMetadata,
-{
-    error.as_service_error().and_then(|e| e.code()) == Some("AccessDenied")
 }
 
 /// One `delimiter=/` page as segments in key order, and the token of the
