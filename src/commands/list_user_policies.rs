@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::aws::Clients;
 use crate::cli::ListUserPoliciesArgs;
 use crate::error::{AwsResultExt, ExitStatus};
-use crate::iam::{decode_policy_document, not_found};
+use crate::iam::not_found;
 use crate::output::{Console, Format, Object, RowWriter, to_pretty_json};
 
 const COLUMNS: &[&str] = &["UserName", "PolicyName", "PolicyDocument"];
@@ -117,17 +117,5 @@ async fn user_policies(clients: &Clients, user: &str) -> anyhow::Result<Vec<(Str
     let names = crate::iam::user_policy_names(clients, user)
         .await
         .map_err(|error| not_found(error, "user", user))?;
-    let fetches = names.into_iter().map(|name| async move {
-        let policy = clients
-            .iam
-            .get_user_policy()
-            .user_name(user)
-            .policy_name(&name)
-            .send()
-            .await
-            .aws("GetUserPolicy")?;
-        let document = decode_policy_document(policy.policy_document());
-        anyhow::Ok((name, document))
-    });
-    futures_util::future::try_join_all(fetches).await
+    Ok(crate::grant::audit::user_documents(clients, user, names).await?)
 }
