@@ -26,9 +26,22 @@ use crate::error::{ExitStatus, UsageError};
 /// How long the end of a run waits for the runtime's threads to stop.
 const SHUTDOWN: std::time::Duration = std::time::Duration::from_millis(500);
 
+/// How many worker threads the runtime starts: one fewer than the cores
+/// (at least one), because the thread that runs the command is busy too. It
+/// lists, checks and claims each file's path, and starts and counts the
+/// transfers, while the workers run them. One busy thread more than there
+/// are cores costs more than it gives: each file's task is then handed
+/// between threads that take the cores from each other. On 2 cores, 2,000
+/// small downloads took about 30% less CPU and 20% less time with one worker
+/// than with two (see "Threads" in `docs/objects.md`).
+fn worker_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().saturating_sub(1).max(1))
+}
+
 /// Run one parsed command line and report any error on stderr.
 pub fn run(cli: cli::Cli) -> ExitStatus {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads())
         .enable_all()
         .build()
     {
