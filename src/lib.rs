@@ -32,7 +32,7 @@ const SHUTDOWN: std::time::Duration = std::time::Duration::from_millis(500);
 /// transfers, while the workers run them. One busy thread more than there
 /// are cores costs more than it gives: each file's task is then handed
 /// between threads that take the cores from each other. On 2 cores, 2,000
-/// small downloads took about 30% less CPU and 20% less time with one worker
+/// small downloads took about 18% less CPU and 15% less time with one worker
 /// than with two (see "Threads" in `docs/objects.md`).
 fn worker_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |cores| cores.get().saturating_sub(1).max(1))
