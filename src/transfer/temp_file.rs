@@ -3,6 +3,7 @@
 //! when dropped before that: no partial file ever carries the real name.
 
 use std::fs::{self, File, OpenOptions};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -28,18 +29,28 @@ impl TempFile {
     pub(crate) fn create(dest: &Path) -> anyhow::Result<(Self, File)> {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let folder = dest.parent().unwrap_or(Path::new("."));
-        fs::create_dir_all(folder)
-            .with_context(|| format!("could not create the folder `{}`", folder.display()))?;
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let path = folder.join(format!(
             ".s3-credentials-{}-{n}.partial",
             std::process::id()
         ));
-        let file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .with_context(|| format!("could not create `{}`", path.display()))?;
+        let open = || OpenOptions::new().write(true).create_new(true).open(&path);
+        // The folder is created only when the file cannot be for want of
+        // it (or a file is in its way, which `create_dir_all` then names):
+        // most files of a run go to folders that already exist, and trying
+        // `mkdir` first would cost every file two system calls.
+        let file = match open() {
+            Err(error)
+                if matches!(error.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) =>
+            {
+                fs::create_dir_all(folder).with_context(|| {
+                    format!("could not create the folder `{}`", folder.display())
+                })?;
+                open()
+            }
+            opened => opened,
+        }
+        .with_context(|| format!("could not create `{}`", path.display()))?;
         let temp = Self {
             path,
             committed: false,
@@ -68,7 +79,7 @@ impl TempFile {
         // temporary name is then removed on drop.
         match fs::hard_link(&self.path, dest.path) {
             Ok(()) => Ok(()),
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => bail!(
+            Err(error) if error.kind() == ErrorKind::AlreadyExists => bail!(
                 "`{}` appeared during the download and was left as it was",
                 dest.path.display()
             ),
