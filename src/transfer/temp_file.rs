@@ -102,3 +102,41 @@ impl Drop for TempFile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_folders_are_made_and_the_file_lands_under_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("a/b/c.txt");
+        let (temp, mut file) = TempFile::create(&dest).unwrap();
+        std::io::Write::write_all(&mut file, b"body").unwrap();
+        drop(file);
+        temp.commit(Dest {
+            path: &dest,
+            replace: false,
+        })
+        .unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"body");
+        let names: Vec<_> = fs::read_dir(dest.parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["c.txt"], "no temporary file is left beside it");
+    }
+
+    #[test]
+    fn a_file_in_the_way_of_the_folder_is_named_in_the_error() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a"), b"").unwrap();
+        let dest = dir.path().join("a/b/c.txt");
+        let error = TempFile::create(&dest).err().unwrap();
+        let folder = dir.path().join("a/b");
+        assert_eq!(
+            error.to_string(),
+            format!("could not create the folder `{}`", folder.display())
+        );
+    }
+}
