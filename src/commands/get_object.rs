@@ -3,6 +3,7 @@
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 
@@ -40,11 +41,11 @@ pub(crate) async fn run(
     clients: &Clients,
     console: &mut Console<'_>,
 ) -> anyhow::Result<ExitStatus> {
-    let transfer = Transfer::new(
+    let transfer = Arc::new(Transfer::new(
         clients,
         &args.bucket,
         TransferConfig::from_args(args.transfer),
-    );
+    ));
     let result = match target(args.output.as_deref())? {
         Target::Stdout => {
             let progress = Progress::default();

@@ -5,6 +5,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use anyhow::{Context, bail};
@@ -21,6 +22,21 @@ pub(crate) struct Dest<'a> {
 pub(crate) struct TempFile {
     path: PathBuf,
     committed: bool,
+}
+
+/// Opens a [`TempFile`] again for writing. It never creates the file: once
+/// the download is dropped and the file removed, opening fails.
+#[derive(Debug, Clone)]
+pub(crate) struct Reopen(Arc<Path>);
+
+impl Reopen {
+    /// Another handle for writing.
+    pub(crate) fn open(&self) -> anyhow::Result<File> {
+        OpenOptions::new()
+            .write(true)
+            .open(&self.0)
+            .with_context(|| format!("could not open `{}`", self.0.display()))
+    }
 }
 
 impl TempFile {
@@ -58,12 +74,10 @@ impl TempFile {
         Ok((temp, file))
     }
 
-    /// Another handle for writing, so ranges can be written side by side.
-    pub(crate) fn file(&self) -> anyhow::Result<File> {
-        OpenOptions::new()
-            .write(true)
-            .open(&self.path)
-            .with_context(|| format!("could not open `{}`", self.path.display()))
+    /// What opens further handles for writing, so ranges can be written
+    /// side by side by tasks of their own.
+    pub(crate) fn reopener(&self) -> Reopen {
+        Reopen(Arc::from(self.path.as_path()))
     }
 
     /// Give the finished file its real name: replacing a file of that name,

@@ -226,21 +226,26 @@ fn a_damaged_object_is_reported_and_no_file_written() {
 /// Start downloading a 12 MiB object in 64 KiB ranges one at a time, and
 /// wait until its temporary file appears.
 fn start_slow_download() -> (std::process::Child, tempfile::TempDir) {
+    start_slow(|bucket, out| {
+        ["get-objects", bucket, "-j", "1", "-s", "-o", out]
+            .map(str::to_owned)
+            .into()
+    })
+}
+
+/// [`start_slow_download`] with the command line `args(bucket, folder)`.
+fn start_slow(
+    args: impl Fn(&str, &str) -> Vec<String>,
+) -> (std::process::Child, tempfile::TempDir) {
     let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "big.bin", &pattern(12 * 1024 * 1024));
     let out = tempfile::tempdir().unwrap();
-    let child = s3c(&[
-        "get-objects",
-        &bucket,
-        "-j",
-        "1",
-        "-s",
-        "-o",
-        out.path().to_str().unwrap(),
-    ])
-    .env("S3_CREDENTIALS_PART_SIZE", "65536")
-    .against(moto())
-    .spawn_quiet();
+    let args = args(&bucket, out.path().to_str().unwrap());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let child = s3c(&args)
+        .env("S3_CREDENTIALS_PART_SIZE", "65536")
+        .against(moto())
+        .spawn_quiet();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !names(out.path())
         .iter()
@@ -265,6 +270,31 @@ fn a_killed_download_leaves_no_file_under_the_final_name() {
 #[test]
 fn an_interrupted_download_removes_its_temporary_file() {
     let (mut child, out) = start_slow_download();
+    crate::common::child::signal(&child, libc::SIGINT);
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert_eq!(names(out.path()), Vec::<String>::new());
+}
+
+/// `get-object` runs each range as a task of its own: an interrupt still
+/// leaves no file behind, under either name.
+#[test]
+fn an_interrupted_ranged_get_object_leaves_no_file() {
+    let (mut child, out) = start_slow(|bucket, out| {
+        let file = format!("{out}/big.bin");
+        [
+            "get-object",
+            bucket,
+            "big.bin",
+            "-j",
+            "2",
+            "-s",
+            "-o",
+            &file,
+        ]
+        .map(str::to_owned)
+        .into()
+    });
     crate::common::child::signal(&child, libc::SIGINT);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
