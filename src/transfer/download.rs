@@ -353,11 +353,25 @@ impl Ranged {
             .set_if_match(self.e_tag.clone())
             .send()
             .await
-            .aws("GetObject")?;
+            .aws("GetObject")
+            .map_err(replaced)?;
         let file = self.file.open()?;
         let written = write_body(file, offset, object.body, self.crc, &self.progress).await?;
         check_length(written.length, i64::try_from(length).ok())?;
         Ok(written.crc.unwrap_or(0))
+    }
+}
+
+/// Say so when a range finds the object replaced since the download began:
+/// S3 answers `PreconditionFailed` to its `If-Match`.
+fn replaced(error: AwsError) -> anyhow::Error {
+    match error.code() {
+        Some("PreconditionFailed") => anyhow::anyhow!(
+            "the object was replaced during the download (S3 answered \
+             PreconditionFailed to a range of the version it began with); \
+             nothing was written"
+        ),
+        _ => error.into(),
     }
 }
 

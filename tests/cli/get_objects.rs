@@ -301,6 +301,56 @@ fn an_interrupted_ranged_get_object_leaves_no_file() {
     assert_eq!(names(out.path()), Vec::<String>::new());
 }
 
+/// Every range asks for the version the download started with (`If-Match`
+/// with its ETag), so an object replaced halfway through fails the download
+/// instead of leaving a file made of both versions. S3 answers such a range
+/// `412 Precondition Failed`:
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax>
+#[test]
+fn an_object_replaced_during_a_ranged_download_fails_it() {
+    let bucket = new_bucket(&moto().clients(), "bkt");
+    put(moto(), &bucket, "big.bin", &pattern(12 * 1024 * 1024));
+    let out = tempfile::tempdir().unwrap();
+    let file = out.path().join("big.bin");
+    let child = s3c(&[
+        "get-object",
+        &bucket,
+        "big.bin",
+        "-j",
+        "1",
+        "-s",
+        "-o",
+        file.to_str().unwrap(),
+    ])
+    .env("S3_CREDENTIALS_PART_SIZE", "16384")
+    .against(moto())
+    .spawn();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !names(out.path())
+        .iter()
+        .any(|name| name.ends_with(".partial"))
+    {
+        assert!(Instant::now() < deadline, "the download never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    put(moto(), &bucket, "big.bin", &vec![b'x'; 12 * 1024 * 1024]);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr)
+        ),
+        (
+            Some(1),
+            "Error: could not download `big.bin`: the object was replaced during the \
+             download (S3 answered PreconditionFailed to a range of the version it began \
+             with); nothing was written\n"
+                .into()
+        )
+    );
+    assert_eq!(names(out.path()), Vec::<String>::new());
+}
+
 #[test]
 fn bad_patterns_and_concurrency_are_usage_errors() {
     s3c(&["get-objects", "bucket", "-p", "["]).run().fails_with(
