@@ -223,29 +223,31 @@ fn a_damaged_object_is_reported_and_no_file_written() {
     assert_eq!(names(out.path()), ["good.txt"]);
 }
 
-/// Start downloading a 12 MiB object in 64 KiB ranges one at a time, and
+/// Start downloading a 12 MiB object in 16 KiB ranges one at a time, and
 /// wait until its temporary file appears.
 fn start_slow_download() -> (std::process::Child, tempfile::TempDir) {
-    start_slow(|bucket, out| {
+    let (child, out, _) = start_slow(|bucket, out| {
         ["get-objects", bucket, "-j", "1", "-s", "-o", out]
             .map(str::to_owned)
             .into()
-    })
+    });
+    (child, out)
 }
 
-/// [`start_slow_download`] with the command line `args(bucket, folder)`.
+/// [`start_slow_download`] with the command line `args(bucket, folder)`;
+/// also returns the bucket. Standard output and error are piped.
 fn start_slow(
     args: impl Fn(&str, &str) -> Vec<String>,
-) -> (std::process::Child, tempfile::TempDir) {
+) -> (std::process::Child, tempfile::TempDir, String) {
     let bucket = new_bucket(&moto().clients(), "bkt");
     put(moto(), &bucket, "big.bin", &pattern(12 * 1024 * 1024));
     let out = tempfile::tempdir().unwrap();
     let args = args(&bucket, out.path().to_str().unwrap());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let child = s3c(&args)
-        .env("S3_CREDENTIALS_PART_SIZE", "65536")
+        .env("S3_CREDENTIALS_PART_SIZE", "16384")
         .against(moto())
-        .spawn_quiet();
+        .spawn();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !names(out.path())
         .iter()
@@ -254,7 +256,26 @@ fn start_slow(
         assert!(Instant::now() < deadline, "the download never started");
         std::thread::sleep(Duration::from_millis(5));
     }
-    (child, out)
+    (child, out, bucket)
+}
+
+/// `get-object BUCKET big.bin -j N -s -o FOLDER/big.bin`.
+fn get_big(concurrency: &'static str) -> impl Fn(&str, &str) -> Vec<String> {
+    move |bucket, out| {
+        let file = format!("{out}/big.bin");
+        [
+            "get-object",
+            bucket,
+            "big.bin",
+            "-j",
+            concurrency,
+            "-s",
+            "-o",
+            &file,
+        ]
+        .map(str::to_owned)
+        .into()
+    }
 }
 
 #[test]
@@ -280,21 +301,7 @@ fn an_interrupted_download_removes_its_temporary_file() {
 /// leaves no file behind, under either name.
 #[test]
 fn an_interrupted_ranged_get_object_leaves_no_file() {
-    let (mut child, out) = start_slow(|bucket, out| {
-        let file = format!("{out}/big.bin");
-        [
-            "get-object",
-            bucket,
-            "big.bin",
-            "-j",
-            "2",
-            "-s",
-            "-o",
-            &file,
-        ]
-        .map(str::to_owned)
-        .into()
-    });
+    let (mut child, out, _) = start_slow(get_big("2"));
     crate::common::child::signal(&child, libc::SIGINT);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(1));
@@ -308,31 +315,7 @@ fn an_interrupted_ranged_get_object_leaves_no_file() {
 /// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html#API_GetObject_RequestSyntax>
 #[test]
 fn an_object_replaced_during_a_ranged_download_fails_it() {
-    let bucket = new_bucket(&moto().clients(), "bkt");
-    put(moto(), &bucket, "big.bin", &pattern(12 * 1024 * 1024));
-    let out = tempfile::tempdir().unwrap();
-    let file = out.path().join("big.bin");
-    let child = s3c(&[
-        "get-object",
-        &bucket,
-        "big.bin",
-        "-j",
-        "1",
-        "-s",
-        "-o",
-        file.to_str().unwrap(),
-    ])
-    .env("S3_CREDENTIALS_PART_SIZE", "16384")
-    .against(moto())
-    .spawn();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !names(out.path())
-        .iter()
-        .any(|name| name.ends_with(".partial"))
-    {
-        assert!(Instant::now() < deadline, "the download never started");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    let (child, out, bucket) = start_slow(get_big("1"));
     put(moto(), &bucket, "big.bin", &vec![b'x'; 12 * 1024 * 1024]);
     let output = child.wait_with_output().unwrap();
     assert_eq!(

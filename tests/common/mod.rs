@@ -440,16 +440,6 @@ impl S3c {
             .expect("start s3-credentials")
     }
 
-    /// Start the run without waiting for it (to interrupt it, say); stdout
-    /// and stderr are discarded.
-    pub fn spawn_quiet(mut self) -> Child {
-        self.command
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("run s3-credentials")
-    }
-
     /// Run to completion with standard output closed before anything is
     /// written to it, as when the reader of a pipe has gone away.
     pub fn run_with_stdout_closed(mut self) -> Output {
